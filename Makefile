@@ -1,0 +1,31 @@
+# Tutti: the commands a person uses. Everything installs into the project (.venv, node_modules,
+# .ape, .solcx); nothing is written to $HOME and nothing is downloaded at run time.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NETWORK ?= ethereum:local:foundry
+
+.PHONY: help setup demo test bench-gas bench-spatial compile clean
+
+help:  ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+setup:  ## Install what is missing (Python venv, npm toolchain, solc shim) and compile
+	@bin/setup
+
+demo: setup  ## Local chain + deploy + the whole story (register, pay, withdraw, govern)
+	@bin/demo
+
+test: setup  ## The whole test suite on anvil, via ape test
+	@source bin/env && ape test --network $(NETWORK) $(ARGS)
+
+bench-gas: setup  ## Gas of deposits, withdrawals, registration and governance vs OZ PaymentSplitter
+	@source bin/env && python bench/gas.py
+
+bench-spatial: setup  ## Moving HRTF sources rendered in real time on one core
+	@source bin/env && python bench/spatial.py
+
+compile: setup  ## Compile the contracts
+	@source bin/env && ape compile
+
+clean:  ## Remove build output and local state (keeps installs)
+	rm -rf .build .tutti contracts/.cache

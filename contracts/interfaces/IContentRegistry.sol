@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.27;
+
+/// @title IContentRegistry
+/// @notice Musical works as ERC-721 tokens: IPFS metadata, a content hash, contributors and their
+/// shares, parent works with an upstream cut, licence terms, and an EIP-2981 royalty receiver
+/// that pays the work's split.
+interface IContentRegistry {
+    /*//////////////////////////////////////////////////////////////
+                                 STRUCTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice A contributor's share of the work's own income (after upstream cuts), in basis points.
+    struct Contributor {
+        address account;
+        uint16 shareBps;
+    }
+
+    /// @notice A parent work and the share of this work's income it receives, in basis points.
+    struct ParentShare {
+        uint256 workId;
+        uint16 shareBps;
+    }
+
+    /// @notice Everything an artist supplies to register a work.
+    struct Registration {
+        string metadataCid;
+        bytes32 contentHash;
+        string license;
+        uint16 royaltyBps;
+        Contributor[] contributors;
+        ParentShare[] parents;
+    }
+
+    /// @notice A registered work.
+    struct Work {
+        string metadataCid;
+        bytes32 contentHash;
+        string license;
+        uint16 royaltyBps;
+        uint64 registeredAt;
+        uint256 splitId;
+        address payable wallet;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev `sent` wei were sent with a registration that costs `required`.
+    error WrongRegistrationFee(uint256 sent, uint256 required);
+    /// @dev The metadata CID is empty.
+    error EmptyMetadataCid();
+    /// @dev The content hash is zero.
+    error EmptyContentHash();
+    /// @dev This content was already registered as work `workId`.
+    error ContentAlreadyRegistered(bytes32 contentHash, uint256 workId);
+    /// @dev `count` contributors, more than the `max` governance allows (or none).
+    error InvalidContributorCount(uint256 count, uint256 max);
+    /// @dev `count` parents, more than the `max` governance allows.
+    error TooManyParents(uint256 count, uint256 max);
+    /// @dev Contributor shares sum to `sum`, not 10,000.
+    error ContributorSharesDoNotSumToTotal(uint256 sum);
+    /// @dev Parent shares sum to `sum`, above the `max` governance allows.
+    error UpstreamShareTooHigh(uint256 sum, uint256 max);
+    /// @dev The EIP-2981 royalty of `bps` is above the `max` governance allows.
+    error RoyaltyTooHigh(uint256 bps, uint256 max);
+    /// @dev No work has id `workId`.
+    error UnknownWork(uint256 workId);
+    /// @dev `caller` does not own work `workId`.
+    error NotWorkOwner(uint256 workId, address caller);
+    /// @dev A governance limit above what the contracts can honour.
+    error LimitOutOfRange(string name, uint256 value, uint256 max);
+    /// @dev The treasury cannot be the zero address.
+    error ZeroTreasury();
+    /// @dev Sending the registration fee to the treasury failed.
+    error FeeTransferFailed(address treasury, uint256 amount);
+
+    /*//////////////////////////////////////////////////////////////
+                                 EVENTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Work `workId` was registered by `artist`; its income is split by `splitId`,
+    /// and `wallet` is the address that receives royalties for it.
+    event WorkRegistered(
+        uint256 indexed workId,
+        address indexed artist,
+        bytes32 indexed contentHash,
+        string metadataCid,
+        uint256 splitId,
+        address wallet,
+        string license,
+        uint16 royaltyBps
+    );
+    /// @notice Work `workId` derives from `parentWorkId`, which receives `shareBps` of its income.
+    event DerivativeRegistered(uint256 indexed workId, uint256 indexed parentWorkId, uint16 shareBps);
+    /// @notice The owner of work `workId` pointed it at new metadata.
+    event WorkMetadataChanged(uint256 indexed workId, string metadataCid);
+    /// @notice Governance changed the registration fee.
+    event RegistrationFeeChanged(uint256 oldFee, uint256 newFee);
+    /// @notice Governance changed the registration limits.
+    event LimitsChanged(uint16 maxContributors, uint16 maxParents, uint16 maxUpstreamBps, uint16 maxRoyaltyBps);
+    /// @notice Governance changed where registration fees go.
+    event TreasuryChanged(address oldTreasury, address newTreasury);
+
+    /*//////////////////////////////////////////////////////////////
+                                FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Register a work, minting its token to the caller and creating its split and wallet.
+    /// @dev Emits {WorkRegistered}, one {DerivativeRegistered} per parent, and ERC-721 {Transfer}.
+    /// Contributor shares are of the work's own portion (10,000 minus the parents' shares); they
+    /// are scaled into the split, any basis point lost to rounding going to the first contributor.
+    /// Requirements:
+    /// - `msg.value` equals {registrationFee};
+    /// - a non-empty metadata CID, a non-zero content hash never registered before;
+    /// - 1 to {maxContributors} contributors whose shares sum to 10,000;
+    /// - at most {maxParents} existing parents whose shares sum to at most {maxUpstreamBps};
+    /// - a royalty of at most {maxRoyaltyBps}.
+    /// @return workId The new work's token id (ids start at 1).
+    function register(Registration calldata registration) external payable returns (uint256 workId);
+
+    /// @notice Point work `workId` at a new metadata CID (for example, corrected credits).
+    /// @dev Emits {WorkMetadataChanged} and ERC-4906 {MetadataUpdate}. Only the work's owner.
+    function setMetadataCid(uint256 workId, string calldata metadataCid) external;
+
+    /// @notice Set the registration fee, in wei. Governance only (the timelock).
+    /// @dev Emits {RegistrationFeeChanged}.
+    function setRegistrationFee(uint256 newFee) external;
+
+    /// @notice Set the registration limits. Governance only (the timelock).
+    /// @dev Emits {LimitsChanged}. Reverts with {LimitOutOfRange} beyond what the splitter allows.
+    function setLimits(uint16 maxContributors, uint16 maxParents, uint16 maxUpstreamBps, uint16 maxRoyaltyBps)
+        external;
+
+    /// @notice Set where registration fees go. Governance only (the timelock).
+    /// @dev Emits {TreasuryChanged}.
+    function setTreasury(address payable newTreasury) external;
+
+    /// @notice A registered work.
+    function work(uint256 workId) external view returns (Work memory);
+
+    /// @notice The parents of work `workId` and their upstream shares.
+    function parentsOf(uint256 workId) external view returns (ParentShare[] memory);
+
+    /// @notice The work registered with `contentHash`, or 0.
+    function workIdByContentHash(bytes32 contentHash) external view returns (uint256);
+
+    /// @notice Number of works registered so far (also the id of the newest).
+    function workCount() external view returns (uint256);
+}

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.27;
+
+/// @title IRoyaltySplitter
+/// @notice Pull-based, immutable revenue splits for ETH and any ERC-20.
+/// @dev A split is a partition of 10,000 basis-point slots among accounts and parent splits.
+/// Income is only counted on deposit (O(1) whatever the number of recipients); each recipient
+/// pulls its entitlement. Unit `k` of a split's cumulative income (k = 0, 1, 2, ...) belongs to the
+/// slot `k mod 10,000`, so entitlements are exact integers that never decrease and always sum to
+/// the income: no wei is lost to rounding and none is locked.
+interface IRoyaltySplitter {
+    /*//////////////////////////////////////////////////////////////
+                                 ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev A split needs at least one account recipient.
+    error EmptySplit();
+    /// @dev `accounts` and `sharesBps` (or `parentSplitIds` and `parentSharesBps`) differ in length.
+    error LengthMismatch(uint256 left, uint256 right);
+    /// @dev More recipients or parents than the contract allows.
+    error TooManyRecipients(uint256 count, uint256 max);
+    /// @dev The account at `index` is the zero address.
+    error ZeroAddressRecipient(uint256 index);
+    /// @dev The share at `index` is zero: a recipient must own at least one basis point.
+    error ZeroShare(uint256 index);
+    /// @dev `account` appears twice in one split.
+    error DuplicateRecipient(address account);
+    /// @dev `parentSplitId` appears twice in one split.
+    error DuplicateParent(uint256 parentSplitId);
+    /// @dev Shares of accounts and parents together sum to `sum`, not 10,000.
+    error SharesDoNotSumToTotal(uint256 sum);
+    /// @dev No split has id `splitId`.
+    error UnknownSplit(uint256 splitId);
+    /// @dev Split `splitId` has no parent at `parentIndex`.
+    error UnknownParentIndex(uint256 splitId, uint256 parentIndex);
+    /// @dev `account` is not a recipient of split `splitId`.
+    error NotARecipient(uint256 splitId, address account);
+    /// @dev A deposit of zero.
+    error ZeroDeposit();
+    /// @dev ETH sent along with an ERC-20 deposit, or an ERC-20 deposit of the zero token.
+    error InvalidToken(address token);
+    /// @dev `account` has nothing to withdraw from split `splitId` in `token`.
+    error NothingToWithdraw(uint256 splitId, address token, address account);
+    /// @dev Parent link `parentIndex` of `splitId` has nothing new to forward in `token`.
+    error NothingToForward(uint256 splitId, uint256 parentIndex, address token);
+    /// @dev Sending `amount` wei to `to` failed.
+    error ETHTransferFailed(address to, uint256 amount);
+
+    /*//////////////////////////////////////////////////////////////
+                                 EVENTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Split `splitId` was created by `creator`.
+    event SplitCreated(
+        uint256 indexed splitId,
+        address indexed creator,
+        address[] accounts,
+        uint16[] sharesBps,
+        uint256[] parentSplitIds,
+        uint16[] parentSharesBps
+    );
+    /// @notice `amount` of `token` (zero address: ETH) was credited to split `splitId` by `from`.
+    event Deposited(uint256 indexed splitId, address indexed token, address indexed from, uint256 amount);
+    /// @notice `account` received `amount` of `token` from split `splitId`.
+    event Withdrawn(uint256 indexed splitId, address indexed token, address indexed account, uint256 amount);
+    /// @notice `amount` of `token` was forwarded from split `splitId` to its parent split `parentSplitId`.
+    event ForwardedUpstream(
+        uint256 indexed splitId, uint256 indexed parentSplitId, address indexed token, uint256 amount
+    );
+
+    /*//////////////////////////////////////////////////////////////
+                                FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Create an immutable split.
+    /// @dev Emits a {SplitCreated} event.
+    /// Requirements:
+    /// - at least one account, at most {MAX_RECIPIENTS} accounts and {MAX_PARENTS} parents;
+    /// - no zero address, no duplicate account or parent, no zero share, every parent exists;
+    /// - account and parent shares together sum to exactly 10,000 basis points.
+    /// @param accounts Recipients paid directly.
+    /// @param sharesBps Each account's share of the split's income, in basis points.
+    /// @param parentSplitIds Splits that receive an upstream cut (a derivative's sources).
+    /// @param parentSharesBps Each parent's share of the split's income, in basis points.
+    /// @return splitId The new split's id (ids start at 1).
+    function createSplit(
+        address[] calldata accounts,
+        uint16[] calldata sharesBps,
+        uint256[] calldata parentSplitIds,
+        uint16[] calldata parentSharesBps
+    ) external returns (uint256 splitId);
+
+    /// @notice Pay ETH into split `splitId`. Costs the same gas for any number of recipients.
+    /// @dev Emits a {Deposited} event. Reverts with {ZeroDeposit} or {UnknownSplit}.
+    function depositETH(uint256 splitId) external payable;
+
+    /// @notice Pay `amount` of ERC-20 `token` into split `splitId` (the caller must have approved it).
+    /// @dev Credits what actually arrived, so fee-on-transfer tokens cannot inflate a split.
+    /// Emits a {Deposited} event. Reverts with {ZeroDeposit}, {InvalidToken} or {UnknownSplit}.
+    function deposit(uint256 splitId, address token, uint256 amount) external;
+
+    /// @notice Send `account` everything it has accrued in split `splitId` in `token` (zero: ETH).
+    /// @dev Anyone may trigger it; the funds always go to `account`. State is updated before the
+    /// transfer. Emits a {Withdrawn} event.
+    /// Requirements: `account` is a recipient and has a non-zero withdrawable amount.
+    /// @return amount What was sent.
+    function withdraw(uint256 splitId, address token, address account) external returns (uint256 amount);
+
+    /// @notice Credit parent link `parentIndex` of split `splitId` with its accrued upstream cut in `token`.
+    /// @dev Pure accounting (the funds stay in this contract); anyone may call it.
+    /// Emits a {ForwardedUpstream} and a {Deposited} event for the parent split.
+    /// @return amount What was forwarded.
+    function forwardUpstream(uint256 splitId, uint256 parentIndex, address token) external returns (uint256 amount);
+
+    /// @notice How much `account` can withdraw from split `splitId` in `token` now.
+    function withdrawable(uint256 splitId, address token, address account) external view returns (uint256);
+
+    /// @notice How much parent link `parentIndex` of split `splitId` can forward in `token` now.
+    function forwardable(uint256 splitId, uint256 parentIndex, address token) external view returns (uint256);
+
+    /// @notice Total income ever credited to split `splitId` in `token`.
+    function totalReceived(uint256 splitId, address token) external view returns (uint256);
+
+    /// @notice The split's account recipients and their shares in basis points.
+    function recipientsOf(uint256 splitId)
+        external
+        view
+        returns (address[] memory accounts, uint16[] memory sharesBps);
+
+    /// @notice The split's parent splits and their upstream shares in basis points.
+    function parentsOf(uint256 splitId)
+        external
+        view
+        returns (uint256[] memory parentSplitIds, uint16[] memory sharesBps);
+
+    /// @notice Number of splits created so far (also the id of the newest).
+    function splitCount() external view returns (uint256);
+}

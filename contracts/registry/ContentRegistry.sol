@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.27;
+
+import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {IERC2981} from "@openzeppelin/contracts/interfaces/IERC2981.sol";
+import {IERC4906} from "@openzeppelin/contracts/interfaces/IERC4906.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+
+import {IContentRegistry} from "../interfaces/IContentRegistry.sol";
+import {IRoyaltySplitter} from "../interfaces/IRoyaltySplitter.sol";
+import {RoyaltySplitter} from "../royalties/RoyaltySplitter.sol";
+
+/// @title ContentRegistry
+/// @notice The registry of Tutti works. Each work is an ERC-721 token owned by the artist who
+/// registered it; its income is divided by an immutable split in the {RoyaltySplitter}, reached
+/// through the work's own {SplitWallet} address (the EIP-2981 receiver).
+/// @dev Every parameter (fee, limits, treasury) is owned by governance: the owner is the timelock.
+contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownable {
+    /*//////////////////////////////////////////////////////////////
+                                 STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    uint16 private constant TOTAL_BPS = 10_000;
+
+    /// @notice The splitter that holds every work's split.
+    IRoyaltySplitter public immutable splitter;
+    /// @notice The {SplitWallet} implementation each work's wallet clones.
+    address public immutable walletImplementation;
+
+    /// @notice Wei charged per registration, paid to {treasury}.
+    uint256 public registrationFee;
+    /// @notice Where registration fees go.
+    address payable public treasury;
+    /// @notice Most contributors per work.
+    uint16 public maxContributors;
+    /// @notice Most parent works per work.
+    uint16 public maxParents;
+    /// @notice Most basis points of a work's income its parents may take together.
+    uint16 public maxUpstreamBps;
+    /// @notice Highest EIP-2981 royalty a work may ask, in basis points.
+    uint16 public maxRoyaltyBps;
+
+    uint256 private _workCount;
+    mapping(uint256 workId => Work) private _works;
+    mapping(uint256 workId => ParentShare[]) private _parents;
+    mapping(bytes32 contentHash => uint256 workId) private _workIdByContentHash;
+
+    /*//////////////////////////////////////////////////////////////
+                               CONSTRUCTOR
+    //////////////////////////////////////////////////////////////*/
+
+    /// @param governance The timelock that owns every parameter.
+    /// @param splitter_ The {RoyaltySplitter}.
+    /// @param walletImplementation_ A {SplitWallet} bound to `splitter_`.
+    /// @param treasury_ Where registration fees go.
+    /// @param registrationFee_ Initial fee in wei.
+    constructor(
+        address governance,
+        IRoyaltySplitter splitter_,
+        address walletImplementation_,
+        address payable treasury_,
+        uint256 registrationFee_
+    ) ERC721("Tutti Works", "WORK") Ownable(governance) {
+        if (treasury_ == address(0)) revert ZeroTreasury();
+        splitter = splitter_;
+        walletImplementation = walletImplementation_;
+        treasury = treasury_;
+        registrationFee = registrationFee_;
+        _setLimits(50, 8, 5_000, 2_500);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                            PUBLIC FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IContentRegistry
+    function register(Registration calldata registration) external payable returns (uint256 workId) {
+        if (msg.value != registrationFee) revert WrongRegistrationFee(msg.value, registrationFee);
+        if (bytes(registration.metadataCid).length == 0) revert EmptyMetadataCid();
+        if (registration.contentHash == bytes32(0)) revert EmptyContentHash();
+        uint256 existing = _workIdByContentHash[registration.contentHash];
+        if (existing != 0) revert ContentAlreadyRegistered(registration.contentHash, existing);
+        if (registration.royaltyBps > maxRoyaltyBps) revert RoyaltyTooHigh(registration.royaltyBps, maxRoyaltyBps);
+
+        workId = ++_workCount;
+        (uint256 splitId, address payable wallet) = _createSplitAndWallet(registration);
+        _record(workId, registration, splitId, wallet);
+
+        _safeMint(msg.sender, workId);
+        if (msg.value != 0) {
+            (bool ok,) = treasury.call{value: msg.value}("");
+            if (!ok) revert FeeTransferFailed(treasury, msg.value);
+        }
+    }
+
+    /// @inheritdoc IContentRegistry
+    function setMetadataCid(uint256 workId, string calldata metadataCid) external {
+        if (_ownerOf(workId) != msg.sender) revert NotWorkOwner(workId, msg.sender);
+        if (bytes(metadataCid).length == 0) revert EmptyMetadataCid();
+        _works[workId].metadataCid = metadataCid;
+        emit WorkMetadataChanged(workId, metadataCid);
+        emit MetadataUpdate(workId);
+    }
+
+    /// @inheritdoc IContentRegistry
+    function setRegistrationFee(uint256 newFee) external onlyOwner {
+        emit RegistrationFeeChanged(registrationFee, newFee);
+        registrationFee = newFee;
+    }
+
+    /// @inheritdoc IContentRegistry
+    function setLimits(uint16 maxContributors_, uint16 maxParents_, uint16 maxUpstreamBps_, uint16 maxRoyaltyBps_)
+        external
+        onlyOwner
+    {
+        _setLimits(maxContributors_, maxParents_, maxUpstreamBps_, maxRoyaltyBps_);
+    }
+
+    /// @inheritdoc IContentRegistry
+    function setTreasury(address payable newTreasury) external onlyOwner {
+        if (newTreasury == address(0)) revert ZeroTreasury();
+        emit TreasuryChanged(treasury, newTreasury);
+        treasury = newTreasury;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IContentRegistry
+    function work(uint256 workId) external view returns (Work memory) {
+        _requireWork(workId);
+        return _works[workId];
+    }
+
+    /// @inheritdoc IContentRegistry
+    function parentsOf(uint256 workId) external view returns (ParentShare[] memory) {
+        _requireWork(workId);
+        return _parents[workId];
+    }
+
+    /// @inheritdoc IContentRegistry
+    function workIdByContentHash(bytes32 contentHash) external view returns (uint256) {
+        return _workIdByContentHash[contentHash];
+    }
+
+    /// @inheritdoc IContentRegistry
+    function workCount() external view returns (uint256) {
+        return _workCount;
+    }
+
+    /// @notice EIP-2981: the work's wallet receives `salePrice * royaltyBps / 10,000`.
+    function royaltyInfo(uint256 tokenId, uint256 salePrice)
+        external
+        view
+        returns (address receiver, uint256 royaltyAmount)
+    {
+        _requireWork(tokenId);
+        Work storage w = _works[tokenId];
+        return (w.wallet, salePrice * w.royaltyBps / TOTAL_BPS);
+    }
+
+    /// @notice `ipfs://<metadata CID>` of the work.
+    function tokenURI(uint256 tokenId) public view override returns (string memory) {
+        _requireWork(tokenId);
+        return string.concat("ipfs://", _works[tokenId].metadataCid);
+    }
+
+    /// @notice ERC-165: ERC-721, EIP-2981 and ERC-4906.
+    function supportsInterface(bytes4 interfaceId) public view override(ERC721, IERC165) returns (bool) {
+        return interfaceId == type(IERC2981).interfaceId || interfaceId == bytes4(0x49064906)
+            || super.supportsInterface(interfaceId);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                INTERNAL
+    //////////////////////////////////////////////////////////////*/
+
+    function _requireWork(uint256 workId) internal view {
+        if (workId == 0 || workId > _workCount) revert UnknownWork(workId);
+    }
+
+    /// @dev Creates the work's split (parents first resolved to their splits) and its wallet clone.
+    function _createSplitAndWallet(Registration calldata registration)
+        internal
+        returns (uint256 splitId, address payable wallet)
+    {
+        (uint256[] memory parentSplitIds, uint16[] memory parentShares, uint256 upstreamBps) =
+            _parentSplits(registration.parents);
+        (address[] memory accounts, uint16[] memory shares) =
+            _contributorSplits(registration.contributors, TOTAL_BPS - upstreamBps);
+        splitId = splitter.createSplit(accounts, shares, parentSplitIds, parentShares);
+        wallet = payable(Clones.cloneWithImmutableArgs(walletImplementation, abi.encode(splitId)));
+    }
+
+    /// @dev Stores the work and its lineage and emits their events (split out to keep the stack shallow).
+    function _record(uint256 workId, Registration calldata registration, uint256 splitId, address payable wallet)
+        internal
+    {
+        _works[workId] = Work({
+            metadataCid: registration.metadataCid,
+            contentHash: registration.contentHash,
+            license: registration.license,
+            royaltyBps: registration.royaltyBps,
+            registeredAt: uint64(block.timestamp),
+            splitId: splitId,
+            wallet: wallet
+        });
+        _workIdByContentHash[registration.contentHash] = workId;
+        for (uint256 i; i < registration.parents.length; ++i) {
+            _parents[workId].push(registration.parents[i]);
+            emit DerivativeRegistered(workId, registration.parents[i].workId, registration.parents[i].shareBps);
+        }
+        emit WorkRegistered(
+            workId,
+            msg.sender,
+            registration.contentHash,
+            registration.metadataCid,
+            splitId,
+            wallet,
+            registration.license,
+            registration.royaltyBps
+        );
+    }
+
+    function _parentSplits(ParentShare[] calldata parents)
+        internal
+        view
+        returns (uint256[] memory splitIds, uint16[] memory shares, uint256 upstreamBps)
+    {
+        if (parents.length > maxParents) revert TooManyParents(parents.length, maxParents);
+        splitIds = new uint256[](parents.length);
+        shares = new uint16[](parents.length);
+        for (uint256 i; i < parents.length; ++i) {
+            _requireWork(parents[i].workId);
+            splitIds[i] = _works[parents[i].workId].splitId;
+            shares[i] = parents[i].shareBps;
+            upstreamBps += parents[i].shareBps;
+        }
+        if (upstreamBps > maxUpstreamBps) revert UpstreamShareTooHigh(upstreamBps, maxUpstreamBps);
+    }
+
+    /// @dev Scales contributor shares (of 10,000) into `portionBps` of the split; the basis points
+    /// lost to rounding down go to the first contributor so the split still sums to 10,000.
+    function _contributorSplits(Contributor[] calldata contributors, uint256 portionBps)
+        internal
+        view
+        returns (address[] memory accounts, uint16[] memory shares)
+    {
+        uint256 count = contributors.length;
+        if (count == 0 || count > maxContributors) revert InvalidContributorCount(count, maxContributors);
+        accounts = new address[](count);
+        shares = new uint16[](count);
+        uint256 sum;
+        uint256 allocated;
+        for (uint256 i; i < count; ++i) {
+            accounts[i] = contributors[i].account;
+            sum += contributors[i].shareBps;
+            // Cannot overflow uint16: shareBps * portionBps / 10,000 <= portionBps <= 10,000.
+            shares[i] = uint16(uint256(contributors[i].shareBps) * portionBps / TOTAL_BPS);
+            allocated += shares[i];
+        }
+        if (sum != TOTAL_BPS) revert ContributorSharesDoNotSumToTotal(sum);
+        shares[0] += uint16(portionBps - allocated);
+    }
+
+    function _setLimits(uint16 maxContributors_, uint16 maxParents_, uint16 maxUpstreamBps_, uint16 maxRoyaltyBps_)
+        internal
+    {
+        RoyaltySplitter reference_ = RoyaltySplitter(address(splitter));
+        if (maxContributors_ == 0 || maxContributors_ > reference_.MAX_RECIPIENTS()) {
+            revert LimitOutOfRange("maxContributors", maxContributors_, reference_.MAX_RECIPIENTS());
+        }
+        if (maxParents_ > reference_.MAX_PARENTS()) {
+            revert LimitOutOfRange("maxParents", maxParents_, reference_.MAX_PARENTS());
+        }
+        if (maxUpstreamBps_ >= TOTAL_BPS) revert LimitOutOfRange("maxUpstreamBps", maxUpstreamBps_, TOTAL_BPS - 1);
+        if (maxRoyaltyBps_ > TOTAL_BPS) revert LimitOutOfRange("maxRoyaltyBps", maxRoyaltyBps_, TOTAL_BPS);
+        maxContributors = maxContributors_;
+        maxParents = maxParents_;
+        maxUpstreamBps = maxUpstreamBps_;
+        maxRoyaltyBps = maxRoyaltyBps_;
+        emit LimitsChanged(maxContributors_, maxParents_, maxUpstreamBps_, maxRoyaltyBps_);
+    }
+}

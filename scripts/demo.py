@@ -1,0 +1,153 @@
+"""The Tutti story on a fresh deployment: register, pay, withdraw, govern.
+
+Run by `make demo` after `ape run deploy`; every step uses the same library calls as the
+one-action scripts, and every amount is checked, not just printed.
+"""
+
+import click
+from ape import chain
+from ape.cli import ConnectedProviderCommand
+from eth_utils import keccak
+
+from tutti.chain import Tutti
+from tutti.errors import TuttiError
+from tutti.governance import ProposalState, Support, delegate, encode_call, execute, propose, queue, status, vote
+from tutti.royalties import ETH, balances, forward_upstream, pay, withdraw
+from tutti.script_support import format_amount, user_errors
+from tutti.works import Share, register_work
+
+TOKEN = 10**18
+ETHER = 10**18
+TUSD = 10**6
+
+
+def heading(text: str) -> None:
+    click.secho(f"\n== {text}", bold=True)
+
+
+def check(condition: bool, what: str) -> None:
+    if not condition:
+        raise TuttiError(f"story check failed: {what}")
+    click.echo(f"   ok: {what}")
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Walk the Tutti story on a local deployment")
+def cli(network):
+    """Register a work with three contributors, pay royalties in ETH and tUSD, withdraw exact
+    shares, and change a registry parameter through the DAO (local networks only)."""
+    if not network.is_local:
+        raise click.ClickException("the story mines blocks and skips time: run it on a local network")
+    with user_errors():
+        run_story(Tutti.connect())
+    click.secho("\nThe story ran to the end; every amount above was checked.", fg="green")
+
+
+def run_story(tutti: Tutti) -> None:
+    from ape import accounts
+
+    team = accounts.test_accounts
+    deployer, artist, producer, vocalist, fan, holder_a, holder_b = (team[i] for i in range(7))
+    stablecoin = tutti.extra("TestToken")
+
+    heading("The cast")
+    for role, who in [("deployer", deployer), ("artist", artist), ("producer", producer),
+                      ("vocalist", vocalist), ("fan", fan), ("token holder A", holder_a),
+                      ("token holder B", holder_b)]:
+        click.echo(f"   {role:<15} {who.address}")
+    for name, address in tutti.book.contracts.items():
+        click.echo(f"   {name:<15} {address}")
+
+    heading("1. The artist registers a work with three contributors (50% / 30% / 20%)")
+    suite = register_work(
+        tutti, artist,
+        metadata_cid="bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4",
+        content_hash=keccak(text="Tutti Suite No. 1 - master recording"),
+        contributors=[Share(artist.address, 5_000), Share(producer.address, 3_000), Share(vocalist.address, 2_000)],
+        royalty_bps=1_000,
+    )
+    click.echo(f"   work {suite.work_id}, split {suite.split_id}, royalty wallet {suite.wallet}")
+    click.echo(f"   tx {suite.tx_hash}")
+    check(tutti.registry.ownerOf(suite.work_id) == artist.address, "the artist owns the work's token")
+
+    heading("2. The producer registers a remix that pays 20% upstream to the original")
+    remix = register_work(
+        tutti, producer,
+        metadata_cid="bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku",
+        content_hash=keccak(text="Tutti Suite No. 1 - producer's remix"),
+        contributors=[Share(producer.address, 10_000)],
+        parents=[Share(str(suite.work_id), 2_000)],
+    )
+    click.echo(f"   work {remix.work_id} derives from work {suite.work_id}; tx {remix.tx_hash}")
+
+    heading("3. A fan pays royalties in ETH (the EIP-2981 way) and in tUSD")
+    receiver, royalty = tutti.registry.royaltyInfo(suite.work_id, 10 * ETHER)
+    click.echo(f"   royaltyInfo(work {suite.work_id}, sale of 10 ETH) -> {format_amount(royalty, ETH)} to {receiver}")
+    check(receiver == suite.wallet and royalty == 1 * ETHER, "EIP-2981 points at the work's split wallet")
+    receipt = pay(tutti, fan, suite.work_id, royalty)
+    click.echo(f"   fan sent {format_amount(royalty, ETH)} to the wallet: tx {receipt.txn_hash}")
+    stablecoin.mint(fan, 1_000 * TUSD, sender=fan)
+    receipt = pay(tutti, fan, suite.work_id, 250 * TUSD, stablecoin.address)
+    click.echo(f"   fan deposited 250 tUSD: tx {receipt.txn_hash}")
+    receipt = pay(tutti, fan, remix.work_id, ETHER // 2)
+    click.echo(f"   fan paid 0.5 ETH to the remix: tx {receipt.txn_hash}")
+    forwarded = forward_upstream(tutti, fan, remix.work_id)
+    check(forwarded == {suite.work_id: ETHER // 10}, "the remix forwarded exactly 20% (0.1 ETH) upstream")
+
+    heading("4. Every contributor withdraws exactly their share")
+    expected = {
+        artist.address: (ETHER * 55 // 100, 125 * TUSD),   # 50% of 1 ETH + 50% of 0.1 ETH upstream
+        producer.address: (ETHER * 33 // 100, 75 * TUSD),  # 30% of 1.1 ETH
+        vocalist.address: (ETHER * 22 // 100, 50 * TUSD),  # 20% of 1.1 ETH
+    }
+    for report in (balances(tutti, suite.work_id, ETH), balances(tutti, suite.work_id, stablecoin.address)):
+        click.echo(f"   work {suite.work_id} received {format_amount(report.total_received, report.token)}")
+    for who in (artist, producer, vocalist):
+        eth_before, tusd_before = who.balance, stablecoin.balanceOf(who)
+        got_eth = withdraw(tutti, who, suite.work_id)
+        got_tusd = withdraw(tutti, who, suite.work_id, stablecoin.address)
+        want_eth, want_tusd = expected[who.address]
+        click.echo(f"   {who.address} withdrew {format_amount(got_eth, ETH)} and {format_amount(got_tusd, stablecoin.address)}")
+        check(got_eth == want_eth and got_tusd == want_tusd, "exactly the contributor's share")
+        check(stablecoin.balanceOf(who) - tusd_before == want_tusd and who.balance > eth_before,
+              "the tokens arrived in the contributor's wallet")
+    got_remix = withdraw(tutti, producer, remix.work_id)
+    check(got_remix == ETHER * 4 // 10, "the producer keeps 80% of the remix's 0.5 ETH")
+    check(tutti.splitter.balance == 0 and stablecoin.balanceOf(tutti.splitter) == 0,
+          "the splitter holds nothing back: no wei lost or locked")
+
+    heading("5. Token holders raise the registration fee through the DAO")
+    for holder in (holder_a, holder_b):
+        tutti.token.transfer(holder, 300_000 * TOKEN, sender=deployer)
+        receipt = delegate(tutti, holder)
+        click.echo(f"   {holder.address} holds 300,000 TUTTI, delegated to itself: tx {receipt.txn_hash}")
+    new_fee = ETHER // 100
+    proposal = propose(
+        tutti, holder_a,
+        [encode_call(tutti, "ContentRegistry", "setRegistrationFee", [new_fee])],
+        "Charge 0.01 ETH per registration to fund the treasury and deter spam",
+    )
+    click.echo(f"   proposal {proposal.proposal_id}")
+    chain.mine(tutti.governor.votingDelay() + 1)
+    vote(tutti, holder_a, proposal.proposal_id, Support.FOR, "a small fee keeps the registry clean")
+    vote(tutti, holder_b, proposal.proposal_id, Support.FOR)
+    chain.mine(tutti.governor.votingPeriod() + 1)
+    tally = status(tutti, proposal.proposal_id)
+    click.echo(f"   votes for {tally.votes_for // TOKEN:,} TUTTI, quorum {tally.quorum // TOKEN:,} TUTTI -> {tally.state.name}")
+    check(tally.state is ProposalState.SUCCEEDED, "the proposal passed")
+    receipt = queue(tutti, holder_a, proposal.proposal_id)
+    click.echo(f"   queued in the timelock: tx {receipt.txn_hash}")
+    chain.pending_timestamp += tutti.timelock.getMinDelay() + 1
+    chain.mine(1)
+    receipt = execute(tutti, holder_b, proposal.proposal_id)
+    click.echo(f"   executed by the timelock: tx {receipt.txn_hash}")
+    check(tutti.registry.registrationFee() == new_fee, "the registry now charges 0.01 ETH")
+
+    heading("6. The new fee is in force")
+    treasury_before = tutti.timelock.balance
+    third = register_work(
+        tutti, vocalist,
+        metadata_cid="QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o",
+        content_hash=keccak(text="Tutti Suite No. 2 - vocal sketch"),
+        contributors=[Share(vocalist.address, 10_000)],
+    )
+    check(tutti.timelock.balance - treasury_before == new_fee, f"work {third.work_id} paid 0.01 ETH into the DAO treasury")

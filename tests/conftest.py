@@ -1,0 +1,78 @@
+"""Role fixtures and a deployed Tutti system, shared by every contract and script test.
+
+The suite runs on a real anvil node (`ape test --network ethereum:local:foundry`); ape reverts
+the chain to a snapshot after each test, so the session-wide deployment is reused safely.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tutti.deployment import DeployParams, deploy_system
+
+TOKEN = 10**18
+
+
+@pytest.fixture(scope="session")
+def deployer(accounts):
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def artist(accounts):
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def producer(accounts):
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def vocalist(accounts):
+    return accounts[3]
+
+
+@pytest.fixture(scope="session")
+def fan(accounts):
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def voters(accounts):
+    return accounts[5], accounts[6]
+
+
+@pytest.fixture(scope="session")
+def deploy_params():
+    return DeployParams(
+        voting_delay_blocks=1,
+        voting_period_blocks=20,
+        quorum_percent=4,
+        timelock_delay_seconds=60,
+        registration_fee_wei=0,
+        test_token=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def tutti(deployer, deploy_params, tmp_path_factory):
+    """The whole system, deployed once; its address book is written to a temporary folder that
+    the scripts under test read through TUTTI_DEPLOYMENTS_DIR."""
+    system = deploy_system(deployer, deploy_params)
+    system.book.save(tmp_path_factory.mktemp("deployments"))
+    return system
+
+
+@pytest.fixture(scope="session")
+def stablecoin(tutti):
+    return tutti.extra("TestToken")
+
+
+@pytest.fixture(scope="session")
+def governance(tutti, deployer, voters):
+    """Voting power spread over two holders (30% each), both self-delegated."""
+    for voter in voters:
+        tutti.token.transfer(voter, 300_000 * TOKEN, sender=deployer)
+        tutti.token.invoke_transaction("delegate", voter.address, sender=voter)
+    return tutti

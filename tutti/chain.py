@@ -1,0 +1,67 @@
+"""Handles on the deployed Tutti contracts for the network ape is connected to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tutti.addressbook import AddressBook, AddressBookMissing
+from tutti.settings import get_settings
+
+if TYPE_CHECKING:
+    from ape.contracts import ContractInstance
+
+
+@dataclass(frozen=True)
+class Tutti:
+    """The deployed system: one attribute per contract, plus the address book they came from."""
+
+    book: AddressBook
+    token: "ContractInstance"
+    timelock: "ContractInstance"
+    governor: "ContractInstance"
+    splitter: "ContractInstance"
+    registry: "ContractInstance"
+
+    @classmethod
+    def from_book(cls, book: AddressBook) -> "Tutti":
+        from ape import project
+
+        def at(name: str) -> "ContractInstance":
+            return getattr(project, name).at(book.address(name))
+
+        return cls(
+            book=book,
+            token=at("TuttiToken"),
+            timelock=at("TuttiTimelock"),
+            governor=at("TuttiGovernor"),
+            splitter=at("RoyaltySplitter"),
+            registry=at("ContentRegistry"),
+        )
+
+    @classmethod
+    def connect(cls) -> "Tutti":
+        """Load the address book of the connected network and check it is not stale
+        (a restarted local chain forgets what was deployed on it)."""
+        from ape import chain
+
+        network = chain.provider.network
+        book = AddressBook.load(get_settings().deployments_dir, network.ecosystem.name, network.name)
+        if book.chain_id != chain.chain_id:
+            raise AddressBookMissing(
+                f"the address book for {network.ecosystem.name}:{network.name} is for chain id "
+                f"{book.chain_id}, but the node reports {chain.chain_id}; run `ape run deploy` again"
+            )
+        registry = book.address("ContentRegistry")
+        if not chain.provider.get_code(registry):
+            raise AddressBookMissing(
+                f"no contract at the recorded ContentRegistry address {registry} "
+                "(was the local chain restarted?); run `ape run deploy` again"
+            )
+        return cls.from_book(book)
+
+    def extra(self, name: str) -> "ContractInstance":
+        """A contract deployed beside the system, such as the local test stablecoin."""
+        from ape import project
+
+        return getattr(project, name).at(self.book.address(name))

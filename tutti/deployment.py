@@ -1,0 +1,90 @@
+"""Deploying the whole system in one go and recording it in the address book."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tutti.addressbook import AddressBook
+from tutti.chain import Tutti
+
+if TYPE_CHECKING:
+    from ape.api import AccountAPI
+
+logger = logging.getLogger(__name__)
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+
+@dataclass(frozen=True)
+class DeployParams:
+    """Launch parameters; all but the token supply remain changeable by governance afterwards."""
+
+    token_supply: int = 1_000_000 * 10**18
+    voting_delay_blocks: int = 1
+    voting_period_blocks: int = 50
+    proposal_threshold: int = 0
+    quorum_percent: int = 4
+    timelock_delay_seconds: int = 60
+    registration_fee_wei: int = 0
+    test_token: bool = False
+
+
+def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: str | None = None) -> Tutti:
+    """Deploy token, timelock, governor, splitter, wallet template and registry.
+
+    The timelock ends up owning every parameter: the governor is its only proposer and
+    canceller, anyone may execute, and the deployer's temporary admin role is renounced last.
+    """
+    from ape import chain, project
+
+    start_block = chain.blocks.head.number
+    holder = token_holder or deployer.address
+    token = deployer.deploy(project.TuttiToken, holder, params.token_supply)
+    timelock = deployer.deploy(
+        project.TuttiTimelock, params.timelock_delay_seconds, [], [ZERO_ADDRESS], deployer.address
+    )
+    governor = deployer.deploy(
+        project.TuttiGovernor,
+        token,
+        timelock,
+        params.voting_delay_blocks,
+        params.voting_period_blocks,
+        params.proposal_threshold,
+        params.quorum_percent,
+    )
+    timelock.grantRole(timelock.PROPOSER_ROLE(), governor, sender=deployer)
+    timelock.grantRole(timelock.CANCELLER_ROLE(), governor, sender=deployer)
+    splitter = deployer.deploy(project.RoyaltySplitter)
+    wallet_template = deployer.deploy(project.SplitWallet, splitter)
+    registry = deployer.deploy(
+        project.ContentRegistry, timelock, splitter, wallet_template, timelock, params.registration_fee_wei
+    )
+    timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), deployer.address, sender=deployer)
+
+    extras = {}
+    if params.test_token:
+        stablecoin = deployer.deploy(project.TestToken, "Test USD", "tUSD", 6)
+        extras["TestToken"] = stablecoin.address
+
+    contracts = {
+        "TuttiToken": token.address,
+        "TuttiTimelock": timelock.address,
+        "TuttiGovernor": governor.address,
+        "RoyaltySplitter": splitter.address,
+        "SplitWallet": wallet_template.address,
+        "ContentRegistry": registry.address,
+    }
+    network = chain.provider.network
+    book = AddressBook(
+        ecosystem=network.ecosystem.name,
+        network=network.name,
+        chain_id=chain.chain_id,
+        deployer=deployer.address,
+        start_block=start_block,
+        contracts=contracts,
+        extras=extras,
+    )
+    logger.info("deployed Tutti on %s:%s", book.ecosystem, book.network)
+    return Tutti.from_book(book)
