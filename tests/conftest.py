@@ -56,11 +56,16 @@ def deploy_params():
 
 
 @pytest.fixture(scope="session")
-def tutti(deployer, deploy_params, tmp_path_factory):
-    """The whole system, deployed once; its address book is written to a temporary folder that
-    the scripts under test read through TUTTI_DEPLOYMENTS_DIR."""
+def deployments_dir(tmp_path_factory):
+    """Where the test deployment's address book lives (scripts read it via TUTTI_DEPLOYMENTS_DIR)."""
+    return tmp_path_factory.mktemp("deployments")
+
+
+@pytest.fixture(scope="session")
+def tutti(deployer, deploy_params, deployments_dir):
+    """The whole system, deployed once, with its address book saved."""
     system = deploy_system(deployer, deploy_params)
-    system.book.save(tmp_path_factory.mktemp("deployments"))
+    system.book.save(deployments_dir)
     return system
 
 

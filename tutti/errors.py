@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class TuttiError(Exception):
     """A failure with a message meant for the user (no traceback needed)."""
@@ -25,7 +27,10 @@ def explain(exc: BaseException) -> str:
 
 def _revert_bytes(message: str) -> bytes:
     """The raw revert data behind ape's message: hex text, or (for failed eth_calls, which
-    ape-foundry does not decode) the bytes themselves packed into a string."""
+    ape-foundry does not decode) the bytes themselves packed into a string, or web3's
+    ``custom error 0xSELECTOR: ARGS`` text."""
+    if match := re.fullmatch(r"custom error 0x([0-9a-fA-F]{8}):?\s*([0-9a-fA-F]*)", message.strip()):
+        return bytes.fromhex(match.group(1) + match.group(2))
     if message.startswith("0x"):
         try:
             return bytes.fromhex(message[2:])
