@@ -24,5 +24,8 @@ def cli(work_id, tokens):
             for r in report.recipients:
                 click.echo(f"  {r.account}  {r.share_bps / 100:6.2f}%  withdrawable "
                            f"{format_amount(r.withdrawable, token)}")
+            if report.waiting_in_wallet:
+                click.echo(f"  {format_amount(report.waiting_in_wallet, token)} waiting in the royalty wallet "
+                           "(deposited by the next withdraw)")
             for parent, amount in report.forwardable_to_parents.items():
                 click.echo(f"  upstream to work {parent}: {format_amount(amount, token)} to forward")

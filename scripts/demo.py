@@ -12,7 +12,7 @@ from eth_utils import keccak
 from tutti.chain import Tutti
 from tutti.errors import TuttiError
 from tutti.governance import ProposalState, Support, delegate, encode_call, execute, propose, queue, status, vote
-from tutti.royalties import ETH, balances, forward_upstream, pay, withdraw
+from tutti.royalties import ETH, balances, flush_wallet, forward_upstream, pay, waiting_in_wallet, withdraw
 from tutti.script_support import format_amount, user_errors
 from tutti.works import Share, register_work
 
@@ -83,8 +83,11 @@ def run_story(tutti: Tutti) -> None:
     receiver, royalty = tutti.registry.royaltyInfo(suite.work_id, 10 * ETHER)
     click.echo(f"   royaltyInfo(work {suite.work_id}, sale of 10 ETH) -> {format_amount(royalty, ETH)} to {receiver}")
     check(receiver == suite.wallet and royalty == 1 * ETHER, "EIP-2981 points at the work's split wallet")
-    receipt = pay(tutti, fan, suite.work_id, royalty)
-    click.echo(f"   fan sent {format_amount(royalty, ETH)} to the wallet: tx {receipt.txn_hash}")
+    receipt = fan.transfer(receiver, royalty)
+    click.echo(f"   a marketplace sent {format_amount(royalty, ETH)} to that address: tx {receipt.txn_hash}")
+    check(waiting_in_wallet(tutti, suite.work_id) == royalty, "the royalty waits at the work's wallet address")
+    flush_wallet(tutti, fan, suite.work_id)
+    check(tutti.splitter.totalReceived(suite.split_id, ETH) == royalty, "anyone can flush it into the split")
     stablecoin.mint(fan, 1_000 * TUSD, sender=fan)
     receipt = pay(tutti, fan, suite.work_id, 250 * TUSD, stablecoin.address)
     click.echo(f"   fan deposited 250 tUSD: tx {receipt.txn_hash}")

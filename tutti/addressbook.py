@@ -17,7 +17,6 @@ CONTRACT_NAMES = (
     "TuttiTimelock",
     "TuttiGovernor",
     "RoyaltySplitter",
-    "SplitWallet",
     "ContentRegistry",
 )
 

@@ -32,7 +32,7 @@ class DeployParams:
 
 
 def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: str | None = None) -> Tutti:
-    """Deploy token, timelock, governor, splitter, wallet template and registry.
+    """Deploy token, timelock, governor, splitter and registry.
 
     The timelock ends up owning every parameter: the governor is its only proposer and
     canceller, anyone may execute, and the deployer's temporary admin role is renounced last.
@@ -57,10 +57,7 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
     timelock.grantRole(timelock.PROPOSER_ROLE(), governor, sender=deployer)
     timelock.grantRole(timelock.CANCELLER_ROLE(), governor, sender=deployer)
     splitter = deployer.deploy(project.RoyaltySplitter)
-    wallet_template = deployer.deploy(project.SplitWallet, splitter)
-    registry = deployer.deploy(
-        project.ContentRegistry, timelock, splitter, wallet_template, timelock, params.registration_fee_wei
-    )
+    registry = deployer.deploy(project.ContentRegistry, timelock, splitter, timelock, params.registration_fee_wei)
     timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), deployer.address, sender=deployer)
 
     extras = {}
@@ -73,7 +70,6 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
         "TuttiTimelock": timelock.address,
         "TuttiGovernor": governor.address,
         "RoyaltySplitter": splitter.address,
-        "SplitWallet": wallet_template.address,
         "ContentRegistry": registry.address,
     }
     network = chain.provider.network

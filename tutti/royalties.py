@@ -29,6 +29,8 @@ class WorkBalances:
     total_received: int
     recipients: list[RecipientBalance]
     forwardable_to_parents: dict[int, int]
+    #: Paid to the work's royalty wallet but not yet deposited into its split (see `flush_wallet`).
+    waiting_in_wallet: int
 
 
 def erc20_at(token: str):
@@ -43,20 +45,37 @@ def split_of(tutti: Tutti, work_id: int) -> int:
 
 
 def pay(tutti: Tutti, payer: "AccountAPI", work_id: int, amount: int, token: str = ETH) -> "ReceiptAPI":
-    """Pay ``amount`` (wei, or the token's smallest unit) of royalties to a work.
+    """Pay ``amount`` (wei, or the token's smallest unit) of royalties straight into a work's split.
 
-    ETH goes to the work's EIP-2981 wallet, as a marketplace would send it; an ERC-20 is approved
-    and deposited straight into the work's split.
+    Marketplaces instead send to the work's EIP-2981 wallet address; see :func:`flush_wallet`.
     """
     if amount <= 0:
         raise TuttiError("the amount to pay must be positive")
-    work = tutti.registry.work(work_id)
+    split_id = split_of(tutti, work_id)
     if token == ETH:
-        return payer.transfer(work.wallet, amount)
+        return tutti.splitter.depositETH(split_id, value=amount, sender=payer)
     erc20 = erc20_at(token)
     if erc20.allowance(payer, tutti.splitter) < amount:
         erc20.approve(tutti.splitter, amount, sender=payer)
-    return tutti.splitter.deposit(work.splitId, token, amount, sender=payer)
+    return tutti.splitter.deposit(split_id, token, amount, sender=payer)
+
+
+def waiting_in_wallet(tutti: Tutti, work_id: int, token: str = ETH) -> int:
+    """What the work's royalty wallet holds in ``token`` that has not reached the split yet."""
+    wallet = tutti.registry.work(work_id).wallet
+    if token == ETH:
+        from ape import chain
+
+        return chain.provider.get_balance(wallet)
+    return erc20_at(token).balanceOf(wallet)
+
+
+def flush_wallet(tutti: Tutti, sender: "AccountAPI", work_id: int, token: str = ETH) -> int:
+    """Deposit what waits in the work's wallet into its split (deploying the wallet if needed)."""
+    amount = waiting_in_wallet(tutti, work_id, token)
+    if amount:
+        tutti.registry.flushWallet(work_id, token, sender=sender)
+    return amount
 
 
 def balances(tutti: Tutti, work_id: int, token: str = ETH) -> WorkBalances:
@@ -72,12 +91,16 @@ def balances(tutti: Tutti, work_id: int, token: str = ETH) -> WorkBalances:
         parent.workId: tutti.splitter.forwardable(split_id, index, token) for index, parent in enumerate(parents)
     }
     return WorkBalances(
-        work_id, split_id, token, tutti.splitter.totalReceived(split_id, token), recipients, forwardable
+        work_id, split_id, token, tutti.splitter.totalReceived(split_id, token), recipients, forwardable,
+        waiting_in_wallet(tutti, work_id, token),
     )
 
 
 def withdraw(tutti: Tutti, sender: "AccountAPI", work_id: int, token: str = ETH, account: str | None = None) -> int:
-    """Send ``account`` (default: the sender) its accrued share of a work's income; returns the amount."""
+    """Send ``account`` (default: the sender) its accrued share of a work's income; returns the amount.
+
+    Royalties still waiting in the work's wallet are deposited first, so nothing paid is missed."""
+    flush_wallet(tutti, sender, work_id, token)
     split_id = split_of(tutti, work_id)
     receipt = tutti.splitter.withdraw(split_id, token, account or sender.address, sender=sender)
     return next(iter(receipt.decode_logs(tutti.splitter.Withdrawn))).amount

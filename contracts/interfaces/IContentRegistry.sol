@@ -81,7 +81,7 @@ interface IContentRegistry {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Work `workId` was registered by `artist`; its income is split by `splitId`,
-    /// and `wallet` is the address that receives royalties for it.
+    /// and `wallet` is the address that receives royalties for it (code deployed on first use).
     event WorkRegistered(
         uint256 indexed workId,
         address indexed artist,
@@ -94,6 +94,8 @@ interface IContentRegistry {
     );
     /// @notice Work `workId` derives from `parentWorkId`, which receives `shareBps` of its income.
     event DerivativeRegistered(uint256 indexed workId, uint256 indexed parentWorkId, uint16 shareBps);
+    /// @notice The code of work `workId`'s royalty wallet was deployed at `wallet`.
+    event WalletDeployed(uint256 indexed workId, address wallet);
     /// @notice The owner of work `workId` pointed it at new metadata.
     event WorkMetadataChanged(uint256 indexed workId, string metadataCid);
     /// @notice Governance changed the registration fee.
@@ -109,6 +111,7 @@ interface IContentRegistry {
 
     /// @notice Register a work, minting its token to the caller and creating its split and wallet.
     /// @dev Emits {WorkRegistered}, one {DerivativeRegistered} per parent, and ERC-721 {Transfer}.
+    /// The work's wallet address is fixed now; its code is deployed by {deployWallet} when needed.
     /// Contributor shares are of the work's own portion (10,000 minus the parents' shares); they
     /// are scaled into the split, any basis point lost to rounding going to the first contributor.
     /// Requirements:
@@ -119,6 +122,16 @@ interface IContentRegistry {
     /// - a royalty of at most {maxRoyaltyBps}.
     /// @return workId The new work's token id (ids start at 1).
     function register(Registration calldata registration) external payable returns (uint256 workId);
+
+    /// @notice Deploy the code of work `workId`'s royalty wallet at its fixed address (no-op if done).
+    /// @dev Anyone may call it. Emits {WalletDeployed} the first time.
+    /// @return wallet The wallet's address (the EIP-2981 receiver).
+    function deployWallet(uint256 workId) external returns (address wallet);
+
+    /// @notice Deposit everything work `workId`'s wallet holds in `token` (zero: ETH) into its split,
+    /// deploying the wallet first if needed. Anyone may call it.
+    /// @dev Reverts with {SplitWallet-NothingToFlush} when the wallet holds none of `token`.
+    function flushWallet(uint256 workId, address token) external;
 
     /// @notice Point work `workId` at a new metadata CID (for example, corrected credits).
     /// @dev Emits {WorkMetadataChanged} and ERC-4906 {MetadataUpdate}. Only the work's owner.

@@ -3,7 +3,7 @@ pragma solidity ^0.8.27;
 
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {Create2} from "@openzeppelin/contracts/utils/Create2.sol";
 import {IERC2981} from "@openzeppelin/contracts/interfaces/IERC2981.sol";
 import {IERC4906} from "@openzeppelin/contracts/interfaces/IERC4906.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
@@ -11,11 +11,13 @@ import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IContentRegistry} from "../interfaces/IContentRegistry.sol";
 import {IRoyaltySplitter} from "../interfaces/IRoyaltySplitter.sol";
 import {RoyaltySplitter} from "../royalties/RoyaltySplitter.sol";
+import {SplitWallet} from "../royalties/SplitWallet.sol";
 
 /// @title ContentRegistry
 /// @notice The registry of Tutti works. Each work is an ERC-721 token owned by the artist who
 /// registered it; its income is divided by an immutable split in the {RoyaltySplitter}, reached
-/// through the work's own {SplitWallet} address (the EIP-2981 receiver).
+/// through the work's own {SplitWallet} address (the EIP-2981 receiver). The wallet's address is
+/// fixed at registration (CREATE2) and its code deployed only when first needed.
 /// @dev Every parameter (fee, limits, treasury) is owned by governance: the owner is the timelock.
 contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownable {
     /*//////////////////////////////////////////////////////////////
@@ -26,8 +28,6 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
 
     /// @notice The splitter that holds every work's split.
     IRoyaltySplitter public immutable splitter;
-    /// @notice The {SplitWallet} implementation each work's wallet clones.
-    address public immutable walletImplementation;
 
     /// @notice Wei charged per registration, paid to {treasury}.
     uint256 public registrationFee;
@@ -53,19 +53,14 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
 
     /// @param governance The timelock that owns every parameter.
     /// @param splitter_ The {RoyaltySplitter}.
-    /// @param walletImplementation_ A {SplitWallet} bound to `splitter_`.
     /// @param treasury_ Where registration fees go.
     /// @param registrationFee_ Initial fee in wei.
-    constructor(
-        address governance,
-        IRoyaltySplitter splitter_,
-        address walletImplementation_,
-        address payable treasury_,
-        uint256 registrationFee_
-    ) ERC721("Tutti Works", "WORK") Ownable(governance) {
+    constructor(address governance, IRoyaltySplitter splitter_, address payable treasury_, uint256 registrationFee_)
+        ERC721("Tutti Works", "WORK")
+        Ownable(governance)
+    {
         if (treasury_ == address(0)) revert ZeroTreasury();
         splitter = splitter_;
-        walletImplementation = walletImplementation_;
         treasury = treasury_;
         registrationFee = registrationFee_;
         _setLimits(50, 8, 5_000, 2_500);
@@ -93,6 +88,22 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
             (bool ok,) = treasury.call{value: msg.value}("");
             if (!ok) revert FeeTransferFailed(treasury, msg.value);
         }
+    }
+
+    /// @inheritdoc IContentRegistry
+    function deployWallet(uint256 workId) public returns (address wallet) {
+        _requireWork(workId);
+        wallet = _works[workId].wallet;
+        if (wallet.code.length == 0) {
+            uint256 splitId = _works[workId].splitId;
+            Create2.deploy(0, bytes32(splitId), _walletInitCode(splitId));
+            emit WalletDeployed(workId, wallet);
+        }
+    }
+
+    /// @inheritdoc IContentRegistry
+    function flushWallet(uint256 workId, address token) external {
+        SplitWallet(payable(deployWallet(workId))).flush(token);
     }
 
     /// @inheritdoc IContentRegistry
@@ -182,7 +193,7 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
         if (workId == 0 || workId > _workCount) revert UnknownWork(workId);
     }
 
-    /// @dev Creates the work's split (parents first resolved to their splits) and its wallet clone.
+    /// @dev Creates the work's split (parents first resolved to their splits) and fixes its wallet address.
     function _createSplitAndWallet(Registration calldata registration)
         internal
         returns (uint256 splitId, address payable wallet)
@@ -192,7 +203,12 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
         (address[] memory accounts, uint16[] memory shares) =
             _contributorSplits(registration.contributors, TOTAL_BPS - upstreamBps);
         splitId = splitter.createSplit(accounts, shares, parentSplitIds, parentShares);
-        wallet = payable(Clones.cloneWithImmutableArgs(walletImplementation, abi.encode(splitId)));
+        wallet = payable(Create2.computeAddress(bytes32(splitId), keccak256(_walletInitCode(splitId))));
+    }
+
+    /// @dev Split ids are unique, so each is a unique CREATE2 salt.
+    function _walletInitCode(uint256 splitId) internal view returns (bytes memory) {
+        return abi.encodePacked(type(SplitWallet).creationCode, abi.encode(splitter, splitId));
     }
 
     /// @dev Stores the work and its lineage and emits their events (split out to keep the stack shallow).
