@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.27;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+
+import {IContentRegistry} from "../interfaces/IContentRegistry.sol";
+import {IOracleHub} from "../interfaces/IOracleHub.sol";
+
+/// @title OracleHub
+/// @notice Escrowed jobs answered by a k-of-n quorum of operators' EIP-712 attestations.
+/// @dev Every parameter (operators, quorum, minimum fees, job timeout) is owned by governance: the
+/// owner is the timelock. Fees are pull payments: fulfilment only credits balances, {withdraw}
+/// pays. Loops are bounded by the operator set ({MAX_OPERATORS}): fulfilment credits exactly the
+/// job's quorum of operators and visits each attester of the job once, and only an operator can
+/// attest, once per job, so no job can grow too large to settle (0xSplits issue #18).
+contract OracleHub is IOracleHub, EIP712, Ownable {
+    using EnumerableSet for EnumerableSet.AddressSet;
+
+    /*//////////////////////////////////////////////////////////////
+                                 STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The EIP-712 type operators sign.
+    bytes32 public constant ATTESTATION_TYPEHASH =
+        keccak256("Attestation(uint256 jobId,bytes32 resultHash,string resultCid,bytes32 modelId)");
+    /// @notice Most operators at once; bounds every loop (and fits a job's quorum in a uint8).
+    uint256 public constant MAX_OPERATORS = 64;
+    /// @notice Longest job timeout governance may set.
+    uint256 public constant MAX_JOB_TIMEOUT = 30 days;
+
+    /// @notice The registry whose works may be a job's input.
+    IContentRegistry public immutable registry;
+
+    /// @inheritdoc IOracleHub
+    uint256 public quorum;
+    /// @inheritdoc IOracleHub
+    uint256 public jobTimeout;
+
+    EnumerableSet.AddressSet private _operators;
+    mapping(bytes32 kind => uint256) private _minFee;
+    uint256 private _jobCount;
+    mapping(uint256 jobId => Job) private _jobs;
+    mapping(uint256 jobId => address[]) private _attesters;
+    mapping(uint256 jobId => mapping(address operator => bytes32 outcome)) private _attestations;
+    mapping(uint256 jobId => mapping(bytes32 outcome => address[])) private _agreeing;
+    mapping(bytes32 outcome => Result) private _results;
+    mapping(address account => uint256) private _claimable;
+
+    /*//////////////////////////////////////////////////////////////
+                               CONSTRUCTOR
+    //////////////////////////////////////////////////////////////*/
+
+    /// @param governance The timelock that owns every parameter.
+    /// @param registry_ The {ContentRegistry} whose works may be inputs.
+    /// @param operators_ The initial operators.
+    /// @param quorum_ The initial quorum, 1..operators_.length.
+    /// @param minFee_ The initial global minimum fee, in wei.
+    /// @param jobTimeout_ The initial job timeout, in seconds.
+    constructor(
+        address governance,
+        IContentRegistry registry_,
+        address[] memory operators_,
+        uint256 quorum_,
+        uint256 minFee_,
+        uint256 jobTimeout_
+    ) EIP712("Tutti OracleHub", "1") Ownable(governance) {
+        registry = registry_;
+        for (uint256 i; i < operators_.length; ++i) {
+            _addOperator(operators_[i]);
+        }
+        _setQuorum(quorum_);
+        _setMinFee(bytes32(0), minFee_);
+        _setJobTimeout(jobTimeout_);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                            PUBLIC FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IOracleHub
+    function requestJob(bytes32 kind, string calldata inputCid, bytes calldata params, uint256 inputWorkId)
+        external
+        payable
+        returns (uint256 jobId)
+    {
+        if (kind == bytes32(0)) revert EmptyKind();
+        if (bytes(inputCid).length == 0) revert EmptyInputCid();
+        uint256 minimum = minFeeOf(kind);
+        if (msg.value < minimum) revert FeeBelowMinimum(kind, msg.value, minimum);
+        if (inputWorkId != 0 && inputWorkId > registry.workCount()) revert UnknownInputWork(inputWorkId);
+
+        jobId = ++_jobCount;
+        // Cannot overflow uint64: jobTimeout <= MAX_JOB_TIMEOUT and timestamps are far below 2**63.
+        uint64 deadline = uint64(block.timestamp + jobTimeout);
+        _jobs[jobId] = Job({
+            requester: msg.sender,
+            deadline: deadline,
+            status: JobStatus.Open,
+            // Cannot truncate: quorum <= operatorCount <= MAX_OPERATORS < 256.
+            quorum: uint8(quorum),
+            kind: kind,
+            fee: msg.value,
+            inputWorkId: inputWorkId,
+            outcome: bytes32(0)
+        });
+        emit JobRequested(jobId, msg.sender, kind, inputCid, params, msg.value, deadline, seedOf(jobId), inputWorkId);
+    }
+
+    /// @inheritdoc IOracleHub
+    function submitAttestation(Attestation calldata attestation, bytes calldata signature)
+        external
+        returns (address operator)
+    {
+        uint256 jobId = attestation.jobId;
+        Job storage job_ = _jobs[jobId];
+        JobStatus status = job_.status;
+        if (status == JobStatus.None) revert UnknownJob(jobId);
+        if (status == JobStatus.Refunded) revert JobAlreadyRefunded(jobId);
+        if (status == JobStatus.Open && block.timestamp > job_.deadline) revert JobExpired(jobId, job_.deadline);
+        if (bytes(attestation.resultCid).length == 0 || attestation.resultHash == bytes32(0)) {
+            revert EmptyResult(jobId);
+        }
+
+        // ECDSA.recover rejects malformed and high-s (malleable) signatures with its own errors.
+        operator = ECDSA.recoverCalldata(_hashTypedDataV4(_structHash(attestation)), signature);
+        if (!_operators.contains(operator)) revert NotOperator(operator);
+        if (_attestations[jobId][operator] != bytes32(0)) revert AlreadyAttested(jobId, operator);
+
+        bytes32 outcome = _outcome(attestation.resultHash, attestation.resultCid, attestation.modelId);
+        bytes32 accepted = job_.outcome;
+        if (status == JobStatus.Fulfilled && outcome == accepted) revert JobAlreadyFulfilled(jobId);
+
+        _attestations[jobId][operator] = outcome;
+        _attesters[jobId].push(operator);
+        if (bytes(_results[outcome].resultCid).length == 0) {
+            _results[outcome] = Result(attestation.resultHash, attestation.resultCid, attestation.modelId);
+        }
+        emit AttestationSubmitted(
+            jobId,
+            operator,
+            outcome,
+            attestation.resultHash,
+            attestation.resultCid,
+            attestation.modelId,
+            msg.sender
+        );
+
+        if (status == JobStatus.Fulfilled) {
+            // A late attestation of another outcome: kept on record as dissent, it changes nothing.
+            emit AttestationDissented(jobId, operator, outcome, accepted);
+            return operator;
+        }
+        address[] storage agreeing = _agreeing[jobId][outcome];
+        agreeing.push(operator);
+        if (agreeing.length == job_.quorum) _fulfil(jobId, job_, outcome, agreeing);
+    }
+
+    /// @inheritdoc IOracleHub
+    function refund(uint256 jobId) external {
+        Job storage job_ = _requireJob(jobId);
+        if (job_.status == JobStatus.Fulfilled) revert JobAlreadyFulfilled(jobId);
+        if (job_.status == JobStatus.Refunded) revert JobAlreadyRefunded(jobId);
+        if (block.timestamp <= job_.deadline) revert JobNotExpired(jobId, job_.deadline);
+
+        job_.status = JobStatus.Refunded;
+        address requester = job_.requester;
+        uint256 amount = job_.fee;
+        emit JobRefunded(jobId, requester, amount);
+        if (amount != 0) {
+            (bool ok,) = requester.call{value: amount}("");
+            // A requester that refuses ETH can still pull it later; the fee is never locked.
+            if (!ok) _claimable[requester] += amount;
+        }
+    }
+
+    /// @inheritdoc IOracleHub
+    function withdraw() external returns (uint256 amount) {
+        amount = _claimable[msg.sender];
+        if (amount == 0) revert NothingToWithdraw(msg.sender);
+        _claimable[msg.sender] = 0;
+        emit Withdrawn(msg.sender, amount);
+        (bool ok,) = msg.sender.call{value: amount}("");
+        if (!ok) revert ETHTransferFailed(msg.sender, amount);
+    }
+
+    /// @inheritdoc IOracleHub
+    function addOperator(address operator) external onlyOwner {
+        _addOperator(operator);
+    }
+
+    /// @inheritdoc IOracleHub
+    function removeOperator(address operator) external onlyOwner {
+        if (!_operators.remove(operator)) revert UnknownOperator(operator);
+        if (_operators.length() < quorum) revert InvalidQuorum(quorum, _operators.length());
+        emit OperatorRemoved(operator);
+    }
+
+    /// @inheritdoc IOracleHub
+    function setQuorum(uint256 newQuorum) external onlyOwner {
+        _setQuorum(newQuorum);
+    }
+
+    /// @inheritdoc IOracleHub
+    function setMinFee(bytes32 kind, uint256 newFee) external onlyOwner {
+        _setMinFee(kind, newFee);
+    }
+
+    /// @inheritdoc IOracleHub
+    function setJobTimeout(uint256 newTimeout) external onlyOwner {
+        _setJobTimeout(newTimeout);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IOracleHub
+    function job(uint256 jobId) external view returns (Job memory) {
+        return _requireJob(jobId);
+    }
+
+    /// @inheritdoc IOracleHub
+    function seedOf(uint256 jobId) public view returns (uint256) {
+        return uint256(keccak256(abi.encode(block.chainid, address(this), jobId)));
+    }
+
+    /// @inheritdoc IOracleHub
+    function fulfilledResult(uint256 jobId)
+        external
+        view
+        returns (string memory resultCid, bytes32 resultHash, bytes32 modelId, uint256 inputWorkId)
+    {
+        Job storage job_ = _requireJob(jobId);
+        if (job_.status != JobStatus.Fulfilled) revert JobNotFulfilled(jobId);
+        Result storage result = _results[job_.outcome];
+        return (result.resultCid, result.resultHash, result.modelId, job_.inputWorkId);
+    }
+
+    /// @inheritdoc IOracleHub
+    function resultOf(bytes32 outcome) external view returns (Result memory) {
+        return _results[outcome];
+    }
+
+    /// @inheritdoc IOracleHub
+    function attestationOf(uint256 jobId, address operator) external view returns (bytes32) {
+        return _attestations[jobId][operator];
+    }
+
+    /// @inheritdoc IOracleHub
+    function attestersOf(uint256 jobId) external view returns (address[] memory) {
+        return _attesters[jobId];
+    }
+
+    /// @inheritdoc IOracleHub
+    function agreeingOperators(uint256 jobId, bytes32 outcome) external view returns (address[] memory) {
+        return _agreeing[jobId][outcome];
+    }
+
+    /// @inheritdoc IOracleHub
+    function dissentersOf(uint256 jobId)
+        external
+        view
+        returns (address[] memory operators_, bytes32[] memory outcomes)
+    {
+        Job storage job_ = _jobs[jobId];
+        if (job_.status != JobStatus.Fulfilled) return (operators_, outcomes);
+        address[] storage attesters = _attesters[jobId];
+        bytes32 accepted = job_.outcome;
+        operators_ = new address[](attesters.length);
+        outcomes = new bytes32[](attesters.length);
+        uint256 count;
+        for (uint256 i; i < attesters.length; ++i) {
+            bytes32 attested = _attestations[jobId][attesters[i]];
+            if (attested != accepted) {
+                operators_[count] = attesters[i];
+                outcomes[count] = attested;
+                ++count;
+            }
+        }
+        // Shrink both arrays to the dissenters found (count <= their allocated length).
+        assembly ("memory-safe") {
+            mstore(operators_, count)
+            mstore(outcomes, count)
+        }
+    }
+
+    /// @inheritdoc IOracleHub
+    function outcomeOf(bytes32 resultHash, string calldata resultCid, bytes32 modelId)
+        external
+        pure
+        returns (bytes32)
+    {
+        return _outcome(resultHash, resultCid, modelId);
+    }
+
+    /// @inheritdoc IOracleHub
+    function attestationDigest(Attestation calldata attestation) external view returns (bytes32) {
+        return _hashTypedDataV4(_structHash(attestation));
+    }
+
+    /// @inheritdoc IOracleHub
+    function minFeeOf(bytes32 kind) public view returns (uint256) {
+        uint256 globalMinimum = _minFee[bytes32(0)];
+        uint256 kindMinimum = _minFee[kind];
+        return kindMinimum > globalMinimum ? kindMinimum : globalMinimum;
+    }
+
+    /// @notice The minimum fee set for `kind` alone (bytes32(0): the global minimum).
+    function minFee(bytes32 kind) external view returns (uint256) {
+        return _minFee[kind];
+    }
+
+    /// @inheritdoc IOracleHub
+    function claimable(address account) external view returns (uint256) {
+        return _claimable[account];
+    }
+
+    /// @inheritdoc IOracleHub
+    function isOperator(address account) external view returns (bool) {
+        return _operators.contains(account);
+    }
+
+    /// @inheritdoc IOracleHub
+    function operators() external view returns (address[] memory) {
+        return _operators.values();
+    }
+
+    /// @inheritdoc IOracleHub
+    function operatorCount() external view returns (uint256) {
+        return _operators.length();
+    }
+
+    /// @inheritdoc IOracleHub
+    function jobCount() external view returns (uint256) {
+        return _jobCount;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                INTERNAL
+    //////////////////////////////////////////////////////////////*/
+
+    function _requireJob(uint256 jobId) internal view returns (Job storage job_) {
+        job_ = _jobs[jobId];
+        if (job_.status == JobStatus.None) revert UnknownJob(jobId);
+    }
+
+    function _structHash(Attestation calldata attestation) internal pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                ATTESTATION_TYPEHASH,
+                attestation.jobId,
+                attestation.resultHash,
+                keccak256(bytes(attestation.resultCid)),
+                attestation.modelId
+            )
+        );
+    }
+
+    function _outcome(bytes32 resultHash, string calldata resultCid, bytes32 modelId)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(resultHash, keccak256(bytes(resultCid)), modelId));
+    }
+
+    /// @dev Marks the job fulfilled, credits the fee to the `agreeing` operators (exactly the job's
+    /// quorum of them) and records every other attester as a dissenter.
+    function _fulfil(uint256 jobId, Job storage job_, bytes32 outcome, address[] storage agreeing) internal {
+        job_.status = JobStatus.Fulfilled;
+        job_.outcome = outcome;
+
+        uint256 fee = job_.fee;
+        uint256 count = agreeing.length;
+        uint256 share = fee / count;
+        // The remainder of the division goes to the first agreeing operator: no wei stays behind.
+        _claimable[agreeing[0]] += share + fee % count;
+        for (uint256 i = 1; i < count; ++i) {
+            _claimable[agreeing[i]] += share;
+        }
+
+        Result storage result = _results[outcome];
+        emit JobFulfilled(jobId, outcome, result.resultHash, result.resultCid, result.modelId, agreeing, fee);
+
+        address[] storage attesters = _attesters[jobId];
+        for (uint256 i; i < attesters.length; ++i) {
+            bytes32 attested = _attestations[jobId][attesters[i]];
+            if (attested != outcome) emit AttestationDissented(jobId, attesters[i], attested, outcome);
+        }
+    }
+
+    function _addOperator(address operator) internal {
+        if (operator == address(0)) revert ZeroOperator();
+        if (_operators.length() >= MAX_OPERATORS) revert TooManyOperators(MAX_OPERATORS);
+        if (!_operators.add(operator)) revert OperatorAlreadyAdded(operator);
+        emit OperatorAdded(operator);
+    }
+
+    function _setQuorum(uint256 newQuorum) internal {
+        uint256 count = _operators.length();
+        if (newQuorum == 0 || newQuorum > count) revert InvalidQuorum(newQuorum, count);
+        emit QuorumChanged(quorum, newQuorum);
+        quorum = newQuorum;
+    }
+
+    function _setMinFee(bytes32 kind, uint256 newFee) internal {
+        emit MinFeeChanged(kind, _minFee[kind], newFee);
+        _minFee[kind] = newFee;
+    }
+
+    function _setJobTimeout(uint256 newTimeout) internal {
+        if (newTimeout == 0 || newTimeout > MAX_JOB_TIMEOUT) {
+            revert InvalidJobTimeout(newTimeout, MAX_JOB_TIMEOUT);
+        }
+        emit JobTimeoutChanged(jobTimeout, newTimeout);
+        jobTimeout = newTimeout;
+    }
+}

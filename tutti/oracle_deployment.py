@@ -1,0 +1,46 @@
+"""Deploying the OracleHub beside the core system, owned by the same timelock."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from ape.api import AccountAPI
+    from ape.contracts import ContractInstance
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_JOB_TIMEOUT_SECONDS = 60 * 60
+
+
+def deploy_oracle_hub(
+    deployer: "AccountAPI",
+    timelock_address: str,
+    registry_address: str,
+    quorum: int,
+    operators: Sequence[str],
+    *,
+    min_fee_wei: int = 0,
+    job_timeout_seconds: int = DEFAULT_JOB_TIMEOUT_SECONDS,
+) -> "ContractInstance":
+    """Deploy an ``OracleHub`` whose every parameter belongs to the timelock from the start.
+
+    ``quorum`` must be between 1 and ``len(operators)``; later changes go through governance
+    (``addOperator``, ``removeOperator``, ``setQuorum``, ``setMinFee``, ``setJobTimeout``).
+    """
+    from ape import project
+
+    if not 1 <= quorum <= len(operators):
+        raise ValueError(f"the quorum must be between 1 and the {len(operators)} operators, not {quorum}")
+    hub = deployer.deploy(
+        project.OracleHub,
+        timelock_address,
+        registry_address,
+        list(operators),
+        quorum,
+        min_fee_wei,
+        job_timeout_seconds,
+    )
+    logger.info("deployed OracleHub at %s (%d-of-%d)", hub.address, quorum, len(operators))
+    return hub
