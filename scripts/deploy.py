@@ -16,9 +16,13 @@ from tutti.settings import get_settings
 @click.option("--quorum", "quorum_percent", default=4, show_default=True, help="Quorum, percent of supply.")
 @click.option("--timelock-delay", default=60, show_default=True, help="Seconds between queue and execute.")
 @click.option("--registration-fee", default=0, show_default=True, help="Registration fee in wei.")
+@click.option("--operator", "operators", multiple=True, help="An oracle operator at launch (repeat; default: the deployer).")
+@click.option("--oracle-quorum", default=1, show_default=True, help="Operators that must agree on a job's result.")
+@click.option("--oracle-min-fee", default=0, show_default=True, help="Minimum oracle job fee in wei.")
+@click.option("--job-timeout", default=3600, show_default=True, help="Seconds an oracle job stays open.")
 @click.option("--test-token/--no-test-token", default=None, help="Also deploy a mintable tUSD (default: on local networks).")
 def cli(ecosystem, network, account, supply, voting_delay, voting_period, quorum_percent, timelock_delay,
-        registration_fee, test_token):
+        registration_fee, operators, oracle_quorum, oracle_min_fee, job_timeout, test_token):
     """Deploy token, timelock, governor, royalty splitter and content registry; hand every
     parameter to the timelock; record the addresses for scripts and services."""
     with user_errors():
@@ -29,6 +33,10 @@ def cli(ecosystem, network, account, supply, voting_delay, voting_period, quorum
             quorum_percent=quorum_percent,
             timelock_delay_seconds=timelock_delay,
             registration_fee_wei=registration_fee,
+            oracle_operators=tuple(operators),
+            oracle_quorum=oracle_quorum,
+            oracle_min_fee_wei=oracle_min_fee,
+            oracle_job_timeout_seconds=job_timeout,
             test_token=network.is_local if test_token is None else test_token,
         )
         tutti = deploy_system(account, params)

@@ -18,6 +18,7 @@ CONTRACT_NAMES = (
     "TuttiGovernor",
     "RoyaltySplitter",
     "ContentRegistry",
+    "OracleHub",
 )
 
 

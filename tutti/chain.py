@@ -22,6 +22,7 @@ class Tutti:
     governor: "ContractInstance"
     splitter: "ContractInstance"
     registry: "ContractInstance"
+    hub: "ContractInstance"
 
     @classmethod
     def from_book(cls, book: AddressBook) -> "Tutti":
@@ -37,6 +38,7 @@ class Tutti:
             governor=at("TuttiGovernor"),
             splitter=at("RoyaltySplitter"),
             registry=at("ContentRegistry"),
+            hub=at("OracleHub"),
         )
 
     @classmethod

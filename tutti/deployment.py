@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from tutti.addressbook import AddressBook
 from tutti.chain import Tutti
+from tutti.oracle_deployment import deploy_oracle_hub
 
 if TYPE_CHECKING:
     from ape.api import AccountAPI
@@ -28,11 +29,16 @@ class DeployParams:
     quorum_percent: int = 4
     timelock_delay_seconds: int = 60
     registration_fee_wei: int = 0
+    #: Oracle operators at launch and how many must agree; both governable afterwards.
+    oracle_operators: tuple[str, ...] = ()
+    oracle_quorum: int = 1
+    oracle_min_fee_wei: int = 0
+    oracle_job_timeout_seconds: int = 3_600
     test_token: bool = False
 
 
 def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: str | None = None) -> Tutti:
-    """Deploy token, timelock, governor, splitter and registry.
+    """Deploy token, timelock, governor, splitter, registry and oracle hub.
 
     The timelock ends up owning every parameter: the governor is its only proposer and
     canceller, anyone may execute, and the deployer's temporary admin role is renounced last.
@@ -58,6 +64,11 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
     timelock.grantRole(timelock.CANCELLER_ROLE(), governor, sender=deployer)
     splitter = deployer.deploy(project.RoyaltySplitter)
     registry = deployer.deploy(project.ContentRegistry, timelock, splitter, timelock, params.registration_fee_wei)
+    operators = list(params.oracle_operators) or [deployer.address]
+    hub = deploy_oracle_hub(
+        deployer, timelock.address, registry.address, min(params.oracle_quorum, len(operators)), operators,
+        min_fee_wei=params.oracle_min_fee_wei, job_timeout_seconds=params.oracle_job_timeout_seconds,
+    )
     timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), deployer.address, sender=deployer)
 
     extras = {}
@@ -71,6 +82,7 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
         "TuttiGovernor": governor.address,
         "RoyaltySplitter": splitter.address,
         "ContentRegistry": registry.address,
+        "OracleHub": hub.address,
     }
     network = chain.provider.network
     book = AddressBook(

@@ -103,6 +103,7 @@ def encode_call(tutti: Tutti, target: str, function: str, args: Sequence[object]
 
 _ATTRIBUTE_BY_NAME = {
     "ContentRegistry": "registry",
+    "OracleHub": "hub",
     "RoyaltySplitter": "splitter",
     "TuttiGovernor": "governor",
     "TuttiTimelock": "timelock",

@@ -1,0 +1,76 @@
+"""``tutti-oracle``: run an operator's worker with one command."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from pathlib import Path
+
+import click
+from ape.cli import ConnectedProviderCommand, account_option
+
+from tutti.chain import Tutti
+from tutti.errors import TuttiError, explain
+from tutti.settings import get_settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Tutti oracle operator tools."""
+
+
+@main.command(cls=ConnectedProviderCommand)
+@account_option()
+@click.option("--kinds", default="analyze", show_default=True, help="Comma-separated job kinds to serve.")
+@click.option("--ipfs", "ipfs_url", envvar="TUTTI_IPFS_URL",
+              help="Kubo RPC URL shared with requesters (default: the embedded store in TUTTI_DATA_DIR).")
+@click.option("--journal", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite journal (default: <data dir>/oracle/<operator>.sqlite).")
+@click.option("--confirmations", type=int,
+              help="Blocks a request must be buried under (default: 0 on local chains, which mine only on demand; 3 elsewhere).")
+@click.option("--poll-interval", default=1.0, show_default=True, help="Seconds between chain polls.")
+@click.option("--once", is_flag=True, help="Handle what is pending, then exit.")
+@click.option("--fault", type=click.Choice(["wrong-bytes"]), hidden=True,
+              help="Fault injection for tests: attest to deliberately wrong results.")
+@click.option("-v", "--verbose", count=True, help="More logging.")
+def run(network, account, kinds, ipfs_url, journal, confirmations, poll_interval, once, fault, verbose):
+    """Follow OracleHub jobs, compute them, pin the results to IPFS and attest on chain.
+
+    Stop it with Ctrl-C or SIGTERM; restarted, it resumes from its journal."""
+    from oracle.journal import Journal
+    from oracle.worker import Worker, WorkerConfig
+    from tutti.ipfs_cli import open_configured_store
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("oracle").setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    try:
+        tutti = Tutti.connect()
+        config = WorkerConfig(kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
+                              confirmations=(0 if network.is_local else 3) if confirmations is None else confirmations,
+                              poll_interval=poll_interval, fault=fault)
+        path = journal or get_settings().data_dir / "oracle" / f"{account.address}-{tutti.book.chain_id}.sqlite"
+        store = open_configured_store(ipfs_url)
+        worker = Worker(tutti.hub, account, store, Journal(path), config, start_block=tutti.book.start_block)
+        if not tutti.hub.isOperator(account.address):
+            click.echo(f"warning: {account.address} is not an operator of {tutti.hub.address} yet; "
+                       "its attestations will be refused until governance adds it", err=True)
+        click.echo(f"worker {account.address}: kinds {', '.join(config.kinds)}; journal {path}")
+        worker.run(lambda: bool(stopping), once=once)
+    except KeyboardInterrupt:
+        pass
+    except TuttiError as exc:
+        raise click.ClickException(explain(exc)) from None
+    click.echo("worker stopped")
+
+
+@main.command("jobs")
+@click.option("--journal", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+def jobs(journal: Path) -> None:
+    """Show the jobs a worker's journal holds and the step each reached."""
+    from oracle.journal import Journal
+
+    for job in Journal(journal):
+        click.echo(f"{job.job_id:>6} {job.kind:<10} {job.state:<11} {job.result_cid or '-'}  {job.note or ''}")

@@ -1,0 +1,34 @@
+"""``tutti``: the umbrella command for off-chain tools (on-chain actions are `ape run` scripts)."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from tutti import __version__
+from tutti.ipfs_cli import ipfs
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tutti")
+@click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
+def main(verbose: int) -> None:
+    """Tutti off-chain tools: IPFS content, spatial audio."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+main.add_command(ipfs)
+
+
+def _add_audio() -> None:
+    # The audio engine needs the `audio` extra (numpy, scipy, slab); without it `tutti` still works.
+    try:
+        from tutti.audio.cli import audio
+    except ImportError:
+        return
+    main.add_command(audio)
+
+
+_add_audio()
