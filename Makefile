@@ -16,8 +16,8 @@ demo: setup  ## Local chain + deploy + the whole story (register, pay, withdraw,
 	@bin/demo
 
 test: setup  ## The whole test suite on anvil, via ape test
-	@# Its own anvil on a random free port: never a chain you have running on 8545.
-	@source bin/env && APE_FOUNDRY_HOST=auto ape test --network $(NETWORK) $(ARGS)
+	@# Its own anvil on a free port: never a chain you have running on 8545.
+	@source bin/env && APE_FOUNDRY_HOST=http://127.0.0.1:$$(bin/free-port) ape test --network $(NETWORK) $(ARGS)
 
 bench-gas: setup  ## Gas of deposits, withdrawals, registration and governance vs OZ PaymentSplitter
 	@source bin/env && python bench/gas.py

@@ -32,8 +32,10 @@ def main() -> None:
 @click.option("--once", is_flag=True, help="Handle what is pending, then exit.")
 @click.option("--fault", type=click.Choice(["wrong-bytes"]), hidden=True,
               help="Fault injection for tests: attest to deliberately wrong results.")
+@click.option("--kill-after", type=click.Choice(["computed", "signed", "submitting", "broadcast"]), hidden=True,
+              help="Crash test: SIGKILL the worker right after this step.")
 @click.option("-v", "--verbose", count=True, help="More logging.")
-def run(network, account, kinds, ipfs_url, journal, confirmations, poll_interval, once, fault, verbose):
+def run(network, account, kinds, ipfs_url, journal, confirmations, poll_interval, once, fault, kill_after, verbose):
     """Follow OracleHub jobs, compute them, pin the results to IPFS and attest on chain.
 
     Stop it with Ctrl-C or SIGTERM; restarted, it resumes from its journal."""
@@ -50,7 +52,7 @@ def run(network, account, kinds, ipfs_url, journal, confirmations, poll_interval
         tutti = Tutti.connect()
         config = WorkerConfig(kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
                               confirmations=(0 if network.is_local else 3) if confirmations is None else confirmations,
-                              poll_interval=poll_interval, fault=fault)
+                              poll_interval=poll_interval, fault=fault, kill_after=kill_after)
         path = journal or get_settings().data_dir / "oracle" / f"{account.address}-{tutti.book.chain_id}.sqlite"
         store = open_configured_store(ipfs_url)
         worker = Worker(tutti.hub, account, store, Journal(path), config, start_block=tutti.book.start_block)

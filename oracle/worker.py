@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
@@ -41,6 +43,7 @@ logger = logging.getLogger(__name__)
 JOB_OPEN, JOB_FULFILLED, JOB_REFUNDED = 1, 2, 3
 ZERO32 = b"\x00" * 32
 FAULTS = ("wrong-bytes",)
+KILL_POINTS = ("computed", "signed", "submitting", "broadcast")
 
 
 @dataclass
@@ -56,6 +59,8 @@ class WorkerConfig:
     receipt_timeout: float = 30.0
     #: Deliberately wrong results, to test quorum against a lying operator. Never in production.
     fault: str | None = None
+    #: Crash test: SIGKILL this process right after this step (a journal state, or "broadcast").
+    kill_after: str | None = None
 
 
 @dataclass
@@ -80,6 +85,8 @@ class Worker:
             kind_named(name)  # fail fast on a kind this worker cannot serve
         if self.config.fault not in (None, *FAULTS):
             raise ValueError(f"unknown fault {self.config.fault!r}")
+        if self.config.kill_after not in (None, *KILL_POINTS):
+            raise ValueError(f"unknown kill point {self.config.kill_after!r}")
 
     # -- the loop -----------------------------------------------------------------------------
 
@@ -133,6 +140,7 @@ class Worker:
         while job.state in ("seen", "computed", "signed", "submitting"):
             getattr(self, f"_from_{job.state}")(job)
             job = self.journal.job(job.job_id)
+            self._maybe_crash(job.state)
 
     def _from_seen(self, job: JournaledJob) -> None:
         if job.kind not in self.config.kinds:
@@ -185,6 +193,7 @@ class Worker:
                 return
             if "already known" not in text and "already imported" not in text:
                 raise
+        self._maybe_crash("broadcast")
         receipt = web3.eth.wait_for_transaction_receipt(HexBytes(job.tx_hash), timeout=self.config.receipt_timeout)
         if receipt["status"] == 1:
             self.journal.advance(job.job_id, "done", note=f"attested in block {receipt['blockNumber']}")
@@ -242,6 +251,11 @@ class Worker:
 
     def _already_attested(self, job: JournaledJob) -> bool:
         return bytes(self.hub.attestationOf(job.job_id, self.operator.address)) != ZERO32
+
+    def _maybe_crash(self, point: str) -> None:
+        if self.config.kill_after == point:
+            logger.warning("crash test: killing the worker after %s", point)
+            os.kill(os.getpid(), signal.SIGKILL)
 
     def _ready(self, key: object) -> bool:
         backoff = self._backoff.get(key)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.ipfs_node import ipfs_node_url  # noqa: F401  (one js-ipfs node per session, for every test folder)
 from tutti.deployment import DeployParams, deploy_system
 
 TOKEN = 10**18
@@ -44,13 +45,21 @@ def voters(accounts):
 
 
 @pytest.fixture(scope="session")
-def deploy_params():
+def operators(accounts):
+    """The oracle operators of the session's hub (2-of-3)."""
+    return accounts[7], accounts[8], accounts[9]
+
+
+@pytest.fixture(scope="session")
+def deploy_params(operators):
     return DeployParams(
         voting_delay_blocks=1,
         voting_period_blocks=20,
         quorum_percent=4,
         timelock_delay_seconds=60,
         registration_fee_wei=0,
+        oracle_operators=tuple(op.address for op in operators),
+        oracle_quorum=2,
         test_token=True,
     )
 

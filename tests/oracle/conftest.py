@@ -1,4 +1,5 @@
-"""An OracleHub (2-of-3) deployed beside the session's Tutti system, owned by its timelock."""
+"""An OracleHub (2-of-3, the root conftest's `operators`) deployed beside the session's Tutti system,
+owned by its timelock, with a short job timeout for expiry tests."""
 
 from __future__ import annotations
 
@@ -7,12 +8,6 @@ import pytest
 from tests.oracle.oracle_helpers import ANALYZE, ETHER, FEE, INPUT_CID, JOB_TIMEOUT, PARAMS
 from tutti.attestations import Attestation, sign_attestation
 from tutti.oracle_deployment import deploy_oracle_hub
-
-
-@pytest.fixture(scope="session")
-def operators(accounts):
-    """Three anvil dev accounts (anvil can sign for them itself)."""
-    return accounts[7], accounts[8], accounts[9]
 
 
 @pytest.fixture(scope="session")
