@@ -59,6 +59,9 @@ interface IContentRegistry {
     error InvalidContributorCount(uint256 count, uint256 max);
     /// @dev `count` parents, more than the `max` governance allows.
     error TooManyParents(uint256 count, uint256 max);
+    /// @dev `account`'s `shareBps` of the work's own `portionBps` (after parents' cuts) is less
+    /// than one basis point of the work's income: raise the share or lower the parents' cut.
+    error ContributorShareTooSmall(address account, uint16 shareBps, uint256 portionBps);
     /// @dev Contributor shares sum to `sum`, not 10,000.
     error ContributorSharesDoNotSumToTotal(uint256 sum);
     /// @dev Parent shares sum to `sum`, above the `max` governance allows.
@@ -117,7 +120,8 @@ interface IContentRegistry {
     /// Requirements:
     /// - `msg.value` equals {registrationFee};
     /// - a non-empty metadata CID, a non-zero content hash never registered before;
-    /// - 1 to {maxContributors} contributors whose shares sum to 10,000;
+    /// - 1 to {maxContributors} contributors whose shares sum to 10,000, each worth at least one
+    ///   basis point of the work's income once the parents' cuts are taken;
     /// - at most {maxParents} existing parents whose shares sum to at most {maxUpstreamBps};
     /// - a royalty of at most {maxRoyaltyBps}.
     /// @return workId The new work's token id (ids start at 1).

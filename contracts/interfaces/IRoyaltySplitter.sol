@@ -37,7 +37,7 @@ interface IRoyaltySplitter {
     error NotARecipient(uint256 splitId, address account);
     /// @dev A deposit of zero.
     error ZeroDeposit();
-    /// @dev ETH sent along with an ERC-20 deposit, or an ERC-20 deposit of the zero token.
+    /// @dev An ERC-20 deposit naming the zero address (ETH goes through {depositETH}).
     error InvalidToken(address token);
     /// @dev `account` has nothing to withdraw from split `splitId` in `token`.
     error NothingToWithdraw(uint256 splitId, address token, address account);

@@ -79,8 +79,9 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
         if (existing != 0) revert ContentAlreadyRegistered(registration.contentHash, existing);
         if (registration.royaltyBps > maxRoyaltyBps) revert RoyaltyTooHigh(registration.royaltyBps, maxRoyaltyBps);
 
-        workId = ++_workCount;
+        // Parents are checked against the works that exist before this one.
         (uint256 splitId, address payable wallet) = _createSplitAndWallet(registration);
+        workId = ++_workCount;
         _record(workId, registration, splitId, wallet);
 
         _safeMint(msg.sender, workId);
@@ -259,7 +260,8 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
     }
 
     /// @dev Scales contributor shares (of 10,000) into `portionBps` of the split; the basis points
-    /// lost to rounding down go to the first contributor so the split still sums to 10,000.
+    /// lost to rounding down (fewer than one per contributor) go to the first contributor so the
+    /// split still sums to 10,000. A share worth less than one basis point of the split is refused.
     function _contributorSplits(Contributor[] calldata contributors, uint256 portionBps)
         internal
         view
@@ -276,6 +278,9 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
             sum += contributors[i].shareBps;
             // Cannot overflow uint16: shareBps * portionBps / 10,000 <= portionBps <= 10,000.
             shares[i] = uint16(uint256(contributors[i].shareBps) * portionBps / TOTAL_BPS);
+            if (shares[i] == 0) {
+                revert ContributorShareTooSmall(contributors[i].account, contributors[i].shareBps, portionBps);
+            }
             allocated += shares[i];
         }
         if (sum != TOTAL_BPS) revert ContributorSharesDoNotSumToTotal(sum);
