@@ -4,12 +4,19 @@ Run by `make demo` after `ape run deploy`; every step uses the same library call
 one-action scripts, and every amount is checked, not just printed.
 """
 
+import json
+import time
+
 import click
 from ape import chain
 from ape.cli import ConnectedProviderCommand
 from eth_utils import keccak
 
 from tutti.chain import Tutti
+from tutti.ipfs_cli import open_configured_store
+from tutti.jobs import request_job, wait_for_result
+from tutti.music import corpus_midi
+from tutti.results import canonical_json
 from tutti.errors import TuttiError
 from tutti.governance import ProposalState, Support, delegate, encode_call, execute, propose, queue, status, vote
 from tutti.royalties import ETH, balances, flush_wallet, forward_upstream, pay, waiting_in_wallet, withdraw
@@ -34,12 +41,20 @@ def check(condition: bool, what: str) -> None:
 @click.command(cls=ConnectedProviderCommand, short_help="Walk the Tutti story on a local deployment")
 def cli(network):
     """Register a work with three contributors, pay royalties in ETH and tUSD, withdraw exact
-    shares, and change a registry parameter through the DAO (local networks only)."""
+    shares, change a registry parameter through the DAO, and have the oracle network analyse the
+    work (local networks only; `make demo` starts the chain and the three operators' workers)."""
     if not network.is_local:
         raise click.ClickException("the story mines blocks and skips time: run it on a local network")
     with user_errors():
         run_story(Tutti.connect())
     click.secho("\nThe story ran to the end; every amount above was checked.", fg="green")
+
+
+def pin_work(store, title: str, score: bytes, credits: dict[str, str]) -> tuple[str, bytes]:
+    """Pin a work's score and its metadata JSON; return the metadata CID and the score's hash."""
+    score_cid = store.add_bytes(score, cid_version=1)
+    metadata = {"name": title, "score": f"ipfs://{score_cid}", "mimeType": "audio/midi", "credits": credits}
+    return store.add_bytes(canonical_json(metadata), cid_version=1), keccak(score)
 
 
 def run_story(tutti: Tutti) -> None:
@@ -48,6 +63,8 @@ def run_story(tutti: Tutti) -> None:
     team = accounts.test_accounts
     deployer, artist, producer, vocalist, fan, holder_a, holder_b = (team[i] for i in range(7))
     stablecoin = tutti.extra("TestToken")
+    store = open_configured_store()
+    score = corpus_midi("bach/bwv66.6")
 
     heading("The cast")
     for role, who in [("deployer", deployer), ("artist", artist), ("producer", producer),
@@ -58,10 +75,14 @@ def run_story(tutti: Tutti) -> None:
         click.echo(f"   {name:<15} {address}")
 
     heading("1. The artist registers a work with three contributors (50% / 30% / 20%)")
+    metadata_cid, score_hash = pin_work(store, "Chorale in F# minor (arr. Tutti)", score,
+                                        {"arranger": artist.address, "producer": producer.address,
+                                         "vocals": vocalist.address})
+    click.echo(f"   score and metadata pinned to IPFS: ipfs://{metadata_cid}")
     suite = register_work(
         tutti, artist,
-        metadata_cid="bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4",
-        content_hash=keccak(text="Tutti Suite No. 1 - master recording"),
+        metadata_cid=metadata_cid,
+        content_hash=score_hash,
         contributors=[Share(artist.address, 5_000), Share(producer.address, 3_000), Share(vocalist.address, 2_000)],
         royalty_bps=1_000,
     )
@@ -70,10 +91,12 @@ def run_story(tutti: Tutti) -> None:
     check(tutti.registry.ownerOf(suite.work_id) == artist.address, "the artist owns the work's token")
 
     heading("2. The producer registers a remix that pays 20% upstream to the original")
+    remix_cid, remix_hash = pin_work(store, "Chorale in F# minor (producer's remix)", score + b"remix",
+                                     {"remix": producer.address})
     remix = register_work(
         tutti, producer,
-        metadata_cid="bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku",
-        content_hash=keccak(text="Tutti Suite No. 1 - producer's remix"),
+        metadata_cid=remix_cid,
+        content_hash=remix_hash,
         contributors=[Share(producer.address, 10_000)],
         parents=[Share(str(suite.work_id), 2_000)],
     )
@@ -154,3 +177,42 @@ def run_story(tutti: Tutti) -> None:
         contributors=[Share(vocalist.address, 10_000)],
     )
     check(tutti.timelock.balance - treasury_before == new_fee, f"work {third.work_id} paid 0.01 ETH into the DAO treasury")
+
+    heading("7. The oracle network analyses the work (2 of 3 operators must agree)")
+    operators = list(tutti.hub.operators())
+    click.echo(f"   operators: {', '.join(operators)} (quorum {tutti.hub.quorum()}); "
+               "the third runs with a deliberate fault: it attests to wrong bytes")
+    score_cid = json.loads(store.cat(metadata_cid))["score"].removeprefix("ipfs://")
+    fee = ETHER // 50
+    job = request_job(tutti, fan, "analyze", score_cid, {"window_beats": 1}, fee=fee, input_work_id=suite.work_id)
+    click.echo(f"   fan requested job {job.job_id} (analyze the score of work {suite.work_id}), "
+               f"escrowing {format_amount(fee, ETH)}: tx {job.tx_hash}")
+    result = wait_for_result(tutti, store, job.job_id, timeout=180)
+    analysis = json.loads(result.files["analysis.json"])
+    click.echo(f"   fulfilled: ipfs://{result.result_cid}")
+    click.echo(f"   key {analysis['key']['name']}, {analysis['meter']}, {analysis['tempo_bpm']} bpm; chords "
+               + " ".join(c["symbol"] for c in analysis["chords"][:12]) + " ...")
+    check(analysis["key"]["name"] == "F# minor", "the analysis found the chorale's key")
+    check(len(result.operators) == 2, "two operators agreed, and the result's files match the attested hash")
+    liar = operators[2]
+    wait_until_dissent(tutti, job.job_id, liar)
+    check(tutti.hub.claimable(liar) == 0, f"the lying operator {liar} earned nothing; its dissent is on chain")
+    for operator in result.operators:
+        earned = tutti.hub.claimable(operator)
+        tutti.hub.withdraw(sender=accounts[operator])
+        check(earned == fee // 2, f"operator {operator} withdrew {format_amount(earned, ETH)}")
+    annotated = register_work(
+        tutti, fan, metadata_cid=result.result_cid, content_hash=result.result_hash,
+        contributors=[Share(fan.address, 10_000)], parents=[Share(str(suite.work_id), 1_000)],
+    )
+    check(tutti.registry.parentsOf(annotated.work_id)[0].workId == suite.work_id,
+          f"the analysis is registered as work {annotated.work_id}, a derivative paying 10% to work {suite.work_id}")
+
+
+def wait_until_dissent(tutti: Tutti, job_id: int, operator: str, timeout: float = 60.0) -> None:
+    """The liar's attestation may land after the quorum; wait for it to be recorded."""
+    give_up = time.monotonic() + timeout
+    while operator not in tutti.hub.dissentersOf(job_id)[0]:
+        if time.monotonic() > give_up:
+            raise TuttiError(f"no dissent from {operator} recorded for job {job_id}")
+        time.sleep(0.2)
