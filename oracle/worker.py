@@ -15,6 +15,7 @@ is retried with exponential backoff while the others go on.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -26,10 +27,14 @@ from typing import TYPE_CHECKING, Callable
 from hexbytes import HexBytes
 
 from oracle.jobs import JobContext, JobResult, UnknownJobKind, kind_named
-from oracle.jobs.base import JobInputError
+from oracle.jobs.base import JobInputError, check_input_path
 from oracle.journal import Journal, JournaledJob
 from tutti.attestations import Attestation, kind_name, signable
 from tutti.errors import explain
+from tutti.ipfs import CidNotFound, IpfsError, NotAFile
+from tutti.ipfs.car import read_car
+from tutti.ipfs.cid import Cid, split_cid_path
+from tutti.ipfs.unixfs import read_file, resolve_path
 from tutti.results import bundle, result_hash
 
 if TYPE_CHECKING:
@@ -207,12 +212,12 @@ class Worker:
     # -- helpers ----------------------------------------------------------------------------
 
     def _compute(self, job: JournaledJob, kind) -> dict[str, bytes]:
-        input_bytes = self.store.cat(job.input_cid)
+        input_bytes, read_input = fetch_input(self.store, job.input_cid)
         try:
             params = json.loads(job.params.decode() or "{}") if job.params else {}
             if not isinstance(params, dict):
                 raise JobInputError("job parameters must be a JSON object")
-            result = kind.run(JobContext(job.job_id, job.seed, input_bytes, params))
+            result = kind.run(JobContext(job.job_id, job.seed, input_bytes, params, read_input))
         except (JobInputError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             # Every honest operator reaches the same verdict: attest to it rather than stay silent.
             result = JobResult(files={"error.json": json.dumps({"error": str(exc)}, sort_keys=True).encode()})
@@ -277,3 +282,37 @@ class Worker:
             logger.warning("%s failed (%s); retrying in %.1f s", key, explain(exc), delay)
         else:
             self._backoff.pop(key, None)
+
+
+def fetch_input(store: "IpfsStore", input_cid: str) -> tuple[bytes, Callable[[str], bytes] | None]:
+    """A file input's bytes; for a directory, ``b""`` and a reader of the files in it.
+
+    A directory is exported whole (as a CAR) before the job runs, so every block is at hand: a
+    file the directory lacks is then the input's fault (attested as an error by every honest
+    operator), whereas a block the network cannot deliver fails the export (retried)."""
+    try:
+        return store.cat(input_cid), None
+    except NotAFile:
+        pass
+    root, prefix = split_cid_path(input_cid)
+    car = io.BytesIO()
+    store.export_car(str(root), car)
+    car.seek(0)
+    blocks = {block.cid.block_key: block.data for block in read_car(car)[1]}
+
+    def get_block(cid: Cid) -> bytes:
+        try:
+            return blocks[cid.block_key]
+        except KeyError:  # not CidNotFound, which would read as "no such file" below
+            raise IpfsError(f"block {cid} is missing from the export of {input_cid}") from None
+
+    def read_input(path: str) -> bytes:
+        segments = check_input_path(path)
+        try:
+            return b"".join(read_file(resolve_path(root, prefix + segments, get_block), get_block))
+        except CidNotFound:
+            raise JobInputError(f"the input directory has no file {path!r}") from None
+        except NotAFile:
+            raise JobInputError(f"{path!r} in the input directory is not a file") from None
+
+    return b"", read_input

@@ -1,9 +1,10 @@
-"""Job kinds a worker can serve, by name. Later kinds (compose, improvise, accompany, render)
-register themselves the same way as ``analyze``."""
+"""Job kinds a worker can serve, by name. Later kinds (compose, improvise, accompany) register
+themselves the same way as ``analyze`` and ``render``."""
 
 from oracle.jobs.base import JobContext, JobKind, JobResult, UnknownJobKind, job_kind, job_kinds, kind_named
 
 # Importing a module registers its kinds.
 from oracle.jobs import analyze  # noqa: E402,F401  (registration side effect)
+from oracle.jobs import render  # noqa: E402,F401  (registration side effect)
 
 __all__ = ["JobContext", "JobKind", "JobResult", "UnknownJobKind", "job_kind", "job_kinds", "kind_named"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Callable, Mapping, Protocol
 
 from tutti.errors import TuttiError
 
@@ -26,8 +26,12 @@ class JobContext:
 
     job_id: int
     seed: int
+    #: The input file's bytes; empty when the input CID is a directory.
     input_bytes: bytes
     params: dict
+    #: When the input CID is a directory: ``read_input("a/b.wav")`` returns the bytes of that file
+    #: in it, or raises :class:`JobInputError` if there is none. ``None`` for a single-file input.
+    read_input: Callable[[str], bytes] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,3 +73,26 @@ def kind_named(name: str) -> JobKind:
 
 
 Runner = Callable[[JobContext], JobResult]
+
+
+def check_input_path(path: str) -> list[str]:
+    """The segments of a relative path inside an input directory (``/``-separated, no ``.``,
+    ``..`` or empty segments), or :class:`JobInputError`."""
+    segments = path.split("/") if isinstance(path, str) else []
+    if not segments or any(segment in ("", ".", "..") for segment in segments):
+        raise JobInputError(f"{path!r} is not a relative path inside the input directory")
+    return segments
+
+
+def files_reader(files: Mapping[str, bytes]) -> Callable[[str], bytes]:
+    """A ``read_input`` over files held in memory (tests, local runs): the same contract the
+    worker's IPFS directory reader keeps."""
+
+    def read(path: str) -> bytes:
+        check_input_path(path)
+        try:
+            return files[path]
+        except KeyError:
+            raise JobInputError(f"the input directory has no file {path!r}") from None
+
+    return read
