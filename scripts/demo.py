@@ -6,6 +6,7 @@ one-action scripts, and every amount is checked, not just printed.
 
 import json
 import time
+from pathlib import Path
 
 import click
 from ape import chain
@@ -15,7 +16,7 @@ from eth_utils import keccak
 from tutti.chain import Tutti
 from tutti.ipfs_cli import open_configured_store
 from tutti.jobs import request_job, wait_for_result
-from tutti.music import corpus_midi
+from tutti.music import corpus_midi, synthesize_parts
 from tutti.results import canonical_json
 from tutti.errors import TuttiError
 from tutti.governance import ProposalState, Support, delegate, encode_call, execute, propose, queue, status, vote
@@ -42,7 +43,8 @@ def check(condition: bool, what: str) -> None:
 def cli(network):
     """Register a work with three contributors, pay royalties in ETH and tUSD, withdraw exact
     shares, change a registry parameter through the DAO, and have the oracle network analyse the
-    work (local networks only; `make demo` starts the chain and the three operators' workers)."""
+    work and render it in 3-D (local networks only; `make demo` starts the chain and the three
+    operators' workers)."""
     if not network.is_local:
         raise click.ClickException("the story mines blocks and skips time: run it on a local network")
     with user_errors():
@@ -184,14 +186,9 @@ def run_story(tutti: Tutti) -> None:
                "deliberate fault (it attests to wrong bytes) and, unlike the others, waits for no confirmation")
     score_cid = json.loads(store.cat(metadata_cid))["score"].removeprefix("ipfs://")
     fee = ETHER // 50
-    job = request_job(tutti, fan, "analyze", score_cid, {"window_beats": 1}, fee=fee, input_work_id=suite.work_id)
-    click.echo(f"   fan requested job {job.job_id} (analyze the score of work {suite.work_id}), "
-               f"escrowing {format_amount(fee, ETH)}: tx {job.tx_hash}")
     liar = operators[2]
-    wait_until(lambda: tutti.hub.attestationOf(job.job_id, liar) != b"\x00" * 32, "the faulty operator's answer")
-    click.echo(f"   the faulty operator attested first: {tutti.hub.attestationOf(job.job_id, liar).hex()[:16]}...")
-    chain.mine(1)  # the confirmation the honest operators wait for (a real chain keeps producing blocks)
-    result = wait_for_result(tutti, store, job.job_id, timeout=180)
+    job, result = run_oracle_job(tutti, store, fan, "analyze", score_cid, {"window_beats": 1}, fee, suite.work_id,
+                                 liar, f"analyze the score of work {suite.work_id}")
     analysis = json.loads(result.files["analysis.json"])
     click.echo(f"   fulfilled: ipfs://{result.result_cid}")
     click.echo(f"   key {analysis['key']['name']}, {analysis['meter']}, {analysis['tempo_bpm']} bpm; chords "
@@ -210,6 +207,72 @@ def run_story(tutti: Tutti) -> None:
     )
     check(tutti.registry.parentsOf(annotated.work_id)[0].workId == suite.work_id,
           f"the analysis is registered as work {annotated.work_id}, a derivative paying 10% to work {suite.work_id}")
+
+    heading("8. The oracle network renders the choir around the listener (binaural, for headphones)")
+    scene_cid = pin_choir_scene(store, score)
+    click.echo(f"   four synthesized voices and a scene (soprano front-left, alto front-right, tenor circling, "
+               f"bass behind) pinned: ipfs://{scene_cid}")
+    job, result = run_oracle_job(tutti, store, fan, "render", scene_cid, {"block_size": 480}, fee, suite.work_id,
+                                 liar, "render the scene binaurally")
+    wav = result.files["binaural.wav"]
+    left, right = stereo_energy(wav)
+    click.echo(f"   fulfilled: ipfs://{result.result_cid} ({len(wav) // 1024} KiB WAV, FLAC beside it)")
+    check(liar in tutti.hub.dissentersOf(job.job_id)[0], "two operators agreed on the same bytes; the faulty one dissented")
+    check(min(left, right) > 0.05 * max(left, right), "both ears hear the choir")
+    saved = Path(".tutti/demo/choir-binaural.wav")
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.write_bytes(wav)
+    click.echo(f"   saved to {saved} (listen with headphones)")
+
+
+CHOIR = {  # azimuth keyframes (degrees, positive to the listener's right) over the 8-second excerpt
+    "soprano": [{"time": 0, "azimuth": -40}],
+    "alto": [{"time": 0, "azimuth": 40}],
+    "tenor": [{"time": 0, "azimuth": -90}, {"time": 8, "azimuth": 270}],
+    "bass": [{"time": 0, "azimuth": 180, "distance": 1.5}],
+}
+
+
+def pin_choir_scene(store, score_midi: bytes) -> str:
+    """Synthesize the chorale's voices and pin them with a scene placing them around the listener."""
+    import io
+
+    import soundfile
+    from music21 import converter
+
+    parts = synthesize_parts(converter.parse(score_midi, format="midi"), seconds=8.0)
+    names = list(CHOIR)
+    files: dict[str, bytes] = {}
+    sources = []
+    for name, signal in zip(names, parts.values()):  # MIDI parts come in score order: S, A, T, B
+        buffer = io.BytesIO()
+        soundfile.write(buffer, signal, 48_000, format="WAV", subtype="FLOAT")
+        files[f"stems/{name}.wav"] = buffer.getvalue()
+        sources.append({"name": name, "stem": f"stems/{name}.wav", "positions": CHOIR[name]})
+    scene = {"format": "tutti.scene/1", "sample_rate": 48_000, "duration": 8.0, "sources": sources}
+    files["scene.json"] = canonical_json(scene)
+    return store.add_directory(files, cid_version=1)
+
+
+def stereo_energy(wav: bytes) -> tuple[float, float]:
+    import io
+
+    import numpy as np
+    import soundfile
+
+    audio, _ = soundfile.read(io.BytesIO(wav), dtype="float32")
+    return float(np.sum(audio[:, 0] ** 2)), float(np.sum(audio[:, 1] ** 2))
+
+
+def run_oracle_job(tutti: Tutti, store, requester, kind: str, input_cid: str, params: dict, fee: int,
+                   input_work_id: int, liar: str, what: str):
+    """Request a job, let the faulty operator answer first, then give the honest ones their confirmation."""
+    job = request_job(tutti, requester, kind, input_cid, params, fee=fee, input_work_id=input_work_id)
+    click.echo(f"   fan requested job {job.job_id} ({what}), escrowing {format_amount(fee, ETH)}: tx {job.tx_hash}")
+    wait_until(lambda: tutti.hub.attestationOf(job.job_id, liar) != b"\x00" * 32, "the faulty operator's answer")
+    click.echo(f"   the faulty operator attested first: outcome {tutti.hub.attestationOf(job.job_id, liar).hex()[:16]}...")
+    chain.mine(1)  # the confirmation the honest operators wait for (a real chain keeps producing blocks)
+    return job, wait_for_result(tutti, store, job.job_id, timeout=180)
 
 
 def wait_until(condition, what: str, timeout: float = 120.0) -> None:
