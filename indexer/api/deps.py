@@ -1,0 +1,66 @@
+"""Dependencies shared by the routers, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Annotated, Any, Iterator
+
+from eth_utils import is_hex_address, to_checksum_address
+from fastapi import Depends, HTTPException, Query, Request
+from pydantic import AfterValidator, BaseModel, Field
+from sqlalchemy import Connection, Engine
+
+MAX_ID = 2**63 - 1
+
+
+def get_connection(request: Request) -> Iterator[Connection]:
+    engine: Engine = request.app.state.engine
+    with engine.connect() as connection:
+        yield connection
+
+
+Db = Annotated[Connection, Depends(get_connection)]
+
+
+def _checksum(value: str) -> str:
+    if not is_hex_address(value):
+        raise ValueError("not a 20-byte hex address (0x followed by 40 hex digits)")
+    return to_checksum_address(value)
+
+
+AddressStr = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$", examples=["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]),
+                       AfterValidator(_checksum)]
+IntId = Annotated[int, Field(ge=0, le=MAX_ID)]
+Uint256Str = Annotated[str, Field(pattern=r"^[0-9]{1,78}$", description="A uint256 in decimal.")]
+
+
+class PageParams(BaseModel):
+    limit: int = Field(50, ge=1, le=500, description="Items per page.")
+    cursor: str | None = Field(None, max_length=200, description="`next_cursor` of the previous page.")
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=500, description="Items per page.")] = 50,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor)
+
+
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+def encode_cursor(value: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps([value]).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, kind: type) -> Any:
+    """The sort key a cursor holds; a 400 naming the problem for anything we did not issue."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        (value,) = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise HTTPException(400, detail="malformed cursor: pass back the next_cursor of a previous page") from None
+    if not isinstance(value, kind) or isinstance(value, bool) or (kind is int and not 0 <= value <= MAX_ID):
+        raise HTTPException(400, detail="cursor does not belong to this list") from None
+    return value

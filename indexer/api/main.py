@@ -1,0 +1,94 @@
+"""The FastAPI application: one router per resource, the engine and metrics on ``app.state``."""
+
+from __future__ import annotations
+
+import time
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from pydantic import BaseModel
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from indexer import schema
+from indexer.api.routes import events, governance, oracle, royalties, system, works
+from indexer.db import make_engine
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+class IndexCollector:
+    """Gauges read from the database at scrape time (so every API replica reports the same)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def collect(self):
+        with self.engine.connect() as connection:
+            checkpoint = connection.execute(select(schema.checkpoint)).mappings().first()
+            count = connection.execute(select(func.count()).select_from(schema.events)).scalar()
+        block = GaugeMetricFamily("tutti_indexer_block", "Last indexed block")
+        block.add_metric([], checkpoint["block_number"] if checkpoint else 0)
+        timestamp = GaugeMetricFamily("tutti_indexer_block_timestamp", "Timestamp of the last indexed block")
+        timestamp.add_metric([], checkpoint["block_timestamp"] if checkpoint else 0)
+        events_gauge = GaugeMetricFamily("tutti_indexer_events", "Events in the index")
+        events_gauge.add_metric([], count)
+        yield from (block, timestamp, events_gauge)
+
+
+#: One connection per thread of the threadpool that runs the endpoints (anyio's default: 40), so a
+#: request never waits for a connection while holding a thread.
+API_POOL_SIZE = 40
+
+
+def create_app(database_url: str | None = None, *, engine: Engine | None = None, stream_poll: float = 0.5) -> FastAPI:
+    """The API over the index at ``database_url`` (or an existing ``engine``)."""
+    engine = engine or make_engine(database_url, pool_size=API_POOL_SIZE, max_overflow=4, pool_timeout=10)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Tutti indexer",
+        version="1",
+        description="Works, splits, royalties, governance and oracle jobs of a Tutti deployment, as indexed "
+                    "from its contracts' events. Lists are ordered oldest first and paged by `cursor`; uint256 "
+                    "values are decimal strings.",
+        lifespan=lifespan,
+    )
+    registry = CollectorRegistry()
+    registry.register(IndexCollector(engine))
+    requests = Counter("tutti_api_requests", "HTTP requests", ["route", "status"], registry=registry)
+    latency = Histogram("tutti_api_request_seconds", "HTTP request latency", ["route"], registry=registry)
+    app.state.engine = engine
+    app.state.registry = registry
+    app.state.stream_poll = stream_poll
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        requests.labels(path, str(response.status_code)).inc()
+        latency.labels(path).observe(time.perf_counter() - started)
+        return response
+
+    errors = {400: {"model": Problem, "description": "A query the API cannot answer, and why."},
+              404: {"model": Problem, "description": "No such entity."}}
+    @app.exception_handler(PoolTimeout)
+    async def overloaded(_request: Request, _exc: PoolTimeout):
+        # Shed load with a retryable answer rather than a 500.
+        return JSONResponse({"detail": "overloaded: no database connection free; retry"}, status_code=503,
+                            headers={"Retry-After": "1"})
+
+    for module in (works, royalties, governance, oracle, events, system):
+        app.include_router(module.router, responses=errors)
+    return app

@@ -1,0 +1,93 @@
+"""``tutti-indexer``: ``run`` follows the chain into the database, ``serve`` answers HTTP."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from pathlib import Path
+
+import click
+
+from indexer.config import IndexerSettings
+
+
+def _settings(**overrides) -> IndexerSettings:
+    return IndexerSettings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@click.group(help=__doc__)
+@click.option("-v", "--verbose", is_flag=True, help="Log every batch.")
+def main(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command(help="Follow the deployment's contracts from its start block; resumes where it stopped.")
+@click.option("--rpc-url", help="JSON-RPC URL of the node [env TUTTI_INDEXER_RPC_URL; http://127.0.0.1:8545].")
+@click.option("--network", "network_choice", metavar="ECOSYSTEM:NETWORK",
+              help="Whose address book to read, as ape names networks (ethereum:local, ethereum:sepolia; "
+                   "a :provider suffix is ignored) [ethereum:local].")
+@click.option("--deployments-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Address book folder [env TUTTI_DEPLOYMENTS_DIR; ./deployments].")
+@click.option("--database-url", help="sqlite:///path or postgresql+psycopg://user@host/db "
+                                     "[env TUTTI_INDEXER_DATABASE_URL; .tutti/indexer.sqlite3].")
+@click.option("--confirmations", type=click.IntRange(0, 10_000), help="Stay this many blocks behind the head [0].")
+@click.option("--max-batch-blocks", type=click.IntRange(1), help="Largest eth_getLogs range [2000].")
+@click.option("--poll-interval", type=click.FloatRange(min=0.01), help="Seconds between polls at the head [1].")
+@click.option("--until-head", is_flag=True, help="Exit once caught up instead of following.")
+@click.option("--throttle", type=float, default=0.0, hidden=True, help="Sleep per event (crash tests only).")
+def run(rpc_url, network_choice, deployments_dir, database_url, confirmations, max_batch_blocks, poll_interval,
+        until_head, throttle) -> None:
+    from web3 import HTTPProvider, Web3
+
+    from indexer.db import make_engine, migrate
+    from indexer.ingest import Indexer
+    from tutti.addressbook import AddressBook
+    from tutti.settings import get_settings
+
+    ecosystem = network = None
+    if network_choice:
+        parts = network_choice.split(":")
+        if len(parts) < 2:
+            raise click.BadParameter("expected ECOSYSTEM:NETWORK, e.g. ethereum:local", param_hint="--network")
+        ecosystem, network = parts[0], parts[1]
+    settings = _settings(rpc_url=rpc_url, database_url=database_url, confirmations=confirmations,
+                         max_batch_blocks=max_batch_blocks, poll_interval=poll_interval,
+                         ecosystem=ecosystem, network=network)
+    book = AddressBook.load(deployments_dir or get_settings().deployments_dir, settings.ecosystem, settings.network)
+    engine = make_engine(settings.database_url, pool_size=2)
+    migrate(engine)
+    w3 = Web3(HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 60}))
+    indexer = Indexer(w3, engine, book, settings, throttle=throttle)
+    signal.signal(signal.SIGTERM, lambda *_: indexer.stop_event.set())
+    try:
+        indexer.run(until_head=until_head)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        engine.dispose()
+
+
+@main.command(help="Serve the HTTP API (OpenAPI docs at /docs).")
+@click.option("--database-url", help="As for `run` [env TUTTI_INDEXER_DATABASE_URL].")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, type=click.IntRange(1, 65535), show_default=True)
+@click.option("--workers", default=1, type=click.IntRange(1, 64), show_default=True, help="Worker processes.")
+def serve(database_url, host, port, workers) -> None:
+    import os
+
+    import uvicorn
+
+    from indexer.db import make_engine, migrate
+
+    settings = _settings(database_url=database_url)
+    engine = make_engine(settings.database_url, pool_size=1)
+    migrate(engine)  # an empty index serves empty lists rather than errors
+    engine.dispose()
+    os.environ["TUTTI_INDEXER_DATABASE_URL"] = settings.database_url
+    uvicorn.run("indexer.api.app:app", host=host, port=port, workers=workers, log_level="warning",
+                backlog=8192, timeout_keep_alive=30, timeout_graceful_shutdown=5)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,396 @@
+"""One handler per event: the mapping from decoded logs to rows (Ponder's ``ponder.on``).
+
+Every log is also kept whole in ``events``; handlers add the normalized rows. A contract added later
+(AccessPass) needs its address-book name in ``indexer.ingest.INDEXED_CONTRACTS``, its tables in
+``indexer.schema`` plus a migration, and its handlers here under ``@on("AccessPass", "...")``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+from indexer import schema
+from indexer.abis import DecodedLog, jsonable
+from indexer.store import Writer
+from tutti.attestations import kind_name
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+Handler = Callable[[Writer, DecodedLog], None]
+HANDLERS: dict[tuple[str, str], Handler] = {}
+
+
+def on(contract: str, event: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        HANDLERS[(contract, event)] = handler
+        return handler
+
+    return register
+
+
+def apply(writer: Writer, log: DecodedLog) -> None:
+    """Record ``log`` and run its handler, if any."""
+    writer.block_number = log.block_number
+    writer.insert(schema.events, {
+        "event_id": log.event_id,
+        "block_number": log.block_number,
+        "tx_hash": log.tx_hash,
+        "block_hash": log.block_hash,
+        "log_index": log.log_index,
+        "contract": log.contract,
+        "address": log.address,
+        "name": log.name,
+        "args": json.dumps(jsonable(log.args)),
+    })
+    handler = HANDLERS.get((log.contract, log.name))
+    if handler is not None:
+        handler(writer, log)
+
+
+def _event_row(log: DecodedLog, **values) -> dict:
+    return {"event_id": log.event_id, "block_number": log.block_number, "tx_hash": log.tx_hash, **values}
+
+
+def _add(amount: str | None, delta: int) -> str:
+    return str(int(amount or 0) + delta)
+
+
+# --------------------------------------------------------------------------- ContentRegistry
+@on("ContentRegistry", "WorkRegistered")
+def work_registered(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    w.put(schema.works, {"work_id": a["workId"]}, {
+        "artist": a["artist"], "owner": a["artist"], "content_hash": a["contentHash"],
+        "metadata_cid": a["metadataCid"], "license": a["license"], "royalty_bps": a["royaltyBps"],
+        "split_id": a["splitId"], "wallet": a["wallet"], "wallet_deployed": False,
+        "registered_block": log.block_number, "registered_tx": log.tx_hash,
+    }, old=None)
+
+
+@on("ContentRegistry", "DerivativeRegistered")
+def derivative_registered(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    w.insert(schema.work_parents, _event_row(
+        log, work_id=a["workId"], parent_work_id=a["parentWorkId"], share_bps=a["shareBps"]))
+
+
+@on("ContentRegistry", "WalletDeployed")
+def wallet_deployed(w: Writer, log: DecodedLog) -> None:
+    if w.get(schema.works, work_id=log.args["workId"]) is not None:
+        w.put(schema.works, {"work_id": log.args["workId"]}, {"wallet_deployed": True, "wallet": log.args["wallet"]})
+
+
+@on("ContentRegistry", "WorkMetadataChanged")
+def work_metadata_changed(w: Writer, log: DecodedLog) -> None:
+    w.put(schema.works, {"work_id": log.args["workId"]}, {"metadata_cid": log.args["metadataCid"]})
+
+
+@on("ContentRegistry", "Transfer")
+def work_transferred(w: Writer, log: DecodedLog) -> None:
+    # The mint comes before WorkRegistered in the same transaction, which then sets the owner.
+    work = w.get(schema.works, work_id=log.args["tokenId"])
+    if work is not None:
+        w.put(schema.works, {"work_id": log.args["tokenId"]}, {"owner": log.args["to"]}, old=work)
+
+
+def _param(w: Writer, name: str, value: object) -> None:
+    w.put(schema.governance_params, {"name": name}, {"value": str(value)})
+
+
+@on("ContentRegistry", "RegistrationFeeChanged")
+def registration_fee_changed(w: Writer, log: DecodedLog) -> None:
+    _param(w, "registry.registration_fee", log.args["newFee"])
+
+
+@on("ContentRegistry", "TreasuryChanged")
+def treasury_changed(w: Writer, log: DecodedLog) -> None:
+    _param(w, "registry.treasury", log.args["newTreasury"])
+
+
+@on("ContentRegistry", "LimitsChanged")
+def limits_changed(w: Writer, log: DecodedLog) -> None:
+    for name in ("maxContributors", "maxParents", "maxUpstreamBps", "maxRoyaltyBps"):
+        _param(w, f"registry.{name}", log.args[name])
+
+
+# --------------------------------------------------------------------------- RoyaltySplitter
+@on("RoyaltySplitter", "SplitCreated")
+def split_created(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    w.insert(schema.splits, _event_row(log, split_id=a["splitId"], creator=a["creator"]))
+    start = 0  # slots are allotted in order: accounts first, then parents (RoyaltySplitter.createSplit)
+    for position, (account, share) in enumerate(zip(a["accounts"], a["sharesBps"])):
+        w.insert(schema.split_recipients, {"split_id": a["splitId"], "position": position,
+                                           "block_number": log.block_number, "account": account,
+                                           "slot_start": start, "share_bps": share})
+        start += share
+    for position, (parent, share) in enumerate(zip(a["parentSplitIds"], a["parentSharesBps"])):
+        w.insert(schema.split_parents, {"split_id": a["splitId"], "position": position,
+                                        "block_number": log.block_number, "parent_split_id": parent,
+                                        "slot_start": start, "share_bps": share})
+        start += share
+
+
+@on("RoyaltySplitter", "Deposited")
+def deposited(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    w.insert(schema.deposits, _event_row(log, split_id=a["splitId"], token=a["token"], sender=a["from"],
+                                         amount=str(a["amount"])))
+    key = {"split_id": a["splitId"], "token": a["token"]}
+    old = w.get(schema.split_totals, **key)
+    w.put(schema.split_totals, key, {"received": _add(old and old["received"], a["amount"])}, old=old)
+
+
+@on("RoyaltySplitter", "Withdrawn")
+def withdrawn(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    w.insert(schema.withdrawals, _event_row(log, split_id=a["splitId"], token=a["token"], account=a["account"],
+                                            amount=str(a["amount"])))
+    key = {"split_id": a["splitId"], "token": a["token"], "account": a["account"]}
+    old = w.get(schema.recipient_withdrawn, **key)
+    w.put(schema.recipient_withdrawn, key, {"withdrawn": _add(old and old["withdrawn"], a["amount"])}, old=old)
+
+
+@on("RoyaltySplitter", "ForwardedUpstream")
+def forwarded_upstream(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    # The parent's side arrives as its own Deposited event.
+    w.insert(schema.forwards, _event_row(log, split_id=a["splitId"], parent_split_id=a["parentSplitId"],
+                                         token=a["token"], amount=str(a["amount"])))
+
+
+# --------------------------------------------------------------------------- TuttiToken
+def _holder(w: Writer, address: str) -> dict:
+    return w.get(schema.token_holders, address=address) or {
+        "address": address, "balance": "0", "delegate": None, "votes": "0", "_new": True}
+
+
+def _put_holder(w: Writer, holder: dict, **values) -> None:
+    if holder.pop("_new", False):
+        defaults = {k: v for k, v in holder.items() if k != "address"}
+        w.put(schema.token_holders, {"address": holder["address"]}, {**defaults, **values}, old=None)
+    else:
+        w.put(schema.token_holders, {"address": holder["address"]}, values, old=holder)
+
+
+@on("TuttiToken", "Transfer")
+def token_transfer(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    value = a["value"]
+    if a["from"] == ZERO_ADDRESS or a["to"] == ZERO_ADDRESS:
+        supply = w.get(schema.governance_params, name="token.total_supply")
+        delta = value if a["from"] == ZERO_ADDRESS else -value
+        w.put(schema.governance_params, {"name": "token.total_supply"},
+              {"value": _add(supply and supply["value"], delta)}, old=supply)
+    if a["from"] != ZERO_ADDRESS:
+        sender = _holder(w, a["from"])
+        _put_holder(w, sender, balance=_add(sender["balance"], -value))
+    if a["to"] != ZERO_ADDRESS:
+        receiver = _holder(w, a["to"])
+        _put_holder(w, receiver, balance=_add(receiver["balance"], value))
+
+
+@on("TuttiToken", "DelegateChanged")
+def delegate_changed(w: Writer, log: DecodedLog) -> None:
+    _put_holder(w, _holder(w, log.args["delegator"]), delegate=log.args["toDelegate"])
+
+
+@on("TuttiToken", "DelegateVotesChanged")
+def delegate_votes_changed(w: Writer, log: DecodedLog) -> None:
+    _put_holder(w, _holder(w, log.args["delegate"]), votes=str(log.args["newVotes"]))
+
+
+# --------------------------------------------------------------------------- TuttiGovernor
+@on("TuttiGovernor", "ProposalCreated")
+def proposal_created(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    actions = [
+        {"target": t, "value": str(v), "signature": s, "calldata": c}
+        for t, v, s, c in zip(a["targets"], a["values"], a["signatures"], a["calldatas"])
+    ]
+    w.put(schema.proposals, {"proposal_id": str(a["proposalId"])}, {
+        "created_event_id": log.event_id, "created_block": log.block_number, "created_tx": log.tx_hash,
+        "proposer": a["proposer"], "description": a["description"], "actions": json.dumps(actions),
+        "vote_start": a["voteStart"], "vote_end": a["voteEnd"], "state": "pending",
+        "votes_for": "0", "votes_against": "0", "votes_abstain": "0",
+        "eta": None, "queued_block": None, "executed_block": None, "canceled_block": None,
+    }, old=None)
+
+
+def _vote(w: Writer, log: DecodedLog, params: str | None) -> None:
+    a = log.args
+    proposal_id = str(a["proposalId"])
+    w.insert(schema.votes, _event_row(log, proposal_id=proposal_id, voter=a["voter"], support=a["support"],
+                                      weight=str(a["weight"]), reason=a["reason"], params=params))
+    proposal = w.get(schema.proposals, proposal_id=proposal_id)
+    if proposal is not None:
+        column = {0: "votes_against", 1: "votes_for", 2: "votes_abstain"}[a["support"]]
+        w.put(schema.proposals, {"proposal_id": proposal_id}, {column: _add(proposal[column], a["weight"])},
+              old=proposal)
+
+
+@on("TuttiGovernor", "VoteCast")
+def vote_cast(w: Writer, log: DecodedLog) -> None:
+    _vote(w, log, None)
+
+
+@on("TuttiGovernor", "VoteCastWithParams")
+def vote_cast_with_params(w: Writer, log: DecodedLog) -> None:
+    _vote(w, log, log.args["params"])
+
+
+@on("TuttiGovernor", "ProposalQueued")
+def proposal_queued(w: Writer, log: DecodedLog) -> None:
+    w.put(schema.proposals, {"proposal_id": str(log.args["proposalId"])},
+          {"state": "queued", "eta": log.args["etaSeconds"], "queued_block": log.block_number})
+
+
+@on("TuttiGovernor", "ProposalExecuted")
+def proposal_executed(w: Writer, log: DecodedLog) -> None:
+    w.put(schema.proposals, {"proposal_id": str(log.args["proposalId"])},
+          {"state": "executed", "executed_block": log.block_number})
+
+
+@on("TuttiGovernor", "ProposalCanceled")
+def proposal_canceled(w: Writer, log: DecodedLog) -> None:
+    w.put(schema.proposals, {"proposal_id": str(log.args["proposalId"])},
+          {"state": "canceled", "canceled_block": log.block_number})
+
+
+@on("TuttiGovernor", "QuorumNumeratorUpdated")
+def quorum_numerator_updated(w: Writer, log: DecodedLog) -> None:
+    _param(w, "governor.quorum_numerator", log.args["newQuorumNumerator"])
+
+
+@on("TuttiGovernor", "VotingDelaySet")
+def voting_delay_set(w: Writer, log: DecodedLog) -> None:
+    _param(w, "governor.voting_delay", log.args["newVotingDelay"])
+
+
+@on("TuttiGovernor", "VotingPeriodSet")
+def voting_period_set(w: Writer, log: DecodedLog) -> None:
+    _param(w, "governor.voting_period", log.args["newVotingPeriod"])
+
+
+@on("TuttiGovernor", "ProposalThresholdSet")
+def proposal_threshold_set(w: Writer, log: DecodedLog) -> None:
+    _param(w, "governor.proposal_threshold", log.args["newProposalThreshold"])
+
+
+def refresh_proposal_states(w: Writer, block_number: int) -> None:
+    """Move proposals through the states that depend only on time (pending -> active -> succeeded
+    or defeated), as ``Governor.state`` would answer at ``block_number``.
+
+    The quorum uses the token's current total supply (TuttiToken mints once and never again) and
+    the current quorum numerator (OpenZeppelin's denominator is 100)."""
+    open_proposals = w.connection.execute(
+        schema.proposals.select().where(schema.proposals.c.state.in_(("pending", "active")))
+    ).mappings().all()
+    if not open_proposals:
+        return
+    supply = w.get(schema.governance_params, name="token.total_supply")
+    numerator = w.get(schema.governance_params, name="governor.quorum_numerator")
+    quorum = int(supply["value"] if supply else 0) * int(numerator["value"] if numerator else 0) // 100
+    w.block_number = block_number
+    for proposal in open_proposals:
+        if proposal["vote_start"] >= block_number:
+            state = "pending"
+        elif proposal["vote_end"] >= block_number:
+            state = "active"
+        else:
+            votes_for, against = int(proposal["votes_for"]), int(proposal["votes_against"])
+            reached = quorum <= votes_for + int(proposal["votes_abstain"])
+            state = "succeeded" if reached and votes_for > against else "defeated"
+        if state != proposal["state"]:
+            w.put(schema.proposals, {"proposal_id": proposal["proposal_id"]}, {"state": state}, old=dict(proposal))
+
+
+# --------------------------------------------------------------------------- OracleHub
+@on("OracleHub", "JobRequested")
+def job_requested(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    try:
+        name = kind_name(bytes.fromhex(a["kind"][2:]))
+    except (UnicodeDecodeError, ValueError):
+        name = ""
+    w.put(schema.jobs, {"job_id": a["jobId"]}, {
+        "requester": a["requester"], "kind": a["kind"], "kind_name": name, "input_cid": a["inputCid"],
+        "params": a["params"], "fee": str(a["fee"]), "deadline": a["deadline"], "seed": str(a["seed"]),
+        "input_work_id": a["inputWorkId"], "state": "open", "requested_block": log.block_number,
+        "requested_tx": log.tx_hash, "outcome": None, "result_cid": None, "result_hash": None,
+        "model_id": None, "agreeing_operators": None, "finished_block": None, "refunded_amount": None,
+    }, old=None)
+
+
+@on("OracleHub", "AttestationSubmitted")
+def attestation_submitted(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    w.insert(schema.attestations, _event_row(
+        log, job_id=a["jobId"], operator=a["operator"], outcome=a["outcome"], result_hash=a["resultHash"],
+        result_cid=a["resultCid"], model_id=a["modelId"], relayer=a["relayer"]))
+
+
+@on("OracleHub", "JobFulfilled")
+def job_fulfilled(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    w.put(schema.jobs, {"job_id": a["jobId"]}, {
+        "state": "fulfilled", "outcome": a["outcome"], "result_cid": a["resultCid"],
+        "result_hash": a["resultHash"], "model_id": a["modelId"],
+        "agreeing_operators": json.dumps(a["operators"]), "finished_block": log.block_number,
+    })
+    agreeing = a["operators"]
+    if not agreeing:
+        return
+    share, remainder = divmod(a["fee"], len(agreeing))
+    for index, operator in enumerate(agreeing):  # OracleHub._fulfil: the remainder goes to the first
+        row = w.get(schema.operators, address=operator)
+        if row is not None:
+            earned = share + (remainder if index == 0 else 0)
+            w.put(schema.operators, {"address": operator}, {"earned": _add(row["earned"], earned)}, old=row)
+
+
+@on("OracleHub", "AttestationDissented")
+def attestation_dissented(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    w.insert(schema.dissents, _event_row(log, job_id=a["jobId"], operator=a["operator"], outcome=a["outcome"],
+                                         accepted_outcome=a["acceptedOutcome"]))
+
+
+@on("OracleHub", "JobRefunded")
+def job_refunded(w: Writer, log: DecodedLog) -> None:
+    w.put(schema.jobs, {"job_id": log.args["jobId"]},
+          {"state": "refunded", "refunded_amount": str(log.args["amount"]), "finished_block": log.block_number})
+
+
+@on("OracleHub", "Withdrawn")
+def oracle_withdrawn(w: Writer, log: DecodedLog) -> None:
+    w.insert(schema.oracle_withdrawals, _event_row(log, account=log.args["account"], amount=str(log.args["amount"])))
+
+
+@on("OracleHub", "OperatorAdded")
+def operator_added(w: Writer, log: DecodedLog) -> None:
+    old = w.get(schema.operators, address=log.args["operator"])
+    w.put(schema.operators, {"address": log.args["operator"]}, {
+        "active": True, "added_block": log.block_number, "removed_block": None,
+        "earned": old["earned"] if old else "0"}, old=old)
+
+
+@on("OracleHub", "OperatorRemoved")
+def operator_removed(w: Writer, log: DecodedLog) -> None:
+    w.put(schema.operators, {"address": log.args["operator"]}, {"active": False, "removed_block": log.block_number})
+
+
+@on("OracleHub", "QuorumChanged")
+def oracle_quorum_changed(w: Writer, log: DecodedLog) -> None:
+    _param(w, "oracle.quorum", log.args["newQuorum"])
+
+
+@on("OracleHub", "JobTimeoutChanged")
+def oracle_timeout_changed(w: Writer, log: DecodedLog) -> None:
+    _param(w, "oracle.job_timeout", log.args["newTimeout"])
+
+
+@on("OracleHub", "MinFeeChanged")
+def oracle_min_fee_changed(w: Writer, log: DecodedLog) -> None:
+    _param(w, f"oracle.min_fee.{log.args['kind']}", log.args["newFee"])

@@ -1,0 +1,320 @@
+"""The indexer's tables (SQLAlchemy Core), one schema for SQLite and PostgreSQL.
+
+Three kinds of tables:
+
+* **event rows** (``block_number`` column, append-only): one row per log, keyed by ``event_id``
+  (``block_number * 1_000_000 + log_index``). A reorg deletes the rows above the fork point.
+* **entity rows** (works, proposals, jobs, ...): created and updated by events. Every write goes
+  through :mod:`indexer.store`, which keeps the previous row in ``journal`` so a reorg can undo it.
+* **bookkeeping**: ``checkpoint`` (the last indexed block, written in the same transaction as the
+  rows it covers), ``blocks`` (hashes of indexed blocks, for finding the fork point) and ``journal``.
+
+uint256 amounts, ids that are hashes (proposal ids) and vote weights are stored as decimal text:
+they exceed 64-bit integers, and NUMERIC is not exact in SQLite. Sequential ids (works, splits,
+jobs) and block numbers fit in BIGINT.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+Amount = String(78)  # up to 2**256 in decimal
+Address = String(42)
+Hex32 = String(66)
+
+
+def _event_columns() -> list[Column]:
+    return [
+        Column("event_id", BigInteger, primary_key=True, autoincrement=False),
+        Column("block_number", BigInteger, nullable=False, index=True),
+        Column("tx_hash", Hex32, nullable=False),
+    ]
+
+
+# --------------------------------------------------------------------------- bookkeeping
+checkpoint = Table(
+    "checkpoint",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("chain_id", BigInteger, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("block_hash", Hex32, nullable=False),
+    Column("block_timestamp", BigInteger, nullable=False),
+    #: Undo history is kept for blocks above this one; a reorg reaching below it needs a reindex.
+    Column("journal_floor", BigInteger, nullable=False),
+)
+
+blocks = Table(
+    "blocks",
+    metadata,
+    Column("number", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", Hex32, nullable=False),
+    Column("parent_hash", Hex32, nullable=True),  # known for batch edges; other blocks come from logs
+)
+
+journal = Table(
+    "journal",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("block_number", BigInteger, nullable=False, index=True),
+    Column("table_name", String(64), nullable=False),
+    Column("row_key", Text, nullable=False),
+    Column("old_row", Text, nullable=True),  # JSON; NULL: the row did not exist
+)
+
+# --------------------------------------------------------------------------- raw log (all events)
+events = Table(
+    "events",
+    metadata,
+    *_event_columns(),
+    Column("block_hash", Hex32, nullable=False),
+    Column("log_index", Integer, nullable=False),
+    Column("contract", String(64), nullable=False, index=True),
+    Column("address", Address, nullable=False),
+    Column("name", String(64), nullable=False, index=True),
+    Column("args", Text, nullable=False),  # JSON, big integers as decimal strings
+)
+
+# --------------------------------------------------------------------------- works
+works = Table(
+    "works",
+    metadata,
+    Column("work_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("artist", Address, nullable=False, index=True),
+    Column("owner", Address, nullable=False, index=True),
+    Column("content_hash", Hex32, nullable=False),
+    Column("metadata_cid", Text, nullable=False),
+    Column("license", Text, nullable=False),
+    Column("royalty_bps", Integer, nullable=False),
+    Column("split_id", BigInteger, nullable=False, index=True),
+    Column("wallet", Address, nullable=False),
+    Column("wallet_deployed", Boolean, nullable=False),
+    Column("registered_block", BigInteger, nullable=False),
+    Column("registered_tx", Hex32, nullable=False),
+)
+
+work_parents = Table(
+    "work_parents",
+    metadata,
+    *_event_columns(),
+    Column("work_id", BigInteger, nullable=False, index=True),
+    Column("parent_work_id", BigInteger, nullable=False, index=True),
+    Column("share_bps", Integer, nullable=False),
+)
+
+# --------------------------------------------------------------------------- royalties
+splits = Table(
+    "splits",
+    metadata,
+    *_event_columns(),
+    Column("split_id", BigInteger, nullable=False, unique=True),
+    Column("creator", Address, nullable=False),
+)
+
+#: Account recipients of a split; for a work's split these are its contributors.
+split_recipients = Table(
+    "split_recipients",
+    metadata,
+    Column("split_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("block_number", BigInteger, nullable=False, index=True),
+    Column("account", Address, nullable=False, index=True),
+    Column("slot_start", Integer, nullable=False),
+    Column("share_bps", Integer, nullable=False),
+)
+
+split_parents = Table(
+    "split_parents",
+    metadata,
+    Column("split_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("block_number", BigInteger, nullable=False, index=True),
+    Column("parent_split_id", BigInteger, nullable=False),
+    Column("slot_start", Integer, nullable=False),
+    Column("share_bps", Integer, nullable=False),
+)
+
+deposits = Table(
+    "deposits",
+    metadata,
+    *_event_columns(),
+    Column("split_id", BigInteger, nullable=False, index=True),
+    Column("token", Address, nullable=False),
+    Column("sender", Address, nullable=False, index=True),
+    Column("amount", Amount, nullable=False),
+)
+
+withdrawals = Table(
+    "withdrawals",
+    metadata,
+    *_event_columns(),
+    Column("split_id", BigInteger, nullable=False, index=True),
+    Column("token", Address, nullable=False),
+    Column("account", Address, nullable=False, index=True),
+    Column("amount", Amount, nullable=False),
+)
+
+forwards = Table(
+    "forwards",
+    metadata,
+    *_event_columns(),
+    Column("split_id", BigInteger, nullable=False, index=True),
+    Column("parent_split_id", BigInteger, nullable=False),
+    Column("token", Address, nullable=False),
+    Column("amount", Amount, nullable=False),
+)
+
+#: Running totals per split and token (entity rows).
+split_totals = Table(
+    "split_totals",
+    metadata,
+    Column("split_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("token", Address, primary_key=True),
+    Column("received", Amount, nullable=False),
+)
+
+#: What each recipient withdrew per split and token (entity rows).
+recipient_withdrawn = Table(
+    "recipient_withdrawn",
+    metadata,
+    Column("split_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("token", Address, primary_key=True),
+    Column("account", Address, primary_key=True),
+    Column("withdrawn", Amount, nullable=False),
+)
+
+# --------------------------------------------------------------------------- governance
+token_holders = Table(
+    "token_holders",
+    metadata,
+    Column("address", Address, primary_key=True),
+    Column("balance", Amount, nullable=False),
+    Column("delegate", Address, nullable=True),
+    Column("votes", Amount, nullable=False),
+)
+
+governance_params = Table(
+    "governance_params",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("proposal_id", Amount, primary_key=True),
+    Column("created_event_id", BigInteger, nullable=False, unique=True),
+    Column("created_block", BigInteger, nullable=False),
+    Column("created_tx", Hex32, nullable=False),
+    Column("proposer", Address, nullable=False, index=True),
+    Column("description", Text, nullable=False),
+    Column("actions", Text, nullable=False),  # JSON [{target, value, signature, calldata}]
+    Column("vote_start", BigInteger, nullable=False),
+    Column("vote_end", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("votes_for", Amount, nullable=False),
+    Column("votes_against", Amount, nullable=False),
+    Column("votes_abstain", Amount, nullable=False),
+    Column("eta", BigInteger, nullable=True),
+    Column("queued_block", BigInteger, nullable=True),
+    Column("executed_block", BigInteger, nullable=True),
+    Column("canceled_block", BigInteger, nullable=True),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    *_event_columns(),
+    Column("proposal_id", Amount, nullable=False, index=True),
+    Column("voter", Address, nullable=False, index=True),
+    Column("support", Integer, nullable=False),
+    Column("weight", Amount, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("params", Text, nullable=True),
+)
+
+# --------------------------------------------------------------------------- oracle
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("job_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("requester", Address, nullable=False, index=True),
+    Column("kind", Hex32, nullable=False),
+    Column("kind_name", String(32), nullable=False),
+    Column("input_cid", Text, nullable=False),
+    Column("params", Text, nullable=False),  # hex
+    Column("fee", Amount, nullable=False),
+    Column("deadline", BigInteger, nullable=False),
+    Column("seed", Amount, nullable=False),
+    Column("input_work_id", BigInteger, nullable=False, index=True),
+    Column("state", String(16), nullable=False, index=True),
+    Column("requested_block", BigInteger, nullable=False),
+    Column("requested_tx", Hex32, nullable=False),
+    Column("outcome", Hex32, nullable=True),
+    Column("result_cid", Text, nullable=True),
+    Column("result_hash", Hex32, nullable=True),
+    Column("model_id", Hex32, nullable=True),
+    Column("agreeing_operators", Text, nullable=True),  # JSON list
+    Column("finished_block", BigInteger, nullable=True),
+    Column("refunded_amount", Amount, nullable=True),
+)
+
+attestations = Table(
+    "attestations",
+    metadata,
+    *_event_columns(),
+    Column("job_id", BigInteger, nullable=False, index=True),
+    Column("operator", Address, nullable=False, index=True),
+    Column("outcome", Hex32, nullable=False),
+    Column("result_hash", Hex32, nullable=False),
+    Column("result_cid", Text, nullable=False),
+    Column("model_id", Hex32, nullable=False),
+    Column("relayer", Address, nullable=False),
+)
+
+#: ``AttestationDissented``: an attestation that disagreed with the fulfilled outcome.
+dissents = Table(
+    "dissents",
+    metadata,
+    *_event_columns(),
+    Column("job_id", BigInteger, nullable=False, index=True),
+    Column("operator", Address, nullable=False),
+    Column("outcome", Hex32, nullable=False),
+    Column("accepted_outcome", Hex32, nullable=False),
+)
+
+operators = Table(
+    "operators",
+    metadata,
+    Column("address", Address, primary_key=True),
+    Column("active", Boolean, nullable=False),
+    Column("added_block", BigInteger, nullable=False),
+    Column("removed_block", BigInteger, nullable=True),
+    Column("earned", Amount, nullable=False),  # fees credited by fulfilled jobs
+)
+
+oracle_withdrawals = Table(
+    "oracle_withdrawals",
+    metadata,
+    *_event_columns(),
+    Column("account", Address, nullable=False, index=True),
+    Column("amount", Amount, nullable=False),
+)
+
+Index("ix_votes_proposal_event", votes.c.proposal_id, votes.c.event_id)
+
+#: Append-only tables: a reorg deletes their rows above the fork point.
+EVENT_TABLES = (
+    events, work_parents, splits, split_recipients, split_parents, deposits, withdrawals, forwards,
+    votes, attestations, dissents, oracle_withdrawals,
+)
+#: Tables whose rows events update: every write is journaled.
+ENTITY_TABLES = (
+    works, split_totals, recipient_withdrawn, token_holders, governance_params, proposals, jobs, operators,
+)
+#: What "the same index" means: every table but the bookkeeping that depends on batch boundaries.
+CONTENT_TABLES = EVENT_TABLES + ENTITY_TABLES
+TABLES_BY_NAME = {table.name: table for table in metadata.sorted_tables}

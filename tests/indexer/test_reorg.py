@@ -1,0 +1,93 @@
+"""Reorganizations made on anvil leave the index equal to a fresh reindex of the new chain."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from indexer import schema
+from indexer.db import make_engine, migrate
+from indexer.ingest import Indexer
+from tests.indexer.activity import ETHER, register
+from tests.indexer.conftest import dump, index, settings_for
+from tutti import royalties
+from tutti import governance as gov
+
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
+
+
+def follower(w3, tutti, url, **overrides) -> Indexer:
+    engine = make_engine(url, pool_size=2)
+    migrate(engine)
+    return Indexer(w3, engine, tutti.book, settings_for(url, **overrides))
+
+
+def event_count(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(schema.events)).scalar()
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_fork_from_a_snapshot_equals_fresh_reindex(kind, activity, chain, w3, tutti, new_database, fan, artist,
+                                                   producer, voters):
+    """Blocks replaced by a longer, different branch (evm_snapshot / evm_revert, then other blocks)."""
+    song, remix, _ = activity["works"]
+    live = follower(w3, tutti, new_database(kind), max_batch_blocks=3)
+    live.sync()
+    fork_point = chain.snapshot()
+
+    # Branch A: a new work, payments, a withdrawal, a proposal with a vote (entity rows and event rows).
+    register(tutti, artist, "branch-a", [(artist, 10_000)])
+    royalties.pay(tutti, fan, song.work_id, 3 * ETHER)
+    royalties.withdraw(tutti, producer, song.work_id)
+    proposal = gov.propose(tutti, voters[0], [gov.encode_call(tutti, "OracleHub", "setQuorum", [3])], "branch a")
+    chain.mine(2)
+    gov.vote(tutti, voters[0], proposal.proposal_id, gov.Support.FOR)
+    live.sync()
+    with_branch_a = event_count(live.engine)
+
+    chain.restore(fork_point)
+    # Branch B: different activity, more blocks than branch A.
+    royalties.pay(tutti, fan, remix.work_id, ETHER)
+    register(tutti, producer, "branch-b", [(producer, 6_000), (fan, 4_000)])
+    chain.mine(8)
+    live.sync()
+
+    fresh = index(w3, tutti, new_database(kind), max_batch_blocks=1000)
+    assert dump(live.engine) == dump(fresh)
+    assert event_count(live.engine) != with_branch_a
+    with live.engine.connect() as connection:  # nothing of branch A is left, journal included
+        assert not connection.execute(select(schema.works).where(schema.works.c.metadata_cid == "bafy-branch-a")).first()
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_anvil_reorg_equals_fresh_reindex(kind, activity, chain, w3, tutti, new_database, fan, vocalist):
+    """Same-height reorg (``anvil_reorg``): the last blocks are replaced by blocks with other contents."""
+    song, _, solo = activity["works"]
+    live = follower(w3, tutti, new_database(kind), max_batch_blocks=2)
+    royalties.pay(tutti, fan, song.work_id, ETHER)
+    royalties.pay(tutti, fan, solo.work_id, 2 * ETHER)
+    tutti.registry.setMetadataCid(solo.work_id, "bafy-solo-v3", sender=vocalist)
+    live.sync()
+    head_before = w3.eth.block_number
+    # Replace the last 3 blocks; the new branch carries one different transaction.
+    payment = {"from": fan.address, "to": tutti.splitter.address, "value": hex(5 * ETHER),
+               "data": "0x" + tutti.splitter.depositETH.encode_input(tutti.registry.work(song.work_id).splitId).hex()}
+    chain.provider.make_request("anvil_reorg", [3, [[payment, 0]]])
+    assert w3.eth.block_number == head_before
+    live.sync()
+
+    fresh = index(w3, tutti, new_database(kind))
+    assert dump(live.engine) == dump(fresh)
+    with live.engine.connect() as connection:
+        metadata = connection.execute(select(schema.works.c.metadata_cid)
+                                      .where(schema.works.c.work_id == solo.work_id)).scalar()
+    assert metadata == "bafy-solo-v2"  # the change in a dropped block was undone
+
+
+def test_confirmations_keep_the_index_behind_the_head(activity, w3, tutti, new_database):
+    live = follower(w3, tutti, new_database(), confirmations=5)
+    live.sync()
+    with live.engine.connect() as connection:
+        indexed = connection.execute(select(schema.checkpoint.c.block_number)).scalar()
+    assert indexed == w3.eth.block_number - 5
