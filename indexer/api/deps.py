@@ -4,20 +4,37 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Annotated, Any, Iterator
+from typing import Annotated, Any, AsyncIterator, Iterator
 
 from eth_utils import is_hex_address, to_checksum_address
 from fastapi import Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import Connection, Engine
 
 MAX_ID = 2**63 - 1
 
 
-def get_connection(request: Request) -> Iterator[Connection]:
+async def get_connection(request: Request) -> AsyncIterator[Connection]:
+    """A pooled connection for one request.
+
+    A synchronous ``yield`` dependency would check the connection out inside a threadpool thread:
+    under load every thread ends up blocked waiting for a connection that is held by an endpoint
+    waiting for a thread (a deadlock until the pool times out). Waiting on an async semaphore as
+    large as the pool costs no thread, and checkout then never blocks.
+    """
     engine: Engine = request.app.state.engine
-    with engine.connect() as connection:
-        yield connection
+    slots = getattr(request.app.state, "connection_slots", None)
+    if slots is None:  # an app built without the semaphore (tests with their own engine)
+        with engine.connect() as connection:
+            yield connection
+        return
+    async with slots:
+        connection = await run_in_threadpool(engine.connect)
+        try:
+            yield connection
+        finally:
+            await run_in_threadpool(connection.close)
 
 
 Db = Annotated[Connection, Depends(get_connection)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import anyio
+
 import time
 from contextlib import asynccontextmanager
 
@@ -41,9 +43,10 @@ class IndexCollector:
         yield from (block, timestamp, events_gauge)
 
 
-#: One connection per thread of the threadpool that runs the endpoints (anyio's default: 40), so a
-#: request never waits for a connection while holding a thread.
-API_POOL_SIZE = 40
+#: Connections to the database. Requests wait for one on an asyncio semaphore of the same size
+#: (see deps.get_connection), never inside a worker thread, and it stays below the threadpool's 40
+#: threads so an endpoint holding a connection always finds a thread to run on.
+API_POOL_SIZE = 32
 
 
 def create_app(database_url: str | None = None, *, engine: Engine | None = None, stream_poll: float = 0.5) -> FastAPI:
@@ -68,6 +71,7 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None,
     requests = Counter("tutti_api_requests", "HTTP requests", ["route", "status"], registry=registry)
     latency = Histogram("tutti_api_request_seconds", "HTTP request latency", ["route"], registry=registry)
     app.state.engine = engine
+    app.state.connection_slots = anyio.Semaphore(API_POOL_SIZE)
     app.state.registry = registry
     app.state.stream_poll = stream_poll
 
