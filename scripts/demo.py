@@ -5,6 +5,7 @@ one-action scripts, and every amount is checked, not just printed.
 """
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -223,6 +224,37 @@ def run_story(tutti: Tutti) -> None:
     saved.parent.mkdir(parents=True, exist_ok=True)
     saved.write_bytes(wav)
     click.echo(f"   saved to {saved} (listen with headphones)")
+
+    if indexer_url := os.environ.get("TUTTI_INDEXER_URL"):
+        show_index(tutti, indexer_url, suite.work_id, artist.address, proposal.proposal_id, job.job_id, liar)
+
+
+def show_index(tutti: Tutti, url: str, work_id: int, artist: str, proposal_id: int, job_id: int, liar: str) -> None:
+    """Read the story back from the indexer's HTTP API, as a client or the browser would."""
+    import httpx
+
+    heading(f"9. The same story through the indexer's API ({url})")
+    head = chain.blocks.head.number
+    wait_until(lambda: (httpx.get(f"{url}/health").json().get("block_number") or 0) >= head,
+               f"the indexer to reach block {head}")
+    works = httpx.get(f"{url}/works", params={"limit": 500}).json()["items"]
+    check(len(works) == tutti.registry.workCount(), f"GET /works lists all {len(works)} works")
+    work = httpx.get(f"{url}/works/{work_id}").json()
+    shares = {c["account"]: c["share_bps"] for c in work["contributors"]}
+    click.echo(f"   GET /works/{work_id}: ipfs://{work['metadata_cid']}, contributors {shares}, "
+               f"derivatives {work['derivatives']}, received {work['received']}")
+    check(int(work["received"][ETH]) == tutti.splitter.totalReceived(work["split_id"], ETH),
+          "the indexed income equals the splitter's")
+    balances = httpx.get(f"{url}/balances/{artist}").json()
+    click.echo(f"   GET /balances/{artist}: royalties in {len(balances['royalties'])} splits")
+    proposal = httpx.get(f"{url}/proposals/{proposal_id}").json()
+    check(proposal["state"] == "executed", f"GET /proposals/...: {proposal['state']}, "
+          f"for {int(proposal['votes_for']) // TOKEN:,} TUTTI")
+    job = httpx.get(f"{url}/jobs/{job_id}").json()
+    dissent = [a["operator"] for a in job["attestations"] if a["dissented"]]
+    check(job["state"] == "fulfilled" and dissent == [liar],
+          f"GET /jobs/{job_id}: {job['kind_name']} {job['state']}, {len(job['attestations'])} attestations, "
+          "the faulty one marked as dissent")
 
 
 CHOIR = {  # azimuth keyframes (degrees, positive to the listener's right) over the 8-second excerpt
