@@ -19,6 +19,7 @@ CONTRACT_NAMES = (
     "RoyaltySplitter",
     "ContentRegistry",
     "OracleHub",
+    "AccessPass",
 )
 
 

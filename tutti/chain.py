@@ -23,6 +23,7 @@ class Tutti:
     splitter: "ContractInstance"
     registry: "ContractInstance"
     hub: "ContractInstance"
+    passes: "ContractInstance"
 
     @classmethod
     def from_book(cls, book: AddressBook) -> "Tutti":
@@ -39,6 +40,7 @@ class Tutti:
             splitter=at("RoyaltySplitter"),
             registry=at("ContentRegistry"),
             hub=at("OracleHub"),
+            passes=at("AccessPass"),
         )
 
     @classmethod

@@ -34,11 +34,13 @@ class DeployParams:
     oracle_quorum: int = 1
     oracle_min_fee_wei: int = 0
     oracle_job_timeout_seconds: int = 3_600
+    #: The platform's cut of every access-pass sale, in basis points (at most 2,000); governable.
+    platform_fee_bps: int = 500
     test_token: bool = False
 
 
 def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: str | None = None) -> Tutti:
-    """Deploy token, timelock, governor, splitter, registry and oracle hub.
+    """Deploy token, timelock, governor, splitter, registry, oracle hub and access passes.
 
     The timelock ends up owning every parameter: the governor is its only proposer and
     canceller, anyone may execute, and the deployer's temporary admin role is renounced last.
@@ -69,6 +71,8 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
         deployer, timelock.address, registry.address, min(params.oracle_quorum, len(operators)), operators,
         min_fee_wei=params.oracle_min_fee_wei, job_timeout_seconds=params.oracle_job_timeout_seconds,
     )
+    # After the hub, so the addresses of the earlier contracts stay what they were before passes existed.
+    passes = deployer.deploy(project.AccessPass, timelock, splitter, timelock, params.platform_fee_bps)
     timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), deployer.address, sender=deployer)
 
     extras = {}
@@ -83,6 +87,7 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
         "RoyaltySplitter": splitter.address,
         "ContentRegistry": registry.address,
         "OracleHub": hub.address,
+        "AccessPass": passes.address,
     }
     network = chain.provider.network
     book = AddressBook(

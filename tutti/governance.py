@@ -102,6 +102,7 @@ def encode_call(tutti: Tutti, target: str, function: str, args: Sequence[object]
 
 
 _ATTRIBUTE_BY_NAME = {
+    "AccessPass": "passes",
     "ContentRegistry": "registry",
     "OracleHub": "hub",
     "RoyaltySplitter": "splitter",
