@@ -3,10 +3,7 @@ a fan would: separate `ape run` processes against the session's anvil and addres
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,26 +16,6 @@ PROJECT = Path(__file__).resolve().parents[2]
 ETH = "0x0000000000000000000000000000000000000000"
 ETHER = 10**18
 CID = "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4"
-
-
-@pytest.fixture
-def run(tutti, deployments_dir):
-    """Run `ape run NAME ARGS...` against this session's chain; returns the finished process."""
-
-    def run_script(name: str, *args: str, account: str | None = None, check: bool = True):
-        env = dict(os.environ)
-        env["APE_FOUNDRY_HOST"] = chain.provider.uri
-        env["TUTTI_DEPLOYMENTS_DIR"] = str(deployments_dir)
-        command = [str(Path(sys.executable).parent / "ape"), "run", name, "--network", "ethereum:local:foundry"]
-        if account is not None:
-            command += ["--account", account]
-        done = subprocess.run(command + list(args), cwd=PROJECT, env=env, capture_output=True, text=True,
-                              timeout=120)
-        if check and done.returncode != 0:
-            raise AssertionError(f"ape run {name} failed:\n{done.stdout}\n{done.stderr}")
-        return done
-
-    return run_script
 
 
 @pytest.fixture

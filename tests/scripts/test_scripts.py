@@ -17,26 +17,6 @@ SCRIPTS = sorted(p.stem for p in (PROJECT / "scripts").glob("*.py") if not p.nam
 ETHER = 10**18
 
 
-@pytest.fixture
-def run(tutti, deployments_dir):
-    """Run `ape run NAME ARGS...` against this session's chain; returns the finished process."""
-
-    def run_script(name: str, *args: str, account: str | None = None, check: bool = True):
-        env = dict(os.environ)
-        env["APE_FOUNDRY_HOST"] = chain.provider.uri
-        env["TUTTI_DEPLOYMENTS_DIR"] = str(deployments_dir)
-        command = [str(Path(sys.executable).parent / "ape"), "run", name, "--network", "ethereum:local:foundry"]
-        if account is not None:
-            command += ["--account", account]
-        done = subprocess.run(command + list(args), cwd=PROJECT, env=env, capture_output=True, text=True,
-                              timeout=120)
-        if check and done.returncode != 0:
-            raise AssertionError(f"ape run {name} failed:\n{done.stdout}\n{done.stderr}")
-        return done
-
-    return run_script
-
-
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_every_script_explains_itself(name):
     done = subprocess.run([str(Path(sys.executable).parent / "ape"), "run", name, "--help"], cwd=PROJECT,
