@@ -18,6 +18,7 @@ from tutti.chain import Tutti
 from tutti.ipfs_cli import open_configured_store
 from tutti.jobs import request_job, wait_for_result
 from tutti.music import corpus_midi, synthesize_parts
+from tutti.passes import buy_pass, chain_now, create_room, has_valid_pass
 from tutti.results import canonical_json
 from tutti.errors import TuttiError
 from tutti.governance import ProposalState, Support, delegate, encode_call, execute, propose, queue, status, vote
@@ -181,7 +182,9 @@ def run_story(tutti: Tutti) -> None:
     )
     check(tutti.timelock.balance - treasury_before == new_fee, f"work {third.work_id} paid 0.01 ETH into the DAO treasury")
 
-    heading("7. The oracle network analyses the work (2 of 3 operators must agree)")
+    open_live_room(tutti, artist, fan, suite)
+
+    heading("8. The oracle network analyses the work (2 of 3 operators must agree)")
     operators = list(tutti.hub.operators())
     click.echo(f"   operators: {', '.join(operators)} (quorum {tutti.hub.quorum()}); the third runs with a "
                "deliberate fault (it attests to wrong bytes) and, unlike the others, waits for no confirmation")
@@ -209,7 +212,7 @@ def run_story(tutti: Tutti) -> None:
     check(tutti.registry.parentsOf(annotated.work_id)[0].workId == suite.work_id,
           f"the analysis is registered as work {annotated.work_id}, a derivative paying 10% to work {suite.work_id}")
 
-    heading("8. The oracle network renders the choir around the listener (binaural, for headphones)")
+    heading("9. The oracle network renders the choir around the listener (binaural, for headphones)")
     scene_cid = pin_choir_scene(store, score)
     click.echo(f"   four synthesized voices and a scene (soprano front-left, alto front-right, tenor circling, "
                f"bass behind) pinned: ipfs://{scene_cid}")
@@ -229,11 +232,35 @@ def run_story(tutti: Tutti) -> None:
         show_index(tutti, indexer_url, suite.work_id, artist.address, proposal.proposal_id, job.job_id, liar)
 
 
+def open_live_room(tutti: Tutti, host, fan, work) -> int:
+    """Chapter 7: the artist opens a paid room for a live session; a fan buys a pass."""
+    heading("7. The artist opens a live session; a fan buys a pass (an on-chain right to enter)")
+    now = chain_now()
+    price = ETHER // 20
+    created = create_room(tutti, host, split_id=work.split_id, price=price, supply_cap=50, valid_from=now,
+                          valid_until=now + 3 * 3600, metadata_cid=work_metadata(tutti, work.work_id),
+                          transferable=False)
+    click.echo(f"   room {created.room_id}: 0.05 ETH, 50 seats, valid for 3 hours, soulbound: tx {created.tx_hash}")
+    before = tutti.splitter.totalReceived(work.split_id, ETH)
+    fee_bps = tutti.passes.platformFeeBps()
+    bought = buy_pass(tutti, fan, created.room_id)
+    click.echo(f"   fan bought a pass for {format_amount(bought.price, ETH)}")
+    check(has_valid_pass(tutti, created.room_id, fan.address), "the fan's pass admits it to the room now")
+    paid = tutti.splitter.totalReceived(work.split_id, ETH) - before
+    check(paid == price - price * fee_bps // 10_000,
+          f"the work's split received {format_amount(paid, ETH)}; the platform fee ({fee_bps / 100:g}%) is the DAO's")
+    return created.room_id
+
+
+def work_metadata(tutti: Tutti, work_id: int) -> str:
+    return tutti.registry.work(work_id).metadataCid
+
+
 def show_index(tutti: Tutti, url: str, work_id: int, artist: str, proposal_id: int, job_id: int, liar: str) -> None:
     """Read the story back from the indexer's HTTP API, as a client or the browser would."""
     import httpx
 
-    heading(f"9. The same story through the indexer's API ({url})")
+    heading(f"10. The same story through the indexer's API ({url})")
     head = chain.blocks.head.number
     wait_until(lambda: (httpx.get(f"{url}/health").json().get("block_number") or 0) >= head,
                f"the indexer to reach block {head}")
