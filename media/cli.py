@@ -1,0 +1,138 @@
+"""``tutti-media``: run a media node (``serve``) or a Python musician client (``join``)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+logger = logging.getLogger(__name__)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+def main(log_level: str) -> None:
+    """Tutti media node: WebRTC jam sessions with personal binaural mixes."""
+    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("aioice", "aiortc", "web3", "urllib3", "asyncio"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+@main.command()
+@click.option("--room", type=click.IntRange(min=0), required=True, help="AccessPass room id served.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8750, show_default=True)
+@click.option("--domain", default=None, help="SIWE domain clients sign for [default: HOST:PORT].")
+@click.option("--rpc-url", envvar="TUTTI_RPC_URL", default="http://127.0.0.1:8545", show_default=True,
+              help="JSON-RPC endpoint of the chain holding the AccessPass contract.")
+@click.option("--pass-contract", default=None,
+              help="AccessPass address [default: 'AccessPass' from the address book].")
+@click.option("--deployments-dir", type=click.Path(path_type=Path), default=None,
+              help="Address-book folder [default: TUTTI_DEPLOYMENTS_DIR / settings].")
+@click.option("--network", default="ethereum:local", show_default=True,
+              help="Address book to read: ecosystem:network.")
+@click.option("--max-participants", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--frame-ms", type=click.Choice(["10", "20"]), default="10", show_default=True,
+              help="Opus frame and mixer block length.")
+@click.option("--jitter-frames", type=click.IntRange(1, 8), default=1, show_default=True,
+              help="Receive jitter buffer (frames); raise it on lossy networks.")
+@click.option("--pass-check-seconds", type=click.FloatRange(0.2, 3600), default=15.0, show_default=True,
+              help="How often every participant's pass is checked again on chain.")
+@click.option("--join-rate", type=click.FloatRange(0.01, 1000), default=1.0, show_default=True,
+              help="Joins per second per client address after the burst.")
+@click.option("--join-burst", type=click.IntRange(1, 1000), default=10, show_default=True)
+def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pass_contract: str | None,
+          deployments_dir: Path | None, network: str, max_participants: int, frame_ms: str,
+          jitter_frames: int, pass_check_seconds: float, join_rate: float, join_burst: int) -> None:
+    """Serve one room: SIWE sign-in, on-chain pass checks, WebRTC, the browser client."""
+    from aiohttp import web
+
+    from tutti.settings import get_settings
+
+    from .auth import NonceStore, SignInVerifier
+    from .lowlatency import configure_aiortc
+    from .mixer import HrtfLibrary, RoomMixer
+    from .passes import PassCheckError, Web3PassChecker, pass_contract_from_book
+    from .room import Room
+    from .server import MediaNode, NodeLimits
+
+    latency = configure_aiortc(int(frame_ms), jitter_frames)
+    book_chain_id = None
+    if pass_contract is None:
+        directory = deployments_dir or get_settings().deployments_dir
+        try:
+            pass_contract, book_chain_id = pass_contract_from_book(directory, network)
+        except Exception as exc:  # noqa: BLE001
+            raise click.ClickException(f"no AccessPass address: {exc}; pass --pass-contract") from exc
+
+    async def make_app() -> web.Application:
+        checker = Web3PassChecker(rpc_url, pass_contract)
+        try:
+            chain_id = await checker.chain_id()
+            await checker.check_contract()
+        except PassCheckError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if book_chain_id is not None and book_chain_id != chain_id:
+            raise click.ClickException(f"address book is for chain {book_chain_id}, {rpc_url} is "
+                                       f"chain {chain_id}")
+        hrtfs = HrtfLibrary()
+        await hrtfs.prepare(HrtfLibrary.DEFAULT)
+        mixer = RoomMixer(latency.frame_samples, hrtfs)
+        the_room = Room(room, checker, mixer, max_participants=max_participants,
+                        pass_check_seconds=pass_check_seconds)
+        verifier = SignInVerifier(domain or f"{host}:{port}", chain_id, NonceStore())
+        node = MediaNode(the_room, verifier, latency,
+                         NodeLimits(max_participants=max_participants, join_rate=join_rate,
+                                    join_burst=join_burst))
+        logger.info("room %d on chain %d, AccessPass %s; listening on http://%s:%d", room, chain_id,
+                    pass_contract, host, port)
+        return node.app()
+
+    web.run_app(make_app(), host=host, port=port, print=None, access_log=None)
+
+
+@main.command("join")
+@click.option("--url", default="http://127.0.0.1:8750", show_default=True, help="The node's base URL.")
+@click.option("--room", type=click.IntRange(min=0), required=True)
+@click.option("--key", envvar="TUTTI_MEDIA_KEY", required=True,
+              help="Private key that signs the SIWE message (env TUTTI_MEDIA_KEY).")
+@click.option("--send", "send", default="noise:1", show_default=True,
+              help="none | noise:<seed> | tone:<hz> | file.npy | file.wav (48 kHz).")
+@click.option("--seconds", type=click.FloatRange(0.1, 3600), default=5.0, show_default=True)
+@click.option("--record", type=click.Path(path_type=Path), default=None,
+              help="Save the received mix (and timing) to this .npz file.")
+@click.option("--frame-ms", type=click.Choice(["10", "20"]), default="10", show_default=True)
+def join_command(url: str, room: int, key: str, send: str, seconds: float, record: Path | None,
+                 frame_ms: str) -> None:
+    """Join as a musician: play a signal, record the personal mix, print a JSON summary."""
+    import numpy as np
+
+    from .client import JoinError, join, load_signal
+    from .lowlatency import configure_aiortc
+
+    latency = configure_aiortc(int(frame_ms), 1)
+    signal = load_signal(send, seconds=max(seconds, 1.0) + 1.0)
+    try:
+        session = asyncio.run(join(url.rstrip("/"), room, key, signal, seconds, latency.frame_samples))
+    except JoinError as exc:
+        click.echo(json.dumps({"refused": exc.status, "reason": exc.reason}))
+        sys.exit(3)
+    if record is not None:
+        np.savez(record, audio=session.audio,
+                 sent_at=np.asarray(getattr(session, "sent_at", []), dtype=np.float64).reshape(-1, 2),
+                 received_at=np.asarray(session.received_at, dtype=np.float64).reshape(-1, 2))
+    click.echo(json.dumps({"id": session.id, "address": session.address, "ended": session.ended,
+                           "samples": int(len(session.audio)),
+                           "peers_seen": sorted({p["id"] for m in session.messages if m.get("type") == "state"
+                                                 for p in m["participants"]})}))
+
+
+if __name__ == "__main__":
+    main(prog_name=os.environ.get("TUTTI_MEDIA_PROG", "tutti-media"))

@@ -1,0 +1,344 @@
+"""The room mixer: every musician's audio in, a personal binaural mix out to every listener.
+
+One clock task per room ticks every block (``frame_ms``, 10 ms by default). Each tick takes one
+block from every musician's :class:`InputBuffer` (silence on underrun) and, for every listener,
+renders the *other* musicians through that listener's own :class:`~tutti.audio.BinauralRenderer`
+(their placements, head orientation and HRTF) into the listener's :class:`MixTrack`, which aiortc
+encodes and sends. Rendering is cheap next to Opus (see docs/media.md), so it runs on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import logging
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from av import AudioFrame
+
+from tutti.audio import BinauralRenderer, HrtfSet, PreparedHrtf, prepare_hrtf
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_RATE = 48000
+TIME_BASE = fractions.Fraction(1, SAMPLE_RATE)
+PLAYING_DBFS = -45.0  # a musician whose block RMS is above this counts as "playing"
+MAX_DISTANCE = 20.0
+
+
+def frame_to_mono(frame: AudioFrame) -> np.ndarray:
+    """A decoded audio frame (s16 or float, packed or planar) as mono float32 in [-1, 1]."""
+    if frame.sample_rate != SAMPLE_RATE:
+        raise ValueError(f"expected {SAMPLE_RATE} Hz audio, got {frame.sample_rate} Hz")
+    data = frame.to_ndarray()
+    channels = len(frame.layout.channels)
+    if frame.format.is_planar:
+        samples = data.reshape(channels, -1).T
+    else:
+        samples = data.reshape(-1, channels)
+    mono = samples.mean(axis=1, dtype=np.float32)
+    if np.issubdtype(data.dtype, np.integer):
+        mono /= 32768.0
+    return mono
+
+
+def stereo_to_frame(stereo: np.ndarray, pts: int) -> AudioFrame:
+    """(samples, 2) float in [-1, 1] -> packed s16 stereo frame at 48 kHz."""
+    pcm = np.clip(stereo * 32767.0, -32768, 32767).astype(np.int16).reshape(1, -1)
+    frame = AudioFrame.from_ndarray(pcm, format="s16", layout="stereo")
+    frame.sample_rate = SAMPLE_RATE
+    frame.pts = pts
+    frame.time_base = TIME_BASE
+    return frame
+
+
+class InputBuffer:
+    """A musician's decoded audio waiting for the mixer: a tiny jitter buffer in samples.
+
+    Reading starts once ``target_blocks`` are queued and returns silence on underrun (then waits
+    for ``target_blocks`` again); beyond ``max_blocks`` the oldest audio is dropped, so clock drift
+    between the musician and the node can never build up latency.
+    """
+
+    def __init__(self, block: int, target_blocks: int = 1, max_blocks: int = 4) -> None:
+        self.block = block
+        self.target = target_blocks * block
+        self.limit = max(max_blocks, target_blocks + 1) * block
+        self._ring = np.zeros(self.limit + 4 * 960, dtype=np.float32)
+        self._fill = 0
+        self._primed = False
+        self.level_dbfs = -120.0
+        self.underruns = 0
+        self.dropped_samples = 0
+        self.last_write = 0.0
+        self._reads = 0
+        self._window_min = 1 << 30
+
+    TRIM_WINDOW = 50  # reads (0.5 s at 10 ms) over which a standing surplus is measured
+    TRIM_MARGIN = 96  # samples (2 ms) always kept against jitter
+
+    def write(self, samples: np.ndarray) -> None:
+        samples = np.asarray(samples, dtype=np.float32)[-len(self._ring):]
+        n = len(samples)
+        if self._fill + n > len(self._ring):
+            self._drop(self._fill + n - len(self._ring))
+        self._ring[self._fill:self._fill + n] = samples
+        self._fill += n
+        if self._fill > self.limit:
+            self._drop(self._fill - self.target)
+        self.last_write = time.monotonic()
+
+    def read(self) -> np.ndarray:
+        if not self._primed and self._fill >= self.target:
+            self._primed = True
+        if not self._primed or self._fill < self.block:
+            if self._primed:
+                self.underruns += 1
+                self._primed = False
+            self.level_dbfs = max(self.level_dbfs - 3.0, -120.0)
+            return np.zeros(self.block, dtype=np.float32)
+        block = self._ring[:self.block].copy()
+        self._ring[:self._fill - self.block] = self._ring[self.block:self._fill]
+        self._fill -= self.block
+        self._trim_standing_surplus()
+        rms = float(np.sqrt(np.mean(block * block)) + 1e-9)
+        self.level_dbfs = max(20 * math.log10(rms), self.level_dbfs - 3.0)  # fast up, slow down
+        return block
+
+    def _trim_standing_surplus(self) -> None:
+        """Audio that sat unread through a whole window only adds latency: drop it."""
+        self._window_min = min(self._window_min, self._fill)
+        self._reads += 1
+        if self._reads % self.TRIM_WINDOW == 0:
+            if self._window_min > self.TRIM_MARGIN:
+                self._drop(self._window_min - self.TRIM_MARGIN)
+            self._window_min = 1 << 30
+
+    def _drop(self, count: int) -> None:
+        count = min(count, self._fill)
+        self._ring[:self._fill - count] = self._ring[count:self._fill]
+        self._fill -= count
+        self.dropped_samples += count
+
+    @property
+    def queued(self) -> int:
+        return self._fill
+
+
+class MixTrack(MediaStreamTrack):
+    """The personal mix sent to one listener: frames are pushed by the mixer's clock."""
+
+    kind = "audio"
+
+    def __init__(self, depth: int = 2) -> None:
+        super().__init__()
+        self._frames: asyncio.Queue[AudioFrame] = asyncio.Queue(maxsize=depth)
+        self.dropped = 0
+
+    def push(self, frame: AudioFrame) -> None:
+        if self._frames.full():  # the sender fell behind: drop the oldest, keep latency bounded
+            self._frames.get_nowait()
+            self.dropped += 1
+        self._frames.put_nowait(frame)
+
+    async def recv(self) -> AudioFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        return await self._frames.get()
+
+
+class HrtfLibrary:
+    """Named HRTF choices offered to listeners, prepared once (in a thread) and shared."""
+
+    DEFAULT = "kemar"
+
+    def __init__(self, sample_rate: int = SAMPLE_RATE, extra_sets: dict[str, HrtfSet] | None = None):
+        self.sample_rate = sample_rate
+        kemar = HrtfSet.kemar()
+        # (set, head radius for ITD personalisation; None keeps the measured ITDs)
+        self.choices: dict[str, tuple[HrtfSet, float | None]] = {
+            "kemar": (kemar, None),
+            "kemar-small-head": (kemar, 0.075),
+            "kemar-large-head": (kemar, 0.095),
+        }
+        for name, hrtf_set in (extra_sets or {}).items():
+            self.choices[name] = (hrtf_set, None)
+        self._prepared: dict[str, PreparedHrtf] = {}
+        self._pending: dict[str, asyncio.Future] = {}
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.choices)
+
+    def prepared(self, name: str) -> PreparedHrtf | None:
+        return self._prepared.get(name)
+
+    def prepare_now(self, name: str) -> PreparedHrtf:
+        if name not in self._prepared:
+            hrtf_set, radius = self.choices[name]
+            self._prepared[name] = prepare_hrtf(hrtf_set, self.sample_rate, radius)
+        return self._prepared[name]
+
+    async def prepare(self, name: str) -> PreparedHrtf:
+        """Prepare ``name`` off the event loop (~1 s of CPU), once however many ask."""
+        if name in self._prepared:
+            return self._prepared[name]
+        if name not in self._pending:
+            self._pending[name] = asyncio.ensure_future(asyncio.to_thread(self.prepare_now, name))
+        return await self._pending[name]
+
+
+@dataclass
+class Placement:
+    azimuth: float  # degrees, > 0 to the listener's right
+    distance: float = 1.5  # metres
+
+
+@dataclass
+class ListenerMix:
+    """One listener's view of the room: where they put the others, their head, their HRTF."""
+
+    listener_id: str
+    track: MixTrack
+    hrtf: PreparedHrtf
+    hrtf_name: str = HrtfLibrary.DEFAULT
+    placements: dict[str, Placement] = field(default_factory=dict)
+    head_yaw: float = 0.0
+    head_pitch: float = 0.0
+    _renderer: BinauralRenderer | None = None
+    _sources: tuple[str, ...] = ()
+    _dirty: bool = True
+    _pts: int = 0
+
+    def place(self, source_id: str, azimuth: float, distance: float) -> None:
+        if not (math.isfinite(azimuth) and math.isfinite(distance)):
+            raise ValueError("azimuth and distance must be finite numbers")
+        if not 0.2 <= distance <= MAX_DISTANCE:
+            raise ValueError(f"distance must be 0.2..{MAX_DISTANCE} m")
+        self.placements[source_id] = Placement(float(azimuth), float(distance))
+        self._dirty = True
+
+    def turn_head(self, yaw: float, pitch: float = 0.0) -> None:
+        if not (math.isfinite(yaw) and math.isfinite(pitch)) or abs(pitch) > 90:
+            raise ValueError("yaw must be finite and pitch within -90..90 degrees")
+        self.head_yaw, self.head_pitch = float(yaw), float(pitch)
+        if self._renderer is not None:
+            self._renderer.set_listener(yaw=self.head_yaw, pitch=self.head_pitch)
+
+    def use_hrtf(self, name: str, prepared: PreparedHrtf) -> None:
+        self.hrtf, self.hrtf_name = prepared, name
+        self._renderer = None  # rebuilt on the next block with the new filters
+
+    def render(self, blocks: dict[str, np.ndarray], block_size: int) -> np.ndarray:
+        sources = tuple(sid for sid in blocks if sid != self.listener_id)
+        if not sources:
+            self._renderer, self._sources = None, ()
+            return np.zeros((block_size, 2), dtype=np.float32)
+        if self._renderer is None or sources != self._sources:
+            self._renderer = BinauralRenderer(len(sources), SAMPLE_RATE, block_size, hrtf=self.hrtf)
+            self._renderer.set_listener(yaw=self.head_yaw, pitch=self.head_pitch)
+            self._sources, self._dirty = sources, True
+        if self._dirty:
+            for index, sid in enumerate(sources):
+                if sid not in self.placements:  # newcomers spread over the front half
+                    self.placements[sid] = Placement(default_azimuth(index, len(sources)))
+            positions = [self.placements[sid] for sid in sources]
+            self._renderer.set_sources(azimuth=[p.azimuth for p in positions],
+                                       distance=[p.distance for p in positions])
+            self._dirty = False
+        return self._renderer.process(np.stack([blocks[sid] for sid in sources]))
+
+    def emit(self, stereo: np.ndarray) -> None:
+        self.track.push(stereo_to_frame(stereo, self._pts))
+        self._pts += len(stereo)
+
+
+def default_azimuth(index: int, count: int) -> float:
+    """Spread ``count`` sources over -60..60 degrees (a single one straight ahead)."""
+    return 0.0 if count == 1 else -60.0 + 120.0 * index / (count - 1)
+
+
+@dataclass
+class MixerStats:
+    ticks: int = 0
+    late_ticks: int = 0  # ticks that started more than one block late
+    cost_ms: deque = field(default_factory=lambda: deque(maxlen=2000))
+
+    def summary(self) -> dict:
+        costs = np.asarray(self.cost_ms) if self.cost_ms else np.zeros(1)
+        return {"ticks": self.ticks, "late_ticks": self.late_ticks,
+                "tick_cost_ms_p50": round(float(np.percentile(costs, 50)), 4),
+                "tick_cost_ms_p99": round(float(np.percentile(costs, 99)), 4),
+                "tick_cost_ms_max": round(float(costs.max()), 4)}
+
+
+class RoomMixer:
+    """The room's clock: one block from every musician, one personal mix per listener."""
+
+    def __init__(self, block_size: int, hrtfs: HrtfLibrary, input_target_blocks: int = 1) -> None:
+        self.block_size = block_size
+        self.hrtfs = hrtfs
+        self.input_target_blocks = input_target_blocks
+        self.inputs: dict[str, InputBuffer] = {}
+        self.listeners: dict[str, ListenerMix] = {}
+        self.stats = MixerStats()
+        self._task: asyncio.Task | None = None
+
+    def add_input(self, source_id: str) -> InputBuffer:
+        buffer = InputBuffer(self.block_size, self.input_target_blocks)
+        self.inputs[source_id] = buffer
+        return buffer
+
+    def add_listener(self, listener_id: str) -> ListenerMix:
+        mix = ListenerMix(listener_id, MixTrack(), self.hrtfs.prepare_now(HrtfLibrary.DEFAULT))
+        self.listeners[listener_id] = mix
+        return mix
+
+    def remove(self, participant_id: str) -> None:
+        self.inputs.pop(participant_id, None)
+        mix = self.listeners.pop(participant_id, None)
+        if mix is not None:
+            mix.track.stop()
+
+    def tick(self) -> None:
+        blocks = {sid: buffer.read() for sid, buffer in self.inputs.items()}
+        for mix in list(self.listeners.values()):
+            mix.emit(mix.render(blocks, self.block_size))
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        period = self.block_size / SAMPLE_RATE
+        deadline = loop.time()
+        while True:
+            started = time.perf_counter()
+            try:
+                self.tick()
+            except Exception:  # a bug in one tick must not silence the room for good
+                logger.exception("mixer tick failed")
+            self.stats.cost_ms.append((time.perf_counter() - started) * 1e3)
+            self.stats.ticks += 1
+            deadline += period
+            delay = deadline - loop.time()
+            if delay < -period:  # fell behind (CPU starved): skip ahead, don't burst
+                self.stats.late_ticks += 1
+                deadline = loop.time()
+                delay = 0.0
+            await asyncio.sleep(max(delay, 0.0))

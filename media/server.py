@@ -1,0 +1,203 @@
+"""The node's HTTP side (aiohttp): SIWE nonces, joins (SDP offer -> answer), stats, web client.
+
+Endpoints (JSON; every refusal is ``{"error": reason}`` with a 4xx/5xx status):
+
+* ``GET  /api/room``                   what this node serves (room, chain, domain, limits, HRTFs)
+* ``GET  /api/rooms/{room}/nonce``     a single-use SIWE nonce
+* ``POST /api/rooms/{room}/join``      ``{message, signature, sdp, type}`` -> ``{id, sdp, type}``
+* ``GET  /api/stats``                  mixer cost, participants, sessions ended and why
+* ``GET  /healthz``                    liveness
+* ``GET  /``                           the browser client (``web/``)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from aiohttp import web
+from aiortc import RTCSessionDescription
+
+from .auth import SignInError, SignInVerifier
+from .lowlatency import LowLatency
+from .room import JoinRefused, Room
+
+logger = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+MAX_BODY_BYTES = 64 * 1024  # an SDP offer is a few KiB
+
+
+@dataclass(frozen=True)
+class NodeLimits:
+    max_participants: int = 8
+    max_pending_joins: int = 4  # handshakes in progress at once (each costs DTLS/ICE setup)
+    join_burst: int = 10  # per client address: this many joins at once ...
+    join_rate: float = 1.0  # ... then this many per second
+    nonce_burst: int = 30
+    nonce_rate: float = 5.0
+
+
+class RateLimiter:
+    """Token bucket per client address (only 127.0.0.1 in tests, so per node in practice)."""
+
+    def __init__(self, burst: int, rate: float, max_clients: int = 10_000) -> None:
+        self.burst, self.rate, self.max_clients = burst, rate, max_clients
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def allow(self, client: str) -> bool:
+        now = time.monotonic()
+        tokens, stamp = self._buckets.get(client, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - stamp) * self.rate)
+        if len(self._buckets) >= self.max_clients and client not in self._buckets:
+            self._buckets.clear()  # crude but bounded: a spray of addresses cannot grow memory
+        if tokens < 1.0:
+            self._buckets[client] = (tokens, now)
+            return False
+        self._buckets[client] = (tokens - 1.0, now)
+        return True
+
+
+def refuse(status: int, reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=status)
+
+
+class MediaNode:
+    """Wires SIWE, the room and the HTTP routes together; one room per node process."""
+
+    def __init__(self, room: Room, verifier: SignInVerifier, latency: LowLatency,
+                 limits: NodeLimits = NodeLimits(), origin: str | None = None) -> None:
+        self.room = room
+        self.verifier = verifier
+        self.latency = latency
+        self.limits = limits
+        self.origin = origin or f"http://{verifier.domain}"
+        self.join_limiter = RateLimiter(limits.join_burst, limits.join_rate)
+        self.nonce_limiter = RateLimiter(limits.nonce_burst, limits.nonce_rate)
+        self.pending_joins = 0
+        self.refusals: dict[int, int] = {}
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._errors])
+        app.router.add_get("/healthz", self.health)
+        app.router.add_get("/api/room", self.room_info)
+        app.router.add_get("/api/stats", self.stats)
+        app.router.add_get("/api/rooms/{room}/nonce", self.nonce)
+        app.router.add_post("/api/rooms/{room}/join", self.join)
+        app.router.add_get("/", self.index)
+        if WEB_DIR.is_dir():
+            app.router.add_static("/web/", WEB_DIR, show_index=False)
+        app.on_startup.append(self._startup)
+        app.on_shutdown.append(self._shutdown)
+        return app
+
+    async def _startup(self, app: web.Application) -> None:
+        self.room.start()
+
+    async def _shutdown(self, app: web.Application) -> None:
+        await self.room.close()
+
+    @web.middleware
+    async def _errors(self, request: web.Request, handler):
+        """Turn every failure into a JSON refusal; nothing a client sends may stop the node."""
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            response = refuse(exc.status, exc.reason)
+        except Exception:  # noqa: BLE001
+            logger.exception("unhandled error on %s %s", request.method, request.path)
+            response = refuse(500, "internal error (logged on the node)")
+        if response.status >= 400:
+            self.refusals[response.status] = self.refusals.get(response.status, 0) + 1
+        return response
+
+    def _room_or_404(self, request: web.Request) -> web.Response | None:
+        raw = request.match_info["room"]
+        if not raw.isdigit() or int(raw) != self.room.room_id:
+            return refuse(404, f"unknown room {raw!r}: this node serves room {self.room.room_id}")
+        return None
+
+    # ------------------------------------------------------------------ handlers
+    async def health(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    async def index(self, request: web.Request) -> web.StreamResponse:
+        index = WEB_DIR / "index.html"
+        if not index.exists():
+            return refuse(404, "the browser client (web/) is not installed next to this node")
+        return web.FileResponse(index)
+
+    async def room_info(self, request: web.Request) -> web.Response:
+        return web.json_response({
+            "room": self.room.room_id, "chainId": self.verifier.chain_id,
+            "domain": self.verifier.domain, "uri": self.origin,
+            "maxParticipants": self.room.max_participants,
+            "participants": len(self.room.participants),
+            "hrtfs": self.room.mixer.hrtfs.names, "latency": asdict(self.latency),
+        })
+
+    async def stats(self, request: web.Request) -> web.Response:
+        mixer = self.room.mixer
+        return web.json_response({
+            **self.room.describe(), "mixer": mixer.stats.summary(),
+            "block_size": mixer.block_size, "latency": asdict(self.latency),
+            "inputs": {sid: {"queued": b.queued, "underruns": b.underruns,
+                             "dropped_samples": b.dropped_samples, "level_dbfs": round(b.level_dbfs, 1)}
+                       for sid, b in mixer.inputs.items()},
+            "sessions_ended": self.room.sessions_ended,
+            "refusals": {str(k): v for k, v in sorted(self.refusals.items())},
+            "outstanding_nonces": len(self.verifier.nonces),
+        })
+
+    async def nonce(self, request: web.Request) -> web.Response:
+        if (missing := self._room_or_404(request)) is not None:
+            return missing
+        if not self.nonce_limiter.allow(request.remote or "?"):
+            return refuse(429, "too many nonce requests; slow down")
+        return web.json_response({"nonce": self.verifier.nonces.issue(),
+                                  "domain": self.verifier.domain, "uri": self.origin,
+                                  "chainId": self.verifier.chain_id,
+                                  "expiresIn": self.verifier.nonces.ttl})
+
+    async def join(self, request: web.Request) -> web.Response:
+        if (missing := self._room_or_404(request)) is not None:
+            return missing
+        if not self.join_limiter.allow(request.remote or "?"):
+            return refuse(429, "too many join attempts from this address; retry in a few seconds")
+        if self.pending_joins >= self.limits.max_pending_joins:
+            return refuse(429, "too many joins in progress; retry in a moment")
+        self.pending_joins += 1
+        try:
+            return await self._join(request)
+        finally:
+            self.pending_joins -= 1
+
+    async def _join(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+            return refuse(400, "the join request body must be JSON")
+        if not isinstance(body, dict):
+            return refuse(400, "the join request body must be a JSON object")
+        sdp, kind = body.get("sdp"), body.get("type")
+        if not isinstance(sdp, str) or not sdp.strip() or kind != "offer":
+            return refuse(400, "a join needs an SDP offer: {\"sdp\": \"v=0...\", \"type\": \"offer\"}")
+        try:
+            signed_in = self.verifier.verify(body.get("message"), body.get("signature"))
+        except SignInError as exc:
+            return refuse(401, exc.reason)
+        try:
+            participant_id, answer = await asyncio.wait_for(
+                self.room.join(signed_in.address, RTCSessionDescription(sdp=sdp, type="offer")), 20)
+        except JoinRefused as exc:
+            return refuse(exc.status, exc.reason)
+        except asyncio.TimeoutError:
+            return refuse(504, "negotiation timed out")
+        return web.json_response({"id": participant_id, "address": signed_in.address,
+                                  "sdp": answer.sdp, "type": answer.type})

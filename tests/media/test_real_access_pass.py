@@ -1,0 +1,42 @@
+"""The media node against the real AccessPass contract (the other media tests use a settable
+stand-in for pass policy): a pass bought on chain admits a musician, no pass is refused, and the
+host's revocation ends the running session."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from ape import chain
+from eth_account import Account
+
+from tests.media.conftest import client_result, run_client, start_node, stop_node
+from tutti.passes import buy_pass, create_room, revoke
+from tutti.works import Share, register_work
+
+
+def test_a_pass_bought_on_chain_admits_and_its_revocation_ends_the_session(tutti, artist, fan, tmp_path):
+    work = register_work(tutti, artist, metadata_cid="QmRoomWork", content_hash=b"\x77" * 32,
+                         contributors=[Share(artist.address, 10_000)])
+    now = chain.blocks.head.timestamp
+    room = create_room(tutti, artist, split_id=work.split_id, price=10**15, supply_cap=10, valid_from=now,
+                       valid_until=now + 3_600, metadata_cid="QmRoom").room_id
+    player, stranger = Account.create(), Account.create()
+    buy_pass(tutti, fan, room, to=player.address)  # a gift: the musician's key never holds ether
+
+    node = start_node(tmp_path, ["--rpc-url", chain.provider.uri, "--pass-contract", tutti.passes.address,
+                                 "--pass-check-seconds", "0.5"], "real-pass-node", room=room)
+    try:
+        refused = client_result(run_client(node, stranger, seconds=2))
+        assert refused["refused"] == 403 and "no valid access pass" in refused["reason"]
+
+        client = run_client(node, player, send="tone:440", seconds=20)
+        deadline = time.monotonic() + 30
+        while player.address not in json.dumps(node.stats()["musicians"]):
+            assert time.monotonic() < deadline, "the pass holder never joined"
+            time.sleep(0.2)
+        revoke(tutti, artist, room, player.address)
+        result = client_result(client, timeout=30)
+        assert result["ended"] == "access pass no longer valid (expired or revoked)", result
+    finally:
+        stop_node(node)
