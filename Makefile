@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NETWORK ?= ethereum:local:foundry
 
-.PHONY: help setup demo test bench-gas bench-oracle bench-indexer bench-spatial compile clean
+.PHONY: help setup demo test bench-gas bench-oracle bench-indexer bench-media bench-spatial compile clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ bench-oracle: setup  ## Oracle job latency (request to 2-of-3 fulfilment) and ga
 
 bench-indexer: setup  ## Indexer backfill events/s, API throughput and latency at 1,000 / 5,000 connections
 	@source bin/env && python bench/indexer.py
+
+bench-media: setup  ## Media node latency, mixing cost per frame, musicians per core
+	@source bin/env && python bench/media.py
 
 bench-spatial: setup  ## Moving HRTF sources rendered in real time on one core
 	@source bin/env && python bench/spatial.py

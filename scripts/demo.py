@@ -182,7 +182,8 @@ def run_story(tutti: Tutti) -> None:
     )
     check(tutti.timelock.balance - treasury_before == new_fee, f"work {third.work_id} paid 0.01 ETH into the DAO treasury")
 
-    open_live_room(tutti, artist, fan, suite)
+    room_id = open_live_room(tutti, artist, fan, suite)
+    jam_session(tutti, room_id, players=(fan, vocalist), stranger=producer, host=artist)
 
     heading("8. The oracle network analyses the work (2 of 3 operators must agree)")
     operators = list(tutti.hub.operators())
@@ -234,7 +235,7 @@ def run_story(tutti: Tutti) -> None:
 
 def open_live_room(tutti: Tutti, host, fan, work) -> int:
     """Chapter 7: the artist opens a paid room for a live session; a fan buys a pass."""
-    heading("7. The artist opens a live session; a fan buys a pass (an on-chain right to enter)")
+    heading("7. A live session: the artist opens a room, a fan buys a pass, two musicians jam in 3-D")
     now = chain_now()
     price = ETHER // 20
     created = create_room(tutti, host, split_id=work.split_id, price=price, supply_cap=50, valid_from=now,
@@ -250,6 +251,73 @@ def open_live_room(tutti: Tutti, host, fan, work) -> int:
     check(paid == price - price * fee_bps // 10_000,
           f"the work's split received {format_amount(paid, ETH)}; the platform fee ({fee_bps / 100:g}%) is the DAO's")
     return created.room_id
+
+
+def jam_session(tutti: Tutti, room_id: int, players, stranger, host) -> None:
+    """Two musicians with passes play in the room on a media node; each hears the other in 3-D."""
+    import subprocess
+    import sys
+    import tempfile
+
+    import numpy as np
+
+    buy_pass(tutti, host, room_id, to=players[1].address)  # the host invites the vocalist
+    tools = Path(sys.executable).parent
+    port = int(subprocess.run([str(Path("bin/free-port"))], capture_output=True, text=True).stdout)
+    url = f"http://127.0.0.1:{port}"
+    node = subprocess.Popen([str(tools / "tutti-media"), "serve", "--room", str(room_id), "--port", str(port),
+                             "--rpc-url", chain.provider.uri, "--pass-contract", tutti.passes.address],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: _answers(f"{url}/healthz"), "the media node")
+        click.echo(f"   media node for room {room_id} at {url} (browser client: {url}/)")
+        folder = Path(tempfile.mkdtemp(prefix="tutti-jam-"))
+        tones = {players[0]: 440, players[1]: 660}
+
+        def join(account, send: str, seconds: float, record: Path | None = None):
+            command = [str(tools / "tutti-media"), "--log-level", "ERROR", "join", "--url", url, "--room",
+                       str(room_id), "--send", send, "--seconds", str(seconds)]
+            if record:
+                command += ["--record", str(record)]
+            key = account.private_key if isinstance(account.private_key, str) else account.private_key.hex()
+            return subprocess.Popen(command, env={**os.environ, "TUTTI_MEDIA_KEY": key},
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+        playing = [join(p, f"tone:{tones[p]}", 5.0, folder / f"{i}.npz") for i, p in enumerate(players)]
+        refused = json.loads(join(stranger, "noise:1", 2.0).communicate(timeout=60)[0].splitlines()[-1])
+        check(refused.get("refused") == 403, f"a musician without a pass is refused: {refused.get('reason')}")
+        for index, process in enumerate(playing):
+            process.communicate(timeout=90)
+            mix = np.load(folder / f"{index}.npz")["audio"].astype(np.float64)
+            own, other = tones[players[index]], tones[players[1 - index]]
+            heard_other, heard_own = _tone_energy(mix, other), _tone_energy(mix, own)
+            left, right = (float(np.sqrt(np.mean(mix[:, ch] ** 2))) for ch in (0, 1))
+            check(heard_other > 20 * heard_own,
+                  f"{players[index].address[:10]}... (playing {own} Hz) hears the other's {other} Hz "
+                  f"{10 * np.log10(heard_other / heard_own):.0f} dB above its own, in stereo "
+                  f"(L {left:.3f} / R {right:.3f} RMS)")
+    finally:
+        node.terminate()
+        node.wait(timeout=30)
+
+
+def _answers(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _tone_energy(mix, frequency: float, rate: int = 48_000) -> float:
+    import numpy as np
+
+    mono = mix.sum(axis=1)
+    spectrum = np.abs(np.fft.rfft(mono * np.hanning(len(mono)))) ** 2
+    bins = np.fft.rfftfreq(len(mono), 1 / rate)
+    return float(spectrum[(bins > frequency - 5) & (bins < frequency + 5)].sum()) + 1e-12
 
 
 def work_metadata(tutti: Tutti, work_id: int) -> str:
