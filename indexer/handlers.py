@@ -1,8 +1,9 @@
 """One handler per event: the mapping from decoded logs to rows (Ponder's ``ponder.on``).
 
 Every log is also kept whole in ``events``; handlers add the normalized rows. A contract added later
-(AccessPass) needs its address-book name in ``indexer.ingest.INDEXED_CONTRACTS``, its tables in
-``indexer.schema`` plus a migration, and its handlers here under ``@on("AccessPass", "...")``.
+needs its address-book name in ``indexer.ingest.INDEXED_CONTRACTS``, its tables in
+``indexer.schema`` plus a migration, and its handlers here under ``@on("Contract", "...")``
+(as AccessPass did: migration 0002).
 """
 
 from __future__ import annotations
@@ -394,3 +395,107 @@ def oracle_timeout_changed(w: Writer, log: DecodedLog) -> None:
 @on("OracleHub", "MinFeeChanged")
 def oracle_min_fee_changed(w: Writer, log: DecodedLog) -> None:
     _param(w, f"oracle.min_fee.{log.args['kind']}", log.args["newFee"])
+
+
+# --------------------------------------------------------------------------- AccessPass
+# In a sale the order is PassBought, the splitter's Deposited, then the mint (TransferSingle); in a
+# revocation, the burn (if any) and then PassRevoked. Balances come only from the ERC-1155 transfer
+# events, so mints, transfers and burns all count exactly once.
+@on("AccessPass", "RoomCreated")
+def room_created(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    w.put(schema.rooms, {"room_id": a["roomId"]}, {
+        "host": a["host"], "host_split_id": a["hostSplitId"], "price": str(a["price"]),
+        "supply_cap": a["supplyCap"], "sold": 0, "valid_from": a["validFrom"], "valid_until": a["validUntil"],
+        "transferable": a["transferable"], "metadata_cid": a["metadataCid"],
+        "created_event_id": log.event_id, "created_block": log.block_number, "created_tx": log.tx_hash,
+    }, old=None)
+
+
+@on("AccessPass", "PassBought")
+def pass_bought(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    w.insert(schema.pass_purchases, _event_row(log, room_id=a["roomId"], buyer=a["buyer"], to=a["to"],
+                                               price=str(a["price"]), platform_fee=str(a["platformFee"])))
+    room = w.get(schema.rooms, room_id=a["roomId"])
+    if room is not None:
+        w.put(schema.rooms, {"room_id": a["roomId"]}, {"sold": room["sold"] + 1}, old=room)
+    _add_param(w, "passes.pending_platform_fees", a["platformFee"])
+
+
+def _holding(w: Writer, room_id: int, holder: str) -> tuple[dict, dict | None]:
+    old = w.get(schema.pass_holdings, room_id=room_id, holder=holder)
+    return (old or {"balance": 0, "revoked": False, "revoked_block": None}), old
+
+
+def _move_passes(w: Writer, sender: str, receiver: str, room_id: int, amount: int) -> None:
+    for account, delta in ((sender, -amount), (receiver, amount)):
+        if account == ZERO_ADDRESS or amount == 0:
+            continue
+        row, old = _holding(w, room_id, account)
+        w.put(schema.pass_holdings, {"room_id": room_id, "holder": account},
+              {**({} if old else row), "balance": row["balance"] + delta}, old=old)
+
+
+@on("AccessPass", "TransferSingle")
+def pass_transfer_single(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    _move_passes(w, a["from"], a["to"], a["id"], a["value"])
+
+
+@on("AccessPass", "TransferBatch")
+def pass_transfer_batch(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    for room_id, amount in zip(a["ids"], a["values"]):
+        _move_passes(w, a["from"], a["to"], room_id, amount)
+
+
+@on("AccessPass", "PassRevoked")
+def pass_revoked(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    w.insert(schema.pass_revocations, _event_row(log, room_id=a["roomId"], account=a["account"],
+                                                 amount=str(a["amount"])))
+    row, old = _holding(w, a["roomId"], a["account"])  # an account with no pass can be banned in advance
+    w.put(schema.pass_holdings, {"room_id": a["roomId"], "holder": a["account"]},
+          {**({} if old else row), "revoked": True, "revoked_block": log.block_number}, old=old)
+
+
+@on("AccessPass", "ApprovalForAll")
+def pass_approval_for_all(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    w.put(schema.pass_approvals, {"account": a["account"], "operator": a["operator"]}, {"approved": a["approved"]})
+
+
+@on("AccessPass", "URI")
+def pass_uri(w: Writer, log: DecodedLog) -> None:
+    # AccessPass overrides uri() (ipfs://<room's metadata CID>) and never emits URI; kept in `events` only.
+    return None
+
+
+def _add_param(w: Writer, name: str, delta: int) -> None:
+    old = w.get(schema.governance_params, name=name)
+    w.put(schema.governance_params, {"name": name}, {"value": _add(old and old["value"], delta)}, old=old)
+
+
+@on("AccessPass", "PlatformFeeChanged")
+def platform_fee_changed(w: Writer, log: DecodedLog) -> None:
+    _param(w, "passes.platform_fee_bps", log.args["newBps"])
+
+
+@on("AccessPass", "TreasuryChanged")
+def passes_treasury_changed(w: Writer, log: DecodedLog) -> None:
+    _param(w, "passes.treasury", log.args["newTreasury"])
+
+
+@on("AccessPass", "PlatformFeesWithdrawn")
+def platform_fees_withdrawn(w: Writer, log: DecodedLog) -> None:
+    amount = log.args["amount"]
+    # The constructor emits no TreasuryChanged: the first withdrawal also tells the initial treasury.
+    _param(w, "passes.treasury", log.args["treasury"])
+    _add_param(w, "passes.pending_platform_fees", -amount)
+    _add_param(w, "passes.platform_fees_withdrawn", amount)
+
+
+@on("AccessPass", "OwnershipTransferred")
+def passes_ownership_transferred(w: Writer, log: DecodedLog) -> None:
+    _param(w, "passes.owner", log.args["newOwner"])

@@ -27,8 +27,9 @@ from tutti.addressbook import AddressBook
 
 logger = logging.getLogger(__name__)
 
-#: The address-book contracts whose events are indexed (AccessPass joins this list when deployed).
-INDEXED_CONTRACTS = ("TuttiToken", "TuttiGovernor", "TuttiTimelock", "RoyaltySplitter", "ContentRegistry", "OracleHub")
+#: The address-book contracts whose events are indexed.
+INDEXED_CONTRACTS = ("TuttiToken", "TuttiGovernor", "TuttiTimelock", "RoyaltySplitter", "ContentRegistry", "OracleHub",
+                     "AccessPass")
 
 
 class ReorgTooDeep(RuntimeError):

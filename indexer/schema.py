@@ -304,16 +304,80 @@ oracle_withdrawals = Table(
     Column("amount", Amount, nullable=False),
 )
 
+# --------------------------------------------------------------------------- access passes
+#: AccessPass rooms (one ERC-1155 token id per room). ``sold`` counts every pass ever sold.
+rooms = Table(
+    "rooms",
+    metadata,
+    Column("room_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("host", Address, nullable=False, index=True),
+    Column("host_split_id", BigInteger, nullable=False, index=True),
+    Column("price", Amount, nullable=False),
+    Column("supply_cap", BigInteger, nullable=False),  # uint32
+    Column("sold", BigInteger, nullable=False),
+    Column("valid_from", BigInteger, nullable=False),
+    Column("valid_until", BigInteger, nullable=False),
+    Column("transferable", Boolean, nullable=False),
+    Column("metadata_cid", Text, nullable=False),
+    Column("created_event_id", BigInteger, nullable=False, unique=True),
+    Column("created_block", BigInteger, nullable=False),
+    Column("created_tx", Hex32, nullable=False),
+)
+
+#: What each account holds of each room, from TransferSingle/TransferBatch (mints, transfers and
+#: burns), and whether the host revoked it. Balances fit in BIGINT: at most ``supply_cap`` (uint32).
+pass_holdings = Table(
+    "pass_holdings",
+    metadata,
+    Column("room_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("holder", Address, primary_key=True, index=True),
+    Column("balance", BigInteger, nullable=False),
+    Column("revoked", Boolean, nullable=False),
+    Column("revoked_block", BigInteger, nullable=True),
+)
+
+#: ``PassBought``: who paid, who got the pass, and the platform's cut.
+pass_purchases = Table(
+    "pass_purchases",
+    metadata,
+    *_event_columns(),
+    Column("room_id", BigInteger, nullable=False, index=True),
+    Column("buyer", Address, nullable=False, index=True),
+    Column("to", Address, nullable=False, index=True),
+    Column("price", Amount, nullable=False),
+    Column("platform_fee", Amount, nullable=False),
+)
+
+#: ``PassRevoked``: the host banned ``account`` from the room, burning ``amount`` passes.
+pass_revocations = Table(
+    "pass_revocations",
+    metadata,
+    *_event_columns(),
+    Column("room_id", BigInteger, nullable=False, index=True),
+    Column("account", Address, nullable=False, index=True),
+    Column("amount", Amount, nullable=False),
+)
+
+#: ERC-1155 ``ApprovalForAll`` on AccessPass (entity rows).
+pass_approvals = Table(
+    "pass_approvals",
+    metadata,
+    Column("account", Address, primary_key=True),
+    Column("operator", Address, primary_key=True),
+    Column("approved", Boolean, nullable=False),
+)
+
 Index("ix_votes_proposal_event", votes.c.proposal_id, votes.c.event_id)
 
 #: Append-only tables: a reorg deletes their rows above the fork point.
 EVENT_TABLES = (
     events, work_parents, splits, split_recipients, split_parents, deposits, withdrawals, forwards,
-    votes, attestations, dissents, oracle_withdrawals,
+    votes, attestations, dissents, oracle_withdrawals, pass_purchases, pass_revocations,
 )
 #: Tables whose rows events update: every write is journaled.
 ENTITY_TABLES = (
     works, split_totals, recipient_withdrawn, token_holders, governance_params, proposals, jobs, operators,
+    rooms, pass_holdings, pass_approvals,
 )
 #: What "the same index" means: every table but the bookkeeping that depends on batch boundaries.
 CONTENT_TABLES = EVENT_TABLES + ENTITY_TABLES

@@ -100,6 +100,7 @@ class Balances(BaseModel):
     royalties: list[SplitBalance]
     oracle_earned: str = Field(description="Oracle fees credited to this operator.")
     oracle_withdrawn: str
+    passes: list["HeldPass"] = Field(default_factory=list, description="Access passes held (or revoked).")
 
 
 class Proposal(BaseModel):
@@ -197,3 +198,59 @@ class Health(BaseModel):
     chain_id: int | None
     block_number: int | None
     block_timestamp: int | None
+
+
+RoomPhase = Literal["upcoming", "open", "over"]
+
+
+class Room(BaseModel):
+    room_id: int = Field(description="The room's ERC-1155 token id.")
+    host: str
+    host_split_id: int = Field(description="The split paid by every sale, minus the platform fee.")
+    price: str = Field(description="Wei per pass.")
+    supply_cap: int
+    sold: int = Field(description="Passes ever sold, revoked ones included.")
+    valid_from: int
+    valid_until: int = Field(description="Last second a pass admits its holder, and the end of sales.")
+    transferable: bool
+    metadata_cid: str
+    uri: str
+    phase: RoomPhase = Field(description="At the last indexed block's time: upcoming, open (valid now) or over.")
+    created_block: int
+    created_tx: str
+
+
+class RoomDetail(Room):
+    holders: int = Field(description="Accounts holding at least one pass.")
+    passes_held: int = Field(description="Passes in circulation (sold minus burnt by revocation).")
+    revoked: int = Field(description="Accounts the host revoked.")
+
+
+class PassHolding(BaseModel):
+    room_id: int
+    holder: str
+    balance: int
+    revoked: bool
+    revoked_block: int | None
+
+
+class HeldPass(PassHolding):
+    host: str
+    metadata_cid: str
+    transferable: bool
+    valid_from: int
+    valid_until: int
+    phase: RoomPhase
+    valid_now: bool = Field(description="Holds a pass, is not revoked and the room is open at the last indexed "
+                                        "block's time (the contract's hasValidPass at that block).")
+
+
+class PassPurchase(EventRef):
+    room_id: int
+    buyer: str
+    to: str = Field(description="Who received the pass.")
+    price: str
+    platform_fee: str
+
+
+Balances.model_rebuild()

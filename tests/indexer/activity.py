@@ -5,11 +5,12 @@ from __future__ import annotations
 from eth_utils import keccak
 
 from tutti import governance as gov
-from tutti import royalties
+from tutti import passes, royalties
 from tutti.attestations import Attestation, kind_id, sign_attestation
 from tutti.works import Share, register_work
 
 ETHER = 10**18
+DAY = 86_400
 MODEL = bytes.fromhex("11" * 32)
 
 
@@ -28,10 +29,27 @@ def attest(tutti, operator, job_id: int, honest: bool = True):
     return tutti.hub.submitAttestation(attestation.as_tuple(), signature, sender=operator)
 
 
+def open_rooms(tutti, chain, artist, vocalist, song, solo) -> tuple[int, int, int]:
+    """Three rooms: ``live`` (open now, transferable, paid), ``later`` (upcoming, free, not
+    transferable) and ``encore`` (open now, transferable, paid)."""
+    now = chain.blocks.head.timestamp
+    song_split = tutti.registry.work(song.work_id).splitId
+    live = passes.create_room(tutti, artist, split_id=song_split, price=ETHER // 100, supply_cap=10,
+                              valid_from=now - 60, valid_until=now + 30 * DAY, metadata_cid="bafy-room-live")
+    later = passes.create_room(tutti, vocalist, split_id=tutti.registry.work(solo.work_id).splitId, price=0,
+                               supply_cap=2, valid_from=now + 10 * DAY, valid_until=now + 20 * DAY,
+                               metadata_cid="bafy-room-later", transferable=False)
+    encore = passes.create_room(tutti, artist, split_id=song_split, price=ETHER // 50, supply_cap=3,
+                                valid_from=now, valid_until=now + 30 * DAY, metadata_cid="bafy-room-encore")
+    return live.room_id, later.room_id, encore.room_id
+
+
 def make_activity(tutti, chain, stablecoin, deployer, artist, producer, vocalist, fan, voters, operators) -> dict:
     """Works, a remix, ETH and tUSD royalties, withdrawals, a forward upstream, a metadata change,
     two proposals (one executed, one left defeated), two oracle jobs (one fulfilled over a
-    dissenter, one open) and an operator withdrawal."""
+    dissenter, one open) and an operator withdrawal; access-pass rooms, sales at two platform
+    fees (the executed proposal changes the fee and the treasury), a single and a batch transfer,
+    two revocations (one of an account holding no pass), an operator approval and a fee payout."""
     song = register(tutti, artist, "song", [(artist, 5000), (producer, 3000), (vocalist, 2000)])
     remix = register(tutti, producer, "remix", [(producer, 10_000)], parents=[(song.work_id, 2000)])
     solo = register(tutti, vocalist, "solo", [(vocalist, 10_000)])
@@ -46,9 +64,18 @@ def make_activity(tutti, chain, stablecoin, deployer, artist, producer, vocalist
     royalties.withdraw(tutti, producer, song.work_id, token=stablecoin.address)
     royalties.withdraw(tutti, producer, remix.work_id)
 
+    live, later, encore = open_rooms(tutti, chain, artist, vocalist, song, solo)
+    for _ in range(3):
+        passes.buy_pass(tutti, fan, live)
+    passes.buy_pass(tutti, fan, live, to=producer.address)
+    passes.buy_pass(tutti, vocalist, live)
+    passes.buy_pass(tutti, fan, later)  # free: no deposit into the split
+
     first, second = voters
-    action = gov.encode_call(tutti, "ContentRegistry", "setRegistrationFee", [10**15])
-    passed = gov.propose(tutti, first, [action], "Charge 0.001 ETH per registration")
+    actions = [gov.encode_call(tutti, "ContentRegistry", "setRegistrationFee", [10**15]),
+               gov.encode_call(tutti, "AccessPass", "setPlatformFee", [300]),
+               gov.encode_call(tutti, "AccessPass", "setTreasury", [deployer.address])]
+    passed = gov.propose(tutti, first, actions, "Charge 0.001 ETH per registration; 3% on passes")
     chain.mine(2)
     gov.vote(tutti, first, passed.proposal_id, gov.Support.FOR, reason="fair")
     gov.vote(tutti, second, passed.proposal_id, gov.Support.ABSTAIN)
@@ -73,5 +100,15 @@ def make_activity(tutti, chain, stablecoin, deployer, artist, producer, vocalist
     attest(tutti, honest_two, done)
     tutti.hub.requestJob(kind, "bafy-input-2", b"{}", 0, sender=fan, value=fee)
     tutti.hub.withdraw(sender=honest_one)
+
+    passes.buy_pass(tutti, fan, encore)  # at the new 3% fee
+    tutti.passes.safeTransferFrom(fan.address, vocalist.address, live, 1, b"", sender=fan)
+    tutti.passes.safeBatchTransferFrom(fan.address, first.address, [live, encore], [1, 1], b"", sender=fan)
+    passes.revoke(tutti, artist, live, producer.address)  # burns producer's pass
+    passes.revoke(tutti, vocalist, later, second.address)  # banned in advance: nothing to burn
+    tutti.passes.setApprovalForAll(vocalist.address, True, sender=fan)
+    tutti.passes.withdrawPlatformFees(sender=fan)
+    passes.buy_pass(tutti, vocalist, encore)  # fees pending again
     chain.mine(1)
-    return {"works": [song, remix, solo], "proposals": [passed, failing], "jobs": [done, done + 1]}
+    return {"works": [song, remix, solo], "proposals": [passed, failing], "jobs": [done, done + 1],
+            "rooms": [live, later, encore]}

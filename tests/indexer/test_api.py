@@ -108,7 +108,53 @@ def test_oracle_endpoints(client, activity, operators):
     assert int(operator["earned"]) > 0
 
 
+def test_passes_endpoints(client, tutti, activity, artist, producer, vocalist, fan, voters):
+    live, later, encore = activity["rooms"]
+    rooms, pages = all_pages(client, "/rooms", limit=2)
+    assert [r["room_id"] for r in rooms] == [live, later, encore] and pages == 2
+    assert [r["room_id"] for r in client.get("/rooms", params={"host": artist.address}).json()["items"]] == [live, encore]
+    assert [r["room_id"] for r in client.get("/rooms", params={"phase": "upcoming"}).json()["items"]] == [later]
+    assert [r["room_id"] for r in client.get("/rooms", params={"phase": "open"}).json()["items"]] == [live, encore]
+
+    room = client.get(f"/rooms/{live}").json()
+    assert room["sold"] == tutti.passes.room(live).sold and room["uri"] == tutti.passes.uri(live)
+    assert (room["holders"], room["passes_held"], room["revoked"], room["phase"]) == (3, 4, 1, "open")
+    holders, _ = all_pages(client, f"/rooms/{live}/holders", limit=1)
+    assert {h["holder"] for h in holders} == {fan.address, vocalist.address, voters[0].address}
+    for holder in holders:
+        assert holder["balance"] == tutti.passes.balanceOf(holder["holder"], live)
+    with_revoked = client.get(f"/rooms/{live}/holders", params={"include_revoked": True}).json()["items"]
+    assert [(h["holder"], h["balance"]) for h in with_revoked if h["revoked"]] == [(producer.address, 0)]
+
+    for account in (fan, producer, vocalist, voters[0], voters[1]):
+        held = client.get("/passes", params={"holder": account.address.lower()}).json()["items"]
+        for item in held:
+            assert item["valid_now"] == tutti.passes.hasValidPass(item["room_id"], account)
+            assert item["balance"] == tutti.passes.balanceOf(account, item["room_id"])
+            assert item["revoked"] == tutti.passes.isRevoked(item["room_id"], account)
+    fan_passes = client.get("/passes", params={"holder": fan.address}).json()["items"]
+    assert [(p["room_id"], p["valid_now"], p["phase"]) for p in fan_passes] == \
+        [(live, True, "open"), (later, False, "upcoming")]
+    assert [p["room_id"] for p in client.get(f"/balances/{vocalist.address}").json()["passes"]] == [live, encore]
+    revoked = client.get("/passes", params={"holder": producer.address}).json()["items"]
+    assert [(p["room_id"], p["balance"], p["revoked"], p["valid_now"]) for p in revoked] == [(live, 0, True, False)]
+
+    bought = client.get("/purchases", params={"room_id": live, "buyer": fan.address}).json()["items"]
+    assert [p["to"] for p in bought] == [fan.address] * 3 + [producer.address]
+    assert len(client.get("/purchases", params={"to": vocalist.address}).json()["items"]) == 2
+    params = client.get("/parameters").json()
+    assert int(params["passes.pending_platform_fees"]) == tutti.passes.pendingPlatformFees()
+
+
 @pytest.mark.parametrize("path, status, reason", [
+    ("/rooms/99999", 404, "no room"),
+    ("/rooms/99999/holders", 404, "no room"),
+    ("/purchases?room_id=99999", 404, "no room"),
+    ("/rooms?phase=soon", 422, "phase"),
+    ("/rooms?host=0x12", 422, "host"),
+    ("/passes", 422, "holder"),
+    ("/passes?holder=0x12", 422, "holder"),
+    ("/rooms/1/holders?cursor=WzFd", 400, "cursor"),
     ("/works?artist=0x123", 422, "artist"),
     ("/works?cursor=not-a-cursor!", 400, "cursor"),
     ("/proposals?state=sleeping", 422, "state"),

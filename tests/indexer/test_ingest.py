@@ -11,6 +11,7 @@ from indexer import schema
 from indexer.api.routes.royalties import entitlement
 from tests.indexer.conftest import dump, index
 from tutti import governance as gov
+from tutti import passes
 from tutti.royalties import ETH
 
 
@@ -93,6 +94,48 @@ def test_jobs_attestations_and_operators_match_the_hub(indexed, tutti, activity,
     withdrawn = {w["account"]: int(w["amount"]) for w in rows(indexed, schema.oracle_withdrawals)}
     for address, operator in ops.items():
         assert int(operator["earned"]) - withdrawn.get(address, 0) == tutti.hub.claimable(address)
+
+
+def test_rooms_and_passes_match_the_access_pass(indexed, tutti, activity, accounts):
+    live, later, encore = activity["rooms"]
+    rooms = {r["room_id"]: r for r in rows(indexed, schema.rooms)}
+    assert sorted(rooms) == [live, later, encore] and len(rooms) == tutti.passes.roomCount()
+    for room_id, row in rooms.items():
+        on_chain = passes.room(tutti, room_id)
+        assert (row["host"], row["host_split_id"], int(row["price"]), row["supply_cap"], row["sold"],
+                row["valid_from"], row["valid_until"], row["transferable"], row["metadata_cid"]) == \
+            (on_chain.host, on_chain.split_id, on_chain.price, on_chain.supply_cap, on_chain.sold,
+             on_chain.valid_from, on_chain.valid_until, on_chain.transferable, on_chain.metadata_cid)
+    assert rooms[live]["sold"] == 5 and not rooms[later]["transferable"]
+    # Every account, every room: the indexed balance and revocation are the contract's.
+    holdings = {(h["room_id"], h["holder"]): h for h in rows(indexed, schema.pass_holdings)}
+    for room_id in rooms:
+        for account in (accounts[i] for i in range(10)):
+            held = holdings.get((room_id, account.address))
+            assert (held["balance"] if held else 0) == tutti.passes.balanceOf(account, room_id)
+            assert (held["revoked"] if held else False) == tutti.passes.isRevoked(room_id, account)
+    assert sum(1 for h in holdings.values() if h["revoked"]) == 2
+    assert sum(h["balance"] for h in holdings.values() if h["room_id"] == live) == 4  # 5 sold, 1 burnt
+
+    purchases = rows(indexed, schema.pass_purchases)
+    assert len(purchases) == 8 and len(rows(indexed, schema.pass_revocations)) == 2
+    assert {int(p["platform_fee"]) * 10_000 // int(p["price"]) for p in purchases if int(p["price"])} == {500, 300}
+    params = {p["name"]: p["value"] for p in rows(indexed, schema.governance_params)}
+    assert int(params["passes.platform_fee_bps"]) == tutti.passes.platformFeeBps() == 300
+    assert params["passes.treasury"] == tutti.passes.treasury()
+    assert params["passes.owner"] == tutti.passes.owner()
+    assert int(params["passes.pending_platform_fees"]) == tutti.passes.pendingPlatformFees() > 0
+    fees = sum(int(p["platform_fee"]) for p in purchases)
+    assert fees - int(params["passes.platform_fees_withdrawn"]) == tutti.passes.pendingPlatformFees()
+    for approval in rows(indexed, schema.pass_approvals):
+        assert approval["approved"] == tutti.passes.isApprovedForAll(approval["account"], approval["operator"])
+
+
+def test_dump_covers_the_pass_tables(indexed):
+    content = dump(indexed)
+    for table in (schema.rooms, schema.pass_holdings, schema.pass_purchases, schema.pass_revocations,
+                  schema.pass_approvals):
+        assert content[table.name], table.name
 
 
 def test_every_log_is_kept_once(indexed, w3, tutti):

@@ -10,7 +10,7 @@ from indexer.db import make_engine, migrate
 from indexer.ingest import Indexer
 from tests.indexer.activity import ETHER, register
 from tests.indexer.conftest import dump, index, settings_for
-from tutti import royalties
+from tutti import passes, royalties
 from tutti import governance as gov
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
@@ -29,15 +29,22 @@ def event_count(engine) -> int:
 
 @pytest.mark.parametrize("kind", DATABASES)
 def test_fork_from_a_snapshot_equals_fresh_reindex(kind, activity, chain, w3, tutti, new_database, fan, artist,
-                                                   producer, voters):
+                                                   producer, vocalist, voters):
     """Blocks replaced by a longer, different branch (evm_snapshot / evm_revert, then other blocks)."""
     song, remix, _ = activity["works"]
     live = follower(w3, tutti, new_database(kind), max_batch_blocks=3)
     live.sync()
     fork_point = chain.snapshot()
 
-    # Branch A: a new work, payments, a withdrawal, a proposal with a vote (entity rows and event rows).
+    open_room, _, encore = activity["rooms"]
+    # Branch A: a new work, payments, a withdrawal, a proposal with a vote (entity rows and event rows),
+    # a pass sale, a pass transfer, a revocation and a new room.
     register(tutti, artist, "branch-a", [(artist, 10_000)])
+    passes.buy_pass(tutti, fan, open_room, to=artist.address)
+    tutti.passes.safeTransferFrom(fan.address, voters[1].address, open_room, 1, b"", sender=fan)
+    passes.revoke(tutti, artist, encore, vocalist.address)
+    passes.create_room(tutti, artist, split_id=1, price=0, supply_cap=1, valid_from=0,
+                       valid_until=chain.blocks.head.timestamp + 3_600, metadata_cid="bafy-room-branch-a")
     royalties.pay(tutti, fan, song.work_id, 3 * ETHER)
     royalties.withdraw(tutti, producer, song.work_id)
     proposal = gov.propose(tutti, voters[0], [gov.encode_call(tutti, "OracleHub", "setQuorum", [3])], "branch a")
@@ -49,8 +56,9 @@ def test_fork_from_a_snapshot_equals_fresh_reindex(kind, activity, chain, w3, tu
     chain.restore(fork_point)
     # Branch B: different activity, more blocks than branch A.
     royalties.pay(tutti, fan, remix.work_id, ETHER)
+    passes.buy_pass(tutti, producer, encore)
     register(tutti, producer, "branch-b", [(producer, 6_000), (fan, 4_000)])
-    chain.mine(8)
+    chain.mine(12)
     live.sync()
 
     fresh = index(w3, tutti, new_database(kind), max_batch_blocks=1000)
@@ -58,22 +66,29 @@ def test_fork_from_a_snapshot_equals_fresh_reindex(kind, activity, chain, w3, tu
     assert event_count(live.engine) != with_branch_a
     with live.engine.connect() as connection:  # nothing of branch A is left, journal included
         assert not connection.execute(select(schema.works).where(schema.works.c.metadata_cid == "bafy-branch-a")).first()
+        assert not connection.execute(select(schema.pass_holdings).where(schema.pass_holdings.c.holder ==
+                                                                         artist.address)).first()
+        assert connection.execute(select(schema.rooms.c.room_id).order_by(schema.rooms.c.room_id)).scalars().all() == \
+            list(activity["rooms"])
 
 
 @pytest.mark.parametrize("kind", DATABASES)
 def test_anvil_reorg_equals_fresh_reindex(kind, activity, chain, w3, tutti, new_database, fan, vocalist):
     """Same-height reorg (``anvil_reorg``): the last blocks are replaced by blocks with other contents."""
     song, _, solo = activity["works"]
+    room = activity["rooms"][0]
     live = follower(w3, tutti, new_database(kind), max_batch_blocks=2)
+    passes.buy_pass(tutti, fan, room)
+    tutti.passes.safeTransferFrom(vocalist.address, fan.address, room, 1, b"", sender=vocalist)
     royalties.pay(tutti, fan, song.work_id, ETHER)
     royalties.pay(tutti, fan, solo.work_id, 2 * ETHER)
     tutti.registry.setMetadataCid(solo.work_id, "bafy-solo-v3", sender=vocalist)
     live.sync()
     head_before = w3.eth.block_number
-    # Replace the last 3 blocks; the new branch carries one different transaction.
+    # Replace the last 5 blocks (the pass sale and transfer too); the new branch carries one different transaction.
     payment = {"from": fan.address, "to": tutti.splitter.address, "value": hex(5 * ETHER),
                "data": "0x" + tutti.splitter.depositETH.encode_input(tutti.registry.work(song.work_id).splitId).hex()}
-    chain.provider.make_request("anvil_reorg", [3, [[payment, 0]]])
+    chain.provider.make_request("anvil_reorg", [5, [[payment, 0]]])
     assert w3.eth.block_number == head_before
     live.sync()
 
@@ -83,6 +98,10 @@ def test_anvil_reorg_equals_fresh_reindex(kind, activity, chain, w3, tutti, new_
         metadata = connection.execute(select(schema.works.c.metadata_cid)
                                       .where(schema.works.c.work_id == solo.work_id)).scalar()
     assert metadata == "bafy-solo-v2"  # the change in a dropped block was undone
+    with live.engine.connect() as connection:
+        held = connection.execute(select(schema.pass_holdings.c.balance).where(
+            schema.pass_holdings.c.room_id == room, schema.pass_holdings.c.holder == fan.address)).scalar()
+    assert held == tutti.passes.balanceOf(fan, room)
 
 
 def test_confirmations_keep_the_index_behind_the_head(activity, w3, tutti, new_database):

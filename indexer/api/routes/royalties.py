@@ -11,6 +11,7 @@ from indexer import schema
 from indexer.api.deps import AddressStr, Db, IntId, Paging
 from indexer.api.models import Balances, Deposit, Split, SplitBalance, SplitDetail, SplitParent, Withdrawal
 from indexer.api.pagination import Page, paginate
+from indexer.api.routes.passes import held_passes, indexed_time
 from indexer.api.routes.works import contributors_of, received_by
 
 router = APIRouter(tags=["royalties"])
@@ -145,4 +146,5 @@ def get_balances(db: Db, address: Annotated[AddressStr, Path()]):
         royalties=royalties,
         oracle_earned=operator or "0",
         oracle_withdrawn=str(oracle_withdrawn),
+        passes=held_passes(db, address, indexed_time(db))[0],
     )
