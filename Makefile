@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NETWORK ?= ethereum:local:foundry
 
-.PHONY: help setup demo test bench-gas bench-oracle bench-indexer bench-media bench-spatial compile clean
+.PHONY: help setup demo test bench-gas bench-oracle bench-indexer bench-media bench-generation bench-spatial compile clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ bench-indexer: setup  ## Indexer backfill events/s, API throughput and latency a
 
 bench-media: setup  ## Media node latency, mixing cost per frame, musicians per core
 	@source bin/env && python bench/media.py
+
+bench-generation: setup  ## Generation latency for 16 bars per model, training throughput, Spark prep time
+	@source bin/env && python bench/generation.py
 
 bench-spatial: setup  ## Moving HRTF sources rendered in real time on one core
 	@source bin/env && python bench/spatial.py

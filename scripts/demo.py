@@ -229,6 +229,8 @@ def run_story(tutti: Tutti) -> None:
     saved.write_bytes(wav)
     click.echo(f"   saved to {saved} (listen with headphones)")
 
+    compose_and_accompany(tutti, store, fan, suite, score_cid, fee, liar)
+
     if indexer_url := os.environ.get("TUTTI_INDEXER_URL"):
         show_index(tutti, indexer_url, suite.work_id, artist.address, proposal.proposal_id, job.job_id, liar)
 
@@ -251,6 +253,46 @@ def open_live_room(tutti: Tutti, host, fan, work) -> int:
     check(paid == price - price * fee_bps // 10_000,
           f"the work's split received {format_amount(paid, ETH)}; the platform fee ({fee_bps / 100:g}%) is the DAO's")
     return created.room_id
+
+
+def compose_and_accompany(tutti: Tutti, store, fan, work, score_cid: str, fee: int, liar: str) -> None:
+    """The generative models as oracle jobs: continue the chorale's melody, then arrange it."""
+    heading("10. AI: the oracle network continues the chorale's melody, then arranges it for a band")
+    job, result = run_oracle_job(tutti, store, fan, "compose", score_cid,
+                                 {"bars": 8, "style": "chorale", "temperature": 0.9, "top_k": 8}, fee, work.work_id,
+                                 liar, "compose 8 more bars in the chorale's style (LSTM)")
+    summary = json.loads(result.files["composition.json"])
+    click.echo(f"   composition: ipfs://{result.result_cid}/composition.mid ({_describe(summary)})")
+    check(liar in tutti.hub.dissentersOf(job.job_id)[0], "two operators generated the same bytes from the job's seed")
+    melody_cid = f"{result.result_cid}/composition.mid"
+    job, arranged = run_oracle_job(tutti, store, fan, "accompany", melody_cid, {"style": "folk", "mood": "calm"},
+                                   fee, 0, liar, "harmonize and arrange it: chords, bass, drums")
+    click.echo(f"   arrangement: ipfs://{arranged.result_cid}/accompaniment.mid "
+               f"({_describe(json.loads(arranged.files['accompaniment.json']))})")
+    ai_work = register_work(
+        tutti, fan, metadata_cid=result.result_cid, content_hash=result.result_hash,
+        contributors=[Share(fan.address, 10_000)], parents=[Share(str(work.work_id), 2_000)], license="CC-BY-SA-4.0",
+    )
+    check(tutti.registry.parentsOf(ai_work.work_id)[0].workId == work.work_id,
+          f"the AI continuation is work {ai_work.work_id}, paying 20% of its income to work {work.work_id}")
+
+
+PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+
+def _describe(summary: dict) -> str:
+    keys = ("key", "meter", "bars", "notes", "tracks", "style", "chords")
+    parts = []
+    for name in keys:
+        if name in summary:
+            value = summary[name]
+            if name == "key" and isinstance(value, str) and value.split()[0].isdigit():
+                tonic, mode = value.split(maxsplit=1)
+                value = f"{PITCH_NAMES[int(tonic) % 12]} {mode}"
+            if isinstance(value, list):
+                value = " ".join(map(str, value[:8])) + (" ..." if len(value) > 8 else "")
+            parts.append(f"{name} {value}")
+    return ", ".join(parts) or ", ".join(sorted(summary))
 
 
 def jam_session(tutti: Tutti, room_id: int, players, stranger, host) -> None:
@@ -328,7 +370,7 @@ def show_index(tutti: Tutti, url: str, work_id: int, artist: str, proposal_id: i
     """Read the story back from the indexer's HTTP API, as a client or the browser would."""
     import httpx
 
-    heading(f"10. The same story through the indexer's API ({url})")
+    heading(f"11. The same story through the indexer's API ({url})")
     head = chain.blocks.head.number
     wait_until(lambda: (httpx.get(f"{url}/health").json().get("block_number") or 0) >= head,
                f"the indexer to reach block {head}")
@@ -399,7 +441,10 @@ def run_oracle_job(tutti: Tutti, store, requester, kind: str, input_cid: str, pa
     wait_until(lambda: tutti.hub.attestationOf(job.job_id, liar) != b"\x00" * 32, "the faulty operator's answer")
     click.echo(f"   the faulty operator attested first: outcome {tutti.hub.attestationOf(job.job_id, liar).hex()[:16]}...")
     chain.mine(1)  # the confirmation the honest operators wait for (a real chain keeps producing blocks)
-    return job, wait_for_result(tutti, store, job.job_id, timeout=180)
+    result = wait_for_result(tutti, store, job.job_id, timeout=180)
+    if "error.json" in result.files:  # the operators agreed the input or parameters were unusable
+        raise TuttiError(f"job {job.job_id} ({kind}) failed: {json.loads(result.files['error.json'])['error']}")
+    return job, result
 
 
 def wait_until(condition, what: str, timeout: float = 120.0) -> None:

@@ -1,0 +1,111 @@
+"""Composition: an LSTM language model over note events (alternating pitch and duration tokens),
+conditioned on key, meter and corpus style, and told where in the bar each token falls.
+
+Sampling (temperature, top-k) follows the token grammar (a pitch, then its duration), continues a
+given melody or starts from nothing, and stops at exactly the requested number of bars.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from oracle.models.vocabulary import (
+    DURATIONS, FIRST_DURATION_TOKEN, MAX_BAR_POSITION, METERS, MODES, PAD, STYLES, VOCAB_SIZE,
+    Conditioning, Event, bar_positions, events_to_tokens, is_duration_token, is_pitch_token, tokens_to_events,
+)
+
+
+class ComposerLSTM(nn.Module):
+    def __init__(self, embedding: int = 64, condition_embedding: int = 16, position_embedding: int = 16,
+                 hidden: int = 256, layers: int = 2, dropout: float = 0.2, **_unused):
+        super().__init__()
+        self.tokens = nn.Embedding(VOCAB_SIZE, embedding, padding_idx=PAD)
+        self.keys = nn.Embedding(12 * len(MODES), condition_embedding)
+        self.meters = nn.Embedding(len(METERS), condition_embedding)
+        self.styles = nn.Embedding(len(STYLES), condition_embedding)
+        self.positions = nn.Embedding(MAX_BAR_POSITION, position_embedding)
+        width = embedding + 3 * condition_embedding + position_embedding
+        self.lstm = nn.LSTM(width, hidden, layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
+        self.drop = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden, VOCAB_SIZE)
+
+    def forward(self, tokens, positions, conditions, state=None):
+        """tokens, positions: (batch, time); conditions: (batch, 3) key, meter, style ids."""
+        steps = tokens.shape[1]
+        condition = torch.cat([self.keys(conditions[:, 0]), self.meters(conditions[:, 1]),
+                               self.styles(conditions[:, 2])], dim=-1)
+        inputs = torch.cat([self.tokens(tokens), condition.unsqueeze(1).expand(-1, steps, -1),
+                            self.positions(positions)], dim=-1)
+        outputs, state = self.lstm(inputs, state)
+        return self.head(self.drop(outputs)), state
+
+
+# Grammar masks: after BOS or a duration comes a pitch (or rest); after a pitch, a duration.
+_PITCH_ALLOWED = torch.tensor([is_pitch_token(t) for t in range(VOCAB_SIZE)])
+_DURATION_ALLOWED = torch.tensor([is_duration_token(t) for t in range(VOCAB_SIZE)])
+
+
+def sample(model: ComposerLSTM, conditioning: Conditioning, bars: int, *, primer: list[Event] = (),
+           start_position: int = 0, temperature: float = 1.0, top_k: int = 0,
+           generator: torch.Generator | None = None) -> list[Event]:
+    """``bars`` bars of new melody after ``primer`` (which is not repeated in the result). The last
+    note is shortened, if need be, so the result lasts exactly ``bars`` bars."""
+    model.eval()
+    bar_length = conditioning.bar_length
+    prefix = events_to_tokens(list(primer), bos=True, eos=False)
+    positions = bar_positions(prefix, bar_length, start_position)
+    conditions = torch.tensor([conditioning.ids])
+    budget = bars * bar_length
+    produced: list[int] = []
+    elapsed = 0
+    now = sum(d for _, d in primer) + start_position
+    with torch.no_grad():
+        logits, state = model(torch.tensor([prefix]), torch.tensor([positions]), conditions)
+        last = logits[0, -1]
+        expecting_pitch = True
+        while elapsed < budget:
+            mask = _PITCH_ALLOWED if expecting_pitch else _DURATION_ALLOWED
+            scores = last / max(temperature, 1e-4)
+            scores = scores.masked_fill(~mask, float("-inf"))
+            if top_k:
+                threshold = torch.topk(scores, min(top_k, int(mask.sum()))).values[-1]
+                scores = scores.masked_fill(scores < threshold, float("-inf"))
+            probabilities = torch.softmax(scores, dim=-1)
+            token = int(torch.multinomial(probabilities, 1, generator=generator))
+            produced.append(token)
+            position = min(now % bar_length, MAX_BAR_POSITION - 1)
+            if is_duration_token(token):
+                step = DURATIONS[token - FIRST_DURATION_TOKEN]
+                elapsed += step
+                now += step
+            expecting_pitch = not expecting_pitch
+            logits, state = model(torch.tensor([[token]]), torch.tensor([[position]]), conditions, state)
+            last = logits[0, -1]
+    events = tokens_to_events(produced)
+    overflow = sum(d for _, d in events) - budget
+    if overflow > 0:
+        pitch, duration = events[-1]
+        events[-1] = (pitch, duration - overflow)
+    return events
+
+
+def sequence_nll(model: ComposerLSTM, rows: list[dict]) -> tuple[float, int]:
+    """Summed negative log-likelihood (nats) of every token after BOS, and the token count, each
+    piece read whole from its first token (the evaluation protocol for the n-gram baseline too)."""
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for row in rows:
+            tokens = list(row["tokens"])
+            positions = bar_positions(tokens, row["bar_length"], row["start_position"])
+            conditions = torch.tensor([row_conditioning(row).ids])
+            logits, _ = model(torch.tensor([tokens[:-1]]), torch.tensor([positions[:-1]]), conditions)
+            loss = nn.functional.cross_entropy(logits[0], torch.tensor(tokens[1:]), reduction="sum")
+            total += float(loss)
+            count += len(tokens) - 1
+    return total, count
+
+
+def row_conditioning(row: dict) -> Conditioning:
+    return Conditioning(row["tonic_pc"], row["mode"], row["meter"], row["style"])

@@ -1,0 +1,3 @@
+from oracle.training.cli import main
+
+main()

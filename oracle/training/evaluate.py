@@ -1,0 +1,272 @@
+"""One command, every model against its baseline on held-out pieces: ``tutti-train evaluate``.
+
+Numbers go to ``oracle/models/checkpoints/evaluation.json``; the report (``docs/models.md``) is
+rendered from that file and the benchmark's ``benchmark.json``. All sampling here is seeded, so the
+report is reproducible for a given set of bundles.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+from collections import Counter
+from pathlib import Path
+
+from oracle.training import metrics as m
+from oracle.training.config import CHECKPOINTS, PROJECT
+from oracle.training.prepare import load_rows
+
+logger = logging.getLogger(__name__)
+EVALUATION = CHECKPOINTS / "evaluation.json"
+BENCHMARK = CHECKPOINTS / "benchmark.json"
+REPORT = PROJECT / "docs" / "models.md"
+GENERATED_PIECES = 60
+BARS = 16
+
+
+def _spread(rows: list, count: int) -> list:
+    step = max(1, len(rows) // count)
+    return rows[::step][:count]
+
+
+def _first_bars(events, bars_sixteenths: int):
+    out, now = [], 0
+    for pitch, duration in events:
+        if now >= bars_sixteenths:
+            break
+        out.append((pitch, min(duration, bars_sixteenths - now)))
+        now += duration
+    return out
+
+
+def _histogram_scores(generated: list[tuple[list, int]], real: list[tuple[list, int]]) -> dict:
+    def pooled(items):
+        pcs, ints, durs = Counter(), Counter(), Counter()
+        for events, tonic in items:
+            a, b, c = m.melody_histograms(events, tonic)
+            pcs.update(a), ints.update(b), durs.update(c)
+        return pcs, ints, durs
+
+    g, r = pooled(generated), pooled(real)
+    return {"pitch_class_overlap": m.overlap(g[0], r[0], m.PITCH_BINS),
+            "interval_overlap": m.overlap(g[1], r[1], m.INTERVAL_BINS),
+            "duration_overlap": m.overlap(g[2], r[2], m.DURATION_BINS)}
+
+
+def evaluate_composer(data_dir: str) -> dict:
+    import torch
+
+    from oracle.models.bundles import load_bundle
+    from oracle.models.composer import ComposerLSTM, row_conditioning, sample, sequence_nll
+    from oracle.models.ngram import NGramModel
+    from oracle.models.vocabulary import tokens_to_events
+
+    columns = ["piece_id", "corpus", "style", "meter", "bar_length", "start_position", "tonic_pc", "mode", "tokens",
+               "transpose"]
+    train, validation, test = (load_rows(data_dir, s, columns) for s in ("train", "validation", "test"))
+    bundle = load_bundle("composer")
+    model = ComposerLSTM(**bundle["config"])
+    model.load_state_dict(bundle["model"])
+    torch.set_num_threads(1)
+    lstm_nll, count = sequence_nll(model, test)
+    # The n-gram order is chosen on validation, as the LSTM's best step was.
+    best_order, best_val = 2, math.inf
+    for order in (2, 3, 4, 5, 6):
+        candidate = NGramModel(order).fit(r["tokens"] for r in train)
+        nll, n = candidate.nll(r["tokens"] for r in validation)
+        if nll / n < best_val:
+            best_order, best_val, ngram = order, nll / n, candidate
+    ngram_nll, ngram_count = ngram.nll(r["tokens"] for r in test)
+
+    chosen = _spread(test, GENERATED_PIECES)
+    generator = torch.Generator().manual_seed(1234)
+    rng = random.Random(1234)
+    lstm_items, ngram_items, real_items = [], [], []
+    for row in chosen:
+        conditioning = row_conditioning(row)
+        budget = BARS * conditioning.bar_length
+        lstm_items.append((sample(model, conditioning, BARS, generator=generator), row["tonic_pc"]))
+        tokens = ngram.sample(8 * BARS * 2, rng)
+        ngram_items.append((_first_bars(tokens_to_events(tokens), budget), row["tonic_pc"]))
+        real_items.append((_first_bars(tokens_to_events(row["tokens"]), budget), row["tonic_pc"]))
+    validation_items = [(_first_bars(tokens_to_events(r["tokens"]), BARS * r["bar_length"]), r["tonic_pc"])
+                        for r in _spread(validation, GENERATED_PIECES)]
+    references = [m.intervals_of(tokens_to_events(r["tokens"])) for r in test]
+    train_grams = set()
+    for row in train:
+        if row["transpose"] == 0:
+            train_grams.update(m.ngrams(m.intervals_of(tokens_to_events(row["tokens"])), 8))
+
+    def scores(items):
+        sequences = [m.intervals_of(e) for e, _ in items]
+        return {**_histogram_scores(items, real_items),
+                "bleu4": m.bleu(sequences, references),
+                "verbatim_8gram_match": m.verbatim_match_rate(sequences, train_grams),
+                "distinct_4gram": m.distinct_ratio([[p for p, _ in e if p is not None] for e, _ in items])}
+
+    return {
+        "test_pieces": len(test), "test_tokens": count, "ngram_order": best_order,
+        "lstm": {"nll": lstm_nll / count, "perplexity": math.exp(lstm_nll / count), **scores(lstm_items)},
+        "ngram": {"nll": ngram_nll / ngram_count, "perplexity": math.exp(ngram_nll / ngram_count), **scores(ngram_items)},
+        "real_validation": scores(validation_items),
+        "generated_pieces": len(chosen),
+    }
+
+
+def evaluate_improviser(data_dir: str) -> dict:
+    import torch
+
+    from oracle.models.bundles import load_bundle
+    from oracle.models.improviser import LOW, HIGH, Generator, improvise
+    from oracle.models.vocabulary import chord_pitch_classes
+    from oracle.training.train_improviser import COLUMNS, bar_examples
+
+    test = [r for r in load_rows(data_dir, "test", COLUMNS) if r["corpus"] == "chorales" and r["meter"] == "4/4"]
+    bundle = load_bundle("improviser")
+    generator = Generator(**bundle["config"])
+    generator.load_state_dict(bundle["model"])
+    rng_torch = torch.Generator().manual_seed(99)
+    rng = random.Random(99)
+
+    def chord_tone_ratio(events, beat_chords):
+        hits = total = 0
+        now = 0
+        for pitch, duration in events:
+            beat = now // 4
+            if pitch is not None and beat < len(beat_chords) and beat_chords[beat] >= 0:
+                total += 1
+                hits += pitch % 12 in chord_pitch_classes(beat_chords[beat])
+            now += duration
+        return hits, total
+
+    results = {name: {"hits": 0, "notes": 0, "melodies": []} for name in ("gan", "real", "random_chord_tone")}
+    items = {name: [] for name in results}
+    for row in test:
+        examples = bar_examples([row])
+        if not examples:
+            continue
+        chords = list(row["beat_chords"])
+        chords = [c if c >= 0 else (chords[i - 1] if i else -1) for i, c in enumerate(chords)]
+        from oracle.models.improviser import classes_to_events, grid_to_classes
+
+        real = classes_to_events(grid_to_classes(list(row["grid"])))
+        gan = improvise(generator, chords, rng=rng_torch)
+        baseline = []
+        now = 0
+        for pitch, duration in real:  # real rhythm, a random chord tone in the soprano range per note
+            beat = min(now // 4, len(chords) - 1)
+            if pitch is None or chords[beat] < 0:
+                baseline.append((pitch, duration))
+            else:
+                options = [p for p in range(LOW + 3, HIGH - 5) if p % 12 in chord_pitch_classes(chords[beat])]
+                baseline.append((rng.choice(options), duration))
+            now += duration
+        for name, events in (("gan", gan), ("real", real), ("random_chord_tone", baseline)):
+            hits, total = chord_tone_ratio(events, chords)
+            results[name]["hits"] += hits
+            results[name]["notes"] += total
+            results[name]["melodies"].append([p for p, _ in events if p is not None])
+            items[name].append((events, row["tonic_pc"]))
+    summary = {"test_chorales": len(items["real"])}
+    for name, data in results.items():
+        summary[name] = {"chord_tone_ratio": data["hits"] / max(1, data["notes"]),
+                         "distinct_4gram": m.distinct_ratio(data["melodies"]),
+                         **_histogram_scores(items[name], items["real"])}
+    return summary
+
+
+def evaluate_harmonizer(data_dir: str) -> dict:
+    import torch
+
+    from oracle.models.bundles import load_bundle
+    from oracle.models.harmonizer import Harmonizer
+    from oracle.models.vocabulary import chord_symbol
+    from oracle.training.train_harmonizer import COLUMNS, accuracy, chorale_examples
+
+    train = chorale_examples(load_rows(data_dir, "train", COLUMNS))
+    test = chorale_examples(load_rows(data_dir, "test", COLUMNS))
+    bundle = load_bundle("harmonizer")
+    model = Harmonizer(**bundle["config"])
+    model.load_state_dict(bundle["model"])
+    frequencies = Counter(int(t) for _, targets in train for t in targets if t >= 0)
+    most_frequent = frequencies.most_common(1)[0][0]
+    right = total = 0
+    for _, targets in test:
+        mask = targets >= 0
+        right += int((targets[mask] == most_frequent).sum())
+        total += int(mask.sum())
+    root_right = root_total = 0
+    model.eval()
+    with torch.no_grad():
+        for features, targets in test:
+            predicted = model(features.unsqueeze(0))[0].argmax(-1)
+            mask = targets >= 0
+            root_right += int(((predicted[mask] // 7) == (targets[mask] // 7)).sum())
+            root_total += int(mask.sum())
+    return {"test_chorales": len(test), "test_beats": total, "model_accuracy": accuracy(model, test),
+            "model_root_accuracy": root_right / max(1, root_total),
+            "most_frequent_chord": chord_symbol(most_frequent) + " (in C)", "baseline_accuracy": right / max(1, total)}
+
+
+def evaluate_recommender() -> dict:
+    import numpy as np
+
+    from oracle.models.bundles import load_bundle
+    from oracle.models.recommender import ARRANGEMENT_STYLES, rank_works, simulate_population, style_scores
+    from oracle.training.config import RecommenderConfig, from_dict
+    from oracle.training.train_recommender import split_population
+
+    bundle = load_bundle("recommender")
+    config = from_dict(RecommenderConfig, bundle["config"])
+    population = simulate_population(config.users, config.works_per_style, config.listens_per_user, config.seed)
+    train, test = split_population(population, config.held_out_per_user)
+    items, bias = bundle["item_factors"].double().numpy(), bundle["item_bias"].double().numpy()
+    # Users' own factors are not shipped: every user is folded in from their history, as a job does.
+    from oracle.models.recommender import fold_in
+
+    popularity = Counter(i for history in train for i in history)
+    popular = sorted(range(len(items)), key=lambda i: (-popularity[i], i))
+    k = 10
+    totals = {"bpr": [0.0, 0.0], "popularity": [0.0, 0.0]}
+    style_right = {"bpr": 0, "popularity": 0, "history_majority": 0}
+    popular_style = Counter(int(population.work_styles[i]) for h in train for i in h).most_common(1)[0][0]
+    for user, (history, held) in enumerate(zip(train, test)):
+        relevant = set(held)
+        ranked = rank_works(items, bias, fold_in(items, history), exclude=history)
+        ranked_popular = [i for i in popular if i not in set(history)]
+        for name, order in (("bpr", ranked), ("popularity", ranked_popular)):
+            totals[name][0] += m.recall_at_k(order, relevant, k)
+            totals[name][1] += m.ndcg_at_k(order, relevant, k)
+        scores = style_scores(items, bias, population.work_styles, history)
+        style_right["bpr"] += int(np.argmax(scores)) == population.favourite_styles[user]
+        style_right["popularity"] += popular_style == population.favourite_styles[user]
+        heard = Counter(int(population.work_styles[i]) for i in history)
+        majority = min(heard, key=lambda s: (-heard[s], s))
+        style_right["history_majority"] += majority == population.favourite_styles[user]
+    users = len(train)
+    return {"label": bundle["label"], "users": users, "works": len(items), "k": k,
+            **{name: {"recall_at_k": v[0] / users, "ndcg_at_k": v[1] / users,
+                      "favourite_style_accuracy": style_right[name] / users} for name, v in totals.items()},
+            "history_majority_style_accuracy": style_right["history_majority"] / users,
+            "styles": list(ARRANGEMENT_STYLES)}
+
+
+def evaluate_all(data_dir: str, report_path: str | None = None) -> dict:
+    results = {}
+    for name, function in (("composer", lambda: evaluate_composer(data_dir)),
+                           ("improviser", lambda: evaluate_improviser(data_dir)),
+                           ("harmonizer", lambda: evaluate_harmonizer(data_dir)),
+                           ("recommender", evaluate_recommender)):
+        try:
+            logger.info("evaluating %s", name)
+            results[name] = function()
+        except Exception as exc:  # a missing bundle should not hide the other models' numbers
+            logger.exception("evaluating %s failed", name)
+            results[name] = {"error": f"{type(exc).__name__}: {exc}"}
+    EVALUATION.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    from oracle.training.report import write_report
+
+    write_report(Path(report_path) if report_path else REPORT)
+    return results

@@ -1,0 +1,89 @@
+"""Evaluation measures, each defined where it is computed (the report repeats the definitions).
+
+- histogram overlap: sum over bins of min(p, q) for two normalised histograms; 1 = identical,
+  0 = disjoint. Pitch classes are taken relative to the piece's tonic, intervals in semitones
+  clipped to +-12, durations in sixteenths.
+- BLEU-4 on note n-grams: geometric mean of modified n-gram precisions (n = 1..4) of the
+  generated interval sequence against all reference pieces pooled (counts clipped by the maximum
+  count in any single reference), no brevity penalty (lengths are fixed by the bar count).
+- verbatim match rate: share of generated 8-interval n-grams found anywhere in the training
+  melodies; high = copying, 0 = no long quotes.
+- chord-tone ratio: share of note onsets whose pitch class belongs to the chord of their beat.
+- diversity: distinct 4-gram ratio of pitch sequences over all generated bars (distinct / total).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+
+def normalised(counter: Counter, bins) -> list[float]:
+    total = sum(counter[b] for b in bins) or 1
+    return [counter[b] / total for b in bins]
+
+
+def overlap(a: Counter, b: Counter, bins) -> float:
+    return sum(min(x, y) for x, y in zip(normalised(a, bins), normalised(b, bins)))
+
+
+def melody_histograms(events, tonic_pc: int) -> tuple[Counter, Counter, Counter]:
+    pitches = [p for p, _ in events if p is not None]
+    pitch_classes = Counter((p - tonic_pc) % 12 for p in pitches)
+    intervals = Counter(max(-12, min(12, b - a)) for a, b in zip(pitches, pitches[1:]))
+    durations = Counter(d for p, d in events if p is not None)
+    return pitch_classes, intervals, durations
+
+
+PITCH_BINS, INTERVAL_BINS, DURATION_BINS = range(12), range(-12, 13), range(1, 17)
+
+
+def intervals_of(events) -> list[int]:
+    pitches = [p for p, _ in events if p is not None]
+    return [b - a for a, b in zip(pitches, pitches[1:])]
+
+
+def ngrams(sequence, n: int) -> Counter:
+    return Counter(tuple(sequence[i:i + n]) for i in range(len(sequence) - n + 1))
+
+
+def bleu(candidates: list[list[int]], references: list[list[int]], max_n: int = 4) -> float:
+    precisions = []
+    for n in range(1, max_n + 1):
+        reference_max: Counter = Counter()
+        for reference in references:
+            for gram, count in ngrams(reference, n).items():
+                reference_max[gram] = max(reference_max[gram], count)
+        matched = total = 0
+        for candidate in candidates:
+            grams = ngrams(candidate, n)
+            matched += sum(min(count, reference_max[gram]) for gram, count in grams.items())
+            total += sum(grams.values())
+        precisions.append(matched / total if total else 0.0)
+    if min(precisions) <= 0:
+        return 0.0
+    return math.exp(sum(math.log(p) for p in precisions) / max_n)
+
+
+def verbatim_match_rate(candidates: list[list[int]], corpus_grams: set, n: int = 8) -> float:
+    hits = total = 0
+    for candidate in candidates:
+        for gram in ngrams(candidate, n):
+            total += 1
+            hits += gram in corpus_grams
+    return hits / total if total else 0.0
+
+
+def distinct_ratio(sequences: list[list[int]], n: int = 4) -> float:
+    grams = [tuple(s[i:i + n]) for s in sequences for i in range(len(s) - n + 1)]
+    return len(set(grams)) / len(grams) if grams else 0.0
+
+
+def recall_at_k(ranked: list[int], relevant: set[int], k: int) -> float:
+    return len(set(ranked[:k]) & relevant) / len(relevant) if relevant else 0.0
+
+
+def ndcg_at_k(ranked: list[int], relevant: set[int], k: int) -> float:
+    gain = sum(1 / math.log2(i + 2) for i, item in enumerate(ranked[:k]) if item in relevant)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(k, len(relevant))))
+    return gain / ideal if ideal else 0.0

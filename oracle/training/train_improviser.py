@@ -1,0 +1,110 @@
+"""Train the improvisation GAN on bars of Bach chorale sopranos over the chords their lower voices
+spell (4/4 chorales, every training transposition)."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from pathlib import Path
+
+from oracle.training.config import ImproviserConfig, as_dict
+from oracle.training.prepare import load_rows
+
+logger = logging.getLogger(__name__)
+
+
+def bar_examples(rows: list[dict]):
+    """(bar classes, beat chords, previous bar classes or None) for every 4/4 chorale bar with harmony."""
+    from oracle.models.improviser import grid_to_classes
+
+    examples = []
+    for row in rows:
+        if row["corpus"] != "chorales" or row["meter"] != "4/4" or not row["grid"]:
+            continue
+        grid, chords = list(row["grid"]), list(row["beat_chords"])
+        previous = None
+        for bar in range(len(grid) // 16):
+            cells = grid[16 * bar:16 * bar + 16]
+            bar_chords = chords[4 * bar:4 * bar + 4]
+            classes = grid_to_classes(cells)
+            if len(bar_chords) == 4 and all(c >= 0 for c in bar_chords) and any(c >= 0 for c in cells):
+                examples.append((classes, bar_chords, previous))
+            previous = classes
+    return examples
+
+
+def tensors(examples):
+    import torch
+
+    from oracle.models.improviser import BAR_FEATURES, chord_features, one_hot_bar
+
+    bars = torch.stack([one_hot_bar(c) for c, _, _ in examples])
+    chords = torch.stack([chord_features(ch) for _, ch, _ in examples])
+    previous = torch.stack([one_hot_bar(p) if p is not None else torch.zeros(BAR_FEATURES) for _, _, p in examples])
+    return bars, chords, previous
+
+
+COLUMNS = ["piece_id", "corpus", "meter", "grid", "beat_chords", "transpose", "tonic_pc"]
+
+
+def train_improviser(config: ImproviserConfig, data_dir: str, output: str, command: str = "") -> dict:
+    import torch
+    from torch import nn
+
+    from oracle.models.bundles import save_bundle
+    from oracle.models.improviser import Generator, Discriminator
+    from oracle.training.train import progress, save_curves, save_training_checkpoint, seed_everything
+
+    config.check()
+    seed_everything(config.seed)
+    examples = bar_examples(load_rows(data_dir, "train", COLUMNS))
+    if not examples:
+        raise ValueError("no chorale bars in the prepared data; include the chorales corpus")
+    bars, chords, previous = tensors(examples)
+    logger.info("improviser: %d training bars", len(examples))
+    generator, discriminator = Generator(**as_dict(config)), Discriminator(**as_dict(config))
+    g_optimizer = torch.optim.Adam(generator.parameters(), lr=config.learning_rate, betas=(0.5, 0.999))
+    d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=config.learning_rate, betas=(0.5, 0.999))
+    bce = nn.BCEWithLogitsLoss()
+    rng = random.Random(config.seed)
+    history = {"discriminator": [], "generator (adversarial)": [], "feature matching": []}
+    started = time.perf_counter()
+    bar = progress(config.max_steps, "improviser")
+    for step in range(1, config.max_steps + 1):
+        index = torch.tensor(rng.sample(range(len(examples)), config.batch_size))
+        real, condition, before = bars[index], chords[index], previous[index]
+        z = torch.randn(config.batch_size, config.noise)
+        logits = generator(z, condition, before)
+        fake = nn.functional.gumbel_softmax(logits, tau=config.gumbel_temperature, hard=True).reshape(len(index), -1)
+
+        real_score, real_features = discriminator(real, condition, before)
+        fake_score, _ = discriminator(fake.detach(), condition, before)
+        d_loss = bce(real_score, torch.full_like(real_score, 0.9)) + bce(fake_score, torch.zeros_like(fake_score))
+        d_optimizer.zero_grad(set_to_none=True)
+        d_loss.backward()
+        d_optimizer.step()
+
+        fake_score, fake_features = discriminator(fake, condition, before)
+        adversarial = bce(fake_score, torch.ones_like(fake_score))
+        matching = ((real_features.detach().mean(0) - fake_features.mean(0)) ** 2).mean()
+        g_loss = adversarial + config.feature_matching * matching
+        g_optimizer.zero_grad(set_to_none=True)
+        g_loss.backward()
+        g_optimizer.step()
+        bar.update(1)
+        if step % 25 == 0:
+            history["discriminator"].append((step, d_loss.item()))
+            history["generator (adversarial)"].append((step, adversarial.item()))
+            history["feature matching"].append((step, matching.item()))
+            bar.set_postfix(d=f"{d_loss.item():.3f}", g=f"{adversarial.item():.3f}")
+    bar.close()
+    seconds = time.perf_counter() - started
+    save_training_checkpoint("improviser", generator, g_optimizer, config, config.max_steps)
+    save_curves("improviser", history, "loss")
+    entry = save_bundle("improviser", {
+        "kind": "improviser", "config": as_dict(config), "model": generator.state_dict(),
+        "step": config.max_steps,
+        "metadata": {"train_bars": len(examples)},  # no timings: the bytes must reproduce
+    }, Path(output), command)
+    return {"bundle": entry, "seconds": seconds, "bars_per_second": config.max_steps * config.batch_size / seconds}

@@ -1,0 +1,28 @@
+"""The shipped bundles are what the manifest says, small, and their hashes are the attested ids."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from oracle.jobs import kind_named
+from oracle.models.bundles import CHECKPOINTS, load_bundle, model_id
+
+
+def test_manifest_hashes_match_the_files_and_bundles_are_small():
+    manifest = json.loads((CHECKPOINTS / "manifest.json").read_text())
+    assert set(manifest) == {"composer", "improviser", "harmonizer", "recommender"}
+    for name, entry in manifest.items():
+        data = (CHECKPOINTS / entry["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+        assert len(data) < 5_000_000
+        assert entry["trained_by"].startswith(f"tutti-train train {name}")
+        bundle = load_bundle(name)
+        assert bundle["config"] and bundle["step"] is not None
+
+
+def test_job_model_ids_are_the_bundle_hashes():
+    assert kind_named("compose").model_id == model_id("composer")
+    assert kind_named("compose").model_id.hex() == load_bundle("composer")["sha256"]
+    assert kind_named("improvise").model_id.hex() == load_bundle("improviser")["sha256"]
+    assert len(kind_named("accompany").model_id) == 32
