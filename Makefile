@@ -16,6 +16,7 @@ demo: setup  ## Local chain + deploy + the whole story (register, pay, withdraw,
 	@bin/demo
 
 test: setup  ## The whole test suite on anvil, via ape test
+	@bin/system-packages
 	@# Its own anvil on a free port: never a chain you have running on 8545.
 	@source bin/env && APE_FOUNDRY_HOST=http://127.0.0.1:$$(bin/free-port) ape test --network $(NETWORK) $(ARGS)
 
