@@ -2,7 +2,6 @@
 # .ape, .solcx); nothing is written to $HOME and nothing is downloaded at run time.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-NETWORK ?= ethereum:local:foundry
 
 .PHONY: help setup demo test bench-gas bench-oracle bench-indexer bench-media bench-generation bench-spatial compile clean
 
@@ -15,10 +14,9 @@ setup:  ## Install what is missing (Python venv, npm toolchain, solc shim) and c
 demo: setup  ## Local chain + deploy + the whole story (register, pay, withdraw, govern)
 	@bin/demo
 
-test: setup  ## The whole test suite on anvil, via ape test
+test: setup  ## The whole test suite on anvil, via ape test (ARGS="..." to pass pytest arguments)
 	@bin/system-packages
-	@# Its own anvil on a free port: never a chain you have running on 8545.
-	@source bin/env && APE_FOUNDRY_HOST=http://127.0.0.1:$$(bin/free-port) ape test --network $(NETWORK) $(ARGS)
+	@bin/test $(ARGS)
 
 bench-gas: setup  ## Gas of deposits, withdrawals, registration and governance vs OZ PaymentSplitter
 	@source bin/env && python bench/gas.py
