@@ -34,15 +34,16 @@ def progress(total: int, description: str):
     return tqdm(total=total, desc=description, unit="step", dynamic_ncols=True, mininterval=2.0)
 
 
-def save_curves(name: str, history: dict[str, list[tuple[int, float]]], ylabel: str = "loss") -> Path:
-    """One PNG per model: every recorded series against the training step."""
+def save_curves(name: str, history: dict[str, list[tuple[int, float]]], ylabel: str = "loss",
+                folder: Path = CURVES) -> Path:
+    """One PNG per model, beside its bundle: every recorded series against the training step."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    CURVES.mkdir(parents=True, exist_ok=True)
-    path = CURVES / f"{name}.png"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     figure, axis = plt.subplots(figsize=(6, 3.5), dpi=100)
     for label, points in history.items():
         if points:

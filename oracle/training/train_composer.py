@@ -106,7 +106,7 @@ def train_composer(config: ComposerConfig, data_dir: str, output: str, command: 
     result = {}
     if rank == 0:
         save_training_checkpoint("composer", model, optimizer, config, config.max_steps)
-        save_curves("composer", history, "cross-entropy (nats/token)")
+        save_curves("composer", history, "cross-entropy (nats/token)", folder=Path(output) / "curves")
         entry = save_bundle("composer", {
             "kind": "composer", "config": as_dict(config), "model": best[2], "step": best[1],
             "metadata": {"validation_loss": round(best[0], 4), "train_rows": len(train_rows),

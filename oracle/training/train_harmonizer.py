@@ -98,7 +98,7 @@ def train_harmonizer(config: HarmonizerConfig, data_dir: str, output: str, comma
                 best = (score, step, copy.deepcopy(model.state_dict()))
     bar.close()
     save_training_checkpoint("harmonizer", model, optimizer, config, config.max_steps)
-    save_curves("harmonizer", history, "loss / accuracy")
+    save_curves("harmonizer", history, "loss / accuracy", folder=Path(output) / "curves")
     entry = save_bundle("harmonizer", {
         "kind": "harmonizer", "config": as_dict(config), "model": best[2], "step": best[1],
         "metadata": {"validation_accuracy": round(best[0], 4), "train_chorales": len(train)},

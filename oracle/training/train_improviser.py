@@ -101,7 +101,7 @@ def train_improviser(config: ImproviserConfig, data_dir: str, output: str, comma
     bar.close()
     seconds = time.perf_counter() - started
     save_training_checkpoint("improviser", generator, g_optimizer, config, config.max_steps)
-    save_curves("improviser", history, "loss")
+    save_curves("improviser", history, "loss", folder=Path(output) / "curves")
     entry = save_bundle("improviser", {
         "kind": "improviser", "config": as_dict(config), "model": generator.state_dict(),
         "step": config.max_steps,

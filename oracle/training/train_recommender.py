@@ -40,7 +40,7 @@ def train_recommender(config: RecommenderConfig, output: str, command: str = "")
 
     model.fit(train, config.epochs, config.learning_rate, config.regularization, config.seed, record)
     bar.close()
-    save_curves("recommender", history, "BPR loss (per pair)")
+    save_curves("recommender", history, "BPR loss (per pair)", folder=Path(output) / "curves")
     payload = {
         "kind": "recommender", "config": as_dict(config), "step": config.epochs, "label": SIMULATED,
         "styles": list(ARRANGEMENT_STYLES),

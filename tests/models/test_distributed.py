@@ -33,6 +33,7 @@ def test_composer_trains_on_two_processes_through_torch_distributor(spark, tmp_p
     bundle = output / manifest["composer"]["file"]
     assert manifest["composer"]["sha256"] == hashlib.sha256(bundle.read_bytes()).hexdigest()
     assert manifest["composer"]["step"] == 3
+    assert (output / "curves" / "composer.png").exists()  # curves go beside the bundle, not into the repo
 
     from oracle.models.bundles import load_bundle
 
