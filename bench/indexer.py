@@ -24,6 +24,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from tutti.net import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -32,14 +33,6 @@ if str(ROOT) not in sys.path:
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 ETHER = 10**18
 PATH = "/deposits?work_id=1&limit=20"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rpc(url: str, payload):

@@ -26,7 +26,6 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import json  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -41,6 +40,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 sys.path.insert(0, str(ROOT))
 
 from media.lowlatency import configure_aiortc  # noqa: E402
+from tutti.net import free_port  # noqa: E402
 
 SAMPLE_RATE = 48000
 MARKER_PERIOD = 24000  # samples between markers (0.5 s)
@@ -138,12 +138,6 @@ async def node_latency(url: str, seconds: float, frame_samples: int) -> list[flo
     listener = await join(url, 1, Account.create().key.hex(), None, seconds, frame_samples)
     played = await player
     return latencies(played.sent_at, listener.audio, listener.received_at)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def run_node_process(port: int, frame_ms: int) -> None:

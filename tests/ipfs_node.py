@@ -13,7 +13,6 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tutti.net import free_port
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +31,6 @@ NODE_START_TIMEOUT = 60.0
 # js-ipfs searches forever for a block it lacks, even offline: give up on a root quickly here.
 LOOKUP_TIMEOUT = 1.0
 PR_SET_PDEATHSIG = 1
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _jsipfs_env(repo: Path) -> dict[str, str]:
@@ -52,7 +46,7 @@ def _configure(repo: Path, api_port: int) -> None:
     addresses = config.setdefault("Addresses", {})
     addresses["API"] = f"/ip4/127.0.0.1/tcp/{api_port}"
     addresses["Gateway"] = "/ip4/127.0.0.1/tcp/0"
-    addresses["RPC"] = f"/ip4/127.0.0.1/tcp/{_free_port()}"
+    addresses["RPC"] = f"/ip4/127.0.0.1/tcp/{free_port()}"
     addresses["Swarm"] = []  # with any swarm address js-ipfs 0.66 never opens its API
     addresses["Delegates"] = []
     config["Bootstrap"] = []
@@ -118,7 +112,7 @@ def ipfs_node_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         capture_output=True,
         timeout=NODE_START_TIMEOUT,
     )
-    port = _free_port()
+    port = free_port()
     _configure(repo, port)
     log_path = repo.parent / "daemon.log"
     with open(log_path, "wb") as log:

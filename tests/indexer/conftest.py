@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -19,6 +18,7 @@ from indexer.config import IndexerSettings
 from indexer.db import make_engine, migrate
 from indexer.ingest import Indexer
 from tests.indexer.activity import make_activity
+from tutti.net import free_port
 
 PG_BIN = Path(os.environ.get("TUTTI_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -39,12 +39,6 @@ def w3(rpc_url):
     return Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 60}))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def postgres_server():
     """A throw-away PostgreSQL 15 cluster on a free 127.0.0.1 port, always stopped at the end."""
@@ -59,7 +53,7 @@ def postgres_server():
     if as_root:
         shutil.chown(root, "postgres")
         shutil.chown(sockets, "postgres")
-    port = _free_port()
+    port = free_port()
     subprocess.run([*prefix, str(PG_BIN / "initdb"), "-D", str(data), "-U", "tutti", "--auth=trust",
                     "--no-sync", "-E", "UTF8"], check=True, capture_output=True)
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=off -c max_connections=300"
