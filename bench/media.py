@@ -25,11 +25,13 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import urllib.request  # noqa: E402
+from typing import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -157,8 +159,9 @@ def run_node_process(port: int, frame_ms: int) -> None:
     web.run_app(node.app(), host="127.0.0.1", port=port, print=None, access_log=None)
 
 
-def measure_latency(frame_ms: int, seconds: float) -> dict:
-    latency = configure_aiortc(frame_ms, 1)
+@contextlib.contextmanager
+def node_process(frame_ms: int) -> Iterator[tuple[subprocess.Popen, str]]:
+    """The media node in its own process on a free port, ready to answer; stopped on exit."""
     port = free_port()
     node = subprocess.Popen([sys.executable, __file__, "--node-process", str(port), "--frame-ms", str(frame_ms)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -170,12 +173,18 @@ def measure_latency(frame_ms: int, seconds: float) -> dict:
                 break
             except OSError:
                 time.sleep(0.2)
-        direct = asyncio.run(direct_latency(seconds, latency.frame_samples))
-        via_node = asyncio.run(node_latency(url, seconds, latency.frame_samples))
-        stats = json.load(urllib.request.urlopen(f"{url}/api/stats", timeout=5))
+        yield node, url
     finally:
         node.terminate()
         node.wait(10)
+
+
+def measure_latency(frame_ms: int, seconds: float) -> dict:
+    latency = configure_aiortc(frame_ms, 1)
+    with node_process(frame_ms) as (_node, url):
+        direct = asyncio.run(direct_latency(seconds, latency.frame_samples))
+        via_node = asyncio.run(node_latency(url, seconds, latency.frame_samples))
+        stats = json.load(urllib.request.urlopen(f"{url}/api/stats", timeout=5))
     summary = lambda values: {"median_ms": round(float(np.median(values)), 1),  # noqa: E731
                               "p90_ms": round(float(np.percentile(values, 90)), 1),
                               "markers": len(values)} if values else {"markers": 0}
@@ -197,18 +206,7 @@ def measure_live_cpu(frame_ms: int, musicians: int, seconds: float = 6.0) -> dic
 
     from media.client import join
     latency = configure_aiortc(frame_ms, 1)
-    port = free_port()
-    node = subprocess.Popen([sys.executable, __file__, "--node-process", str(port), "--frame-ms", str(frame_ms)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-
+    with node_process(frame_ms) as (node, url):
         async def session() -> float:
             signal = np.random.default_rng(2).uniform(-0.3, 0.3, int((seconds + 4) * SAMPLE_RATE)).astype(np.float32)
             players = [asyncio.ensure_future(join(url, 1, Account.create().key.hex(), signal, seconds + 3,
@@ -220,9 +218,6 @@ def measure_live_cpu(frame_ms: int, musicians: int, seconds: float = 6.0) -> dic
             await asyncio.gather(*players)
             return used
         used = asyncio.run(session())
-    finally:
-        node.terminate()
-        node.wait(10)
     share = used / seconds
     return {"musicians": musicians, "node_cpu_share_of_one_core": round(share, 3),
             "per_musician": round(share / musicians, 4),
