@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, settings
 
 from indexer.api import create_app
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from tests.indexer.conftest import _free_port, index
+from tests.indexer.conftest import index
+from tutti.net import free_port
 from tutti.royalties import ETH
 
 
@@ -183,7 +184,7 @@ def test_health_and_metrics(client, w3):
 
 def test_live_stream_replays_and_follows(app, api_engine):
     """Server-sent events over a real socket: replay from `since`, then follow new rows."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
