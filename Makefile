@@ -18,7 +18,7 @@ test: setup  ## The whole test suite on anvil, via ape test (ARGS="..." to pass 
 	@bin/system-packages
 	@bin/test $(ARGS)
 
-bench-gas: setup  ## Gas of deposits, withdrawals, registration and governance vs OZ PaymentSplitter
+bench-gas: setup  ## Gas of deposits, withdrawals, registration, governance and usage epochs vs OZ PaymentSplitter
 	@source bin/env && python bench/gas.py
 
 bench-oracle: setup  ## Oracle job latency (request to 2-of-3 fulfilment) and gas per attestation

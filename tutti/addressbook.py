@@ -20,6 +20,7 @@ CONTRACT_NAMES = (
     "ContentRegistry",
     "OracleHub",
     "AccessPass",
+    "UsageRoyalties",
 )
 
 

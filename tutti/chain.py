@@ -24,6 +24,7 @@ class Tutti:
     registry: "ContractInstance"
     hub: "ContractInstance"
     passes: "ContractInstance"
+    usage: "ContractInstance"
 
     @classmethod
     def from_book(cls, book: AddressBook) -> "Tutti":
@@ -41,6 +42,7 @@ class Tutti:
             registry=at("ContentRegistry"),
             hub=at("OracleHub"),
             passes=at("AccessPass"),
+            usage=at("UsageRoyalties"),
         )
 
     @classmethod

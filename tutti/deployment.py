@@ -36,11 +36,16 @@ class DeployParams:
     oracle_job_timeout_seconds: int = 3_600
     #: The platform's cut of every access-pass sale, in basis points (at most 2,000); governable.
     platform_fee_bps: int = 500
+    #: Usage-based royalty epochs: their fixed length, how long claims stay open after a settlement
+    #: (governable), and the account whose usage reports settle epochs (governable; default: the deployer).
+    usage_epoch_seconds: int = 7 * 86_400
+    usage_claim_window_seconds: int = 90 * 86_400
+    usage_reporter: str | None = None
     test_token: bool = False
 
 
 def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: str | None = None) -> Tutti:
-    """Deploy token, timelock, governor, splitter, registry, oracle hub and access passes.
+    """Deploy token, timelock, governor, splitter, registry, oracle hub, access passes and usage royalties.
 
     The timelock ends up owning every parameter: the governor is its only proposer and
     canceller, anyone may execute, and the deployer's temporary admin role is renounced last.
@@ -73,6 +78,10 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
     )
     # After the hub, so the addresses of the earlier contracts stay what they were before passes existed.
     passes = deployer.deploy(project.AccessPass, timelock, splitter, timelock, params.platform_fee_bps)
+    usage = deployer.deploy(
+        project.UsageRoyalties, timelock, registry, splitter, hub, params.usage_epoch_seconds,
+        params.usage_claim_window_seconds, params.usage_reporter or deployer.address,
+    )
     timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), deployer.address, sender=deployer)
 
     extras = {}
@@ -88,6 +97,7 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
         "ContentRegistry": registry.address,
         "OracleHub": hub.address,
         "AccessPass": passes.address,
+        "UsageRoyalties": usage.address,
     }
     network = chain.provider.network
     book = AddressBook(

@@ -109,6 +109,7 @@ _ATTRIBUTE_BY_NAME = {
     "TuttiGovernor": "governor",
     "TuttiTimelock": "timelock",
     "TuttiToken": "token",
+    "UsageRoyalties": "usage",
 }
 
 

@@ -7,6 +7,7 @@ def test_timelock_owns_every_parameter(tutti):
     assert tutti.registry.owner() == tutti.timelock.address
     assert tutti.governor.timelock() == tutti.timelock.address
     assert tutti.registry.treasury() == tutti.timelock.address
+    assert tutti.usage.owner() == tutti.timelock.address
 
 
 def test_deployer_keeps_no_admin_role(tutti, deployer):
