@@ -35,7 +35,8 @@ from tutti.ipfs import CidNotFound, IpfsError, NotAFile
 from tutti.ipfs.car import read_car
 from tutti.ipfs.cid import Cid, split_cid_path
 from tutti.ipfs.unixfs import read_file, resolve_path
-from tutti.results import bundle, result_hash
+from tutti.jobs import JOB_FULFILLED, JOB_OPEN, JOB_REFUNDED
+from tutti.results import attested_hash, bundle
 
 if TYPE_CHECKING:
     from ape.api import AccountAPI
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-JOB_OPEN, JOB_FULFILLED, JOB_REFUNDED = 1, 2, 3
 ZERO32 = b"\x00" * 32
 FAULTS = ("wrong-bytes",)
 KILL_POINTS = ("computed", "signed", "submitting", "broadcast")
@@ -157,7 +157,7 @@ class Worker:
         kind = kind_named(job.kind)
         files = self._compute(job, kind)
         cid = self.store.add_directory(files, cid_version=1)
-        digest = result_hash(files)
+        digest = attested_hash(job.kind, files)
         self.journal.advance(job.job_id, "computed", result_cid=cid, result_hash=digest.hex(),
                              model_id=bytes(kind.model_id).hex())
         logger.info("job %s computed: %s", job.job_id, cid)
@@ -218,7 +218,7 @@ class Worker:
             if not isinstance(params, dict):
                 raise JobInputError("job parameters must be a JSON object")
             result = kind.run(JobContext(job.job_id, job.seed, input_bytes, params, read_input))
-        except (JobInputError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (JobInputError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             # Every honest operator reaches the same verdict: attest to it rather than stay silent.
             result = JobResult(files={"error.json": json.dumps({"error": str(exc)}, sort_keys=True).encode()})
         outputs = dict(result.files)

@@ -7,17 +7,17 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tutti.attestations import kind_id
+from tutti.attestations import kind_id, kind_name
 from tutti.chain import Tutti
 from tutti.errors import TuttiError
-from tutti.results import METADATA_FILE, result_hash
+from tutti.results import METADATA_FILE, attested_hash
 
 if TYPE_CHECKING:
     from ape.api import AccountAPI
 
     from tutti.ipfs import IpfsStore
 
-JOB_FULFILLED, JOB_REFUNDED = 2, 3
+JOB_OPEN, JOB_FULFILLED, JOB_REFUNDED = 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,8 @@ def request_job(tutti: Tutti, requester: "AccountAPI", kind: str, input_cid: str
 
 def wait_for_result(tutti: Tutti, store: "IpfsStore", job_id: int, timeout: float = 120.0,
                     poll: float = 0.5) -> FulfilledJob:
-    """Wait until the quorum agrees, then fetch the result files and check them against the attested hash."""
+    """Wait until the quorum agrees, then fetch the result files and check them against the attested
+    hash (:func:`tutti.results.attested_hash` for the job's kind)."""
     from ape import chain
 
     give_up = time.monotonic() + timeout
@@ -66,13 +67,13 @@ def wait_for_result(tutti: Tutti, store: "IpfsStore", job_id: int, timeout: floa
         if time.monotonic() > give_up:
             raise TuttiError(f"job {job_id} is not fulfilled after {timeout:.0f} s; still waiting for a quorum")
         time.sleep(poll)
-    result_cid, attested_hash, model_id, _input_work = tutti.hub.fulfilledResult(job_id)
+    result_cid, attested, model_id, _input_work = tutti.hub.fulfilledResult(job_id)
     files = read_result(store, result_cid)
-    if result_hash(files) != bytes(attested_hash):
+    if attested_hash(kind_name(job.kind), files) != bytes(attested):
         raise TuttiError(f"the files at {result_cid} do not match the attested result hash")
     agreeing = list(tutti.hub.agreeingOperators(job_id, job.outcome))
     dissenters = list(tutti.hub.dissentersOf(job_id)[0])
-    return FulfilledJob(job_id, result_cid, bytes(attested_hash), bytes(model_id), agreeing, dissenters, files)
+    return FulfilledJob(job_id, result_cid, bytes(attested), bytes(model_id), agreeing, dissenters, files)
 
 
 def read_result(store: "IpfsStore", result_cid: str) -> dict[str, bytes]:
