@@ -499,3 +499,74 @@ def platform_fees_withdrawn(w: Writer, log: DecodedLog) -> None:
 @on("AccessPass", "OwnershipTransferred")
 def passes_ownership_transferred(w: Writer, log: DecodedLog) -> None:
     _param(w, "passes.owner", log.args["newOwner"])
+
+
+# --------------------------------------------------------------------------- UsageRoyalties
+# A roll-over emits EpochRolledOver (closing the old pool) and then EpochFunded into the current
+# epoch with the contract itself as `from`, so `funded` is always the contract's poolOf.
+def _usage_epoch(w: Writer, epoch: int) -> None:
+    """Create the epoch's row (unsettled) at the first event that names the epoch."""
+    if w.get(schema.usage_epochs, epoch=epoch) is None:
+        w.put(schema.usage_epochs, {"epoch": epoch}, {
+            "root": None, "total_plays": None, "job_id": None, "settled_block": None, "settled_tx": None,
+        }, old=None)
+
+
+def _put_usage_pool(w: Writer, epoch: int, token: str, change: Callable[[dict], dict]) -> None:
+    """Create or update the (epoch, token) pool with ``change(row)``, a dict of new values."""
+    old = w.get(schema.usage_pools, epoch=epoch, token=token)
+    row = old or {"funded": "0", "claimed": "0", "rolled_over": "0", "rolled_over_into": None,
+                  "rolled_over_block": None}
+    w.put(schema.usage_pools, {"epoch": epoch, "token": token}, {**({} if old else row), **change(row)}, old=old)
+
+
+@on("UsageRoyalties", "EpochFunded")
+def epoch_funded(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    w.insert(schema.usage_fundings, _event_row(log, epoch=a["epoch"], token=a["token"], sender=a["from"],
+                                               amount=str(a["amount"])))
+    _usage_epoch(w, a["epoch"])
+    _put_usage_pool(w, a["epoch"], a["token"], lambda pool: {"funded": _add(pool["funded"], a["amount"])})
+
+
+@on("UsageRoyalties", "EpochSettled")
+def epoch_settled(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    old = w.get(schema.usage_epochs, epoch=a["epoch"])
+    w.put(schema.usage_epochs, {"epoch": a["epoch"]}, {
+        "root": a["root"], "total_plays": str(a["totalPlays"]), "job_id": a["jobId"],
+        "settled_block": log.block_number, "settled_tx": log.tx_hash,
+    }, old=old)
+
+
+@on("UsageRoyalties", "UsageClaimed")
+def usage_claimed(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    w.insert(schema.usage_claims, _event_row(log, epoch=a["epoch"], work_id=a["workId"], token=a["token"],
+                                             plays=str(a["plays"]), amount=str(a["amount"])))
+    _usage_epoch(w, a["epoch"])
+    _put_usage_pool(w, a["epoch"], a["token"], lambda pool: {"claimed": _add(pool["claimed"], a["amount"])})
+
+
+@on("UsageRoyalties", "EpochRolledOver")
+def epoch_rolled_over(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    _usage_epoch(w, a["epoch"])
+    _put_usage_pool(w, a["epoch"], a["token"], lambda pool: {
+        "rolled_over": _add(pool["rolled_over"], a["amount"]), "rolled_over_into": a["intoEpoch"],
+        "rolled_over_block": log.block_number})
+
+
+@on("UsageRoyalties", "ReporterSet")
+def usage_reporter_set(w: Writer, log: DecodedLog) -> None:
+    _param(w, "usage.reporter", log.args["reporter"])
+
+
+@on("UsageRoyalties", "ClaimWindowSet")
+def usage_claim_window_set(w: Writer, log: DecodedLog) -> None:
+    _param(w, "usage.claim_window", log.args["claimWindow"])
+
+
+@on("UsageRoyalties", "OwnershipTransferred")
+def usage_ownership_transferred(w: Writer, log: DecodedLog) -> None:
+    _param(w, "usage.owner", log.args["newOwner"])

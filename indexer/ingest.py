@@ -27,9 +27,10 @@ from tutti.addressbook import AddressBook
 
 logger = logging.getLogger(__name__)
 
-#: The address-book contracts whose events are indexed.
+#: The address-book contracts whose events are indexed. A name missing from an older deployment's
+#: book is skipped: its tables stay empty.
 INDEXED_CONTRACTS = ("TuttiToken", "TuttiGovernor", "TuttiTimelock", "RoyaltySplitter", "ContentRegistry", "OracleHub",
-                     "AccessPass")
+                     "AccessPass", "UsageRoyalties")
 
 
 class ReorgTooDeep(RuntimeError):

@@ -367,17 +367,70 @@ pass_approvals = Table(
     Column("approved", Boolean, nullable=False),
 )
 
+# --------------------------------------------------------------------------- usage royalties
+#: UsageRoyalties epochs: created by the first event about the epoch (a funding, usually); the
+#: settlement columns stay NULL until ``EpochSettled``.
+usage_epochs = Table(
+    "usage_epochs",
+    metadata,
+    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", Hex32, nullable=True),
+    Column("total_plays", Amount, nullable=True),
+    Column("job_id", BigInteger, nullable=True, index=True),
+    Column("settled_block", BigInteger, nullable=True),
+    Column("settled_tx", Hex32, nullable=True),
+)
+
+#: One pool per epoch and token (zero address: ETH). ``funded`` is everything ever added (the
+#: contract's ``poolOf``, roll-ins included), ``claimed`` what works received (``claimedOf``),
+#: ``rolled_over`` what moved on to ``rolled_over_into`` (the pool is then closed).
+usage_pools = Table(
+    "usage_pools",
+    metadata,
+    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
+    Column("token", Address, primary_key=True),
+    Column("funded", Amount, nullable=False),
+    Column("claimed", Amount, nullable=False),
+    Column("rolled_over", Amount, nullable=False),
+    Column("rolled_over_into", BigInteger, nullable=True),
+    Column("rolled_over_block", BigInteger, nullable=True),
+)
+
+#: ``EpochFunded``: money added to a pool; a roll-over's has the contract itself as ``sender``.
+usage_fundings = Table(
+    "usage_fundings",
+    metadata,
+    *_event_columns(),
+    Column("epoch", BigInteger, nullable=False, index=True),
+    Column("token", Address, nullable=False),
+    Column("sender", Address, nullable=False, index=True),
+    Column("amount", Amount, nullable=False),
+)
+
+#: ``UsageClaimed``: a work's part of a pool, deposited into the work's split.
+usage_claims = Table(
+    "usage_claims",
+    metadata,
+    *_event_columns(),
+    Column("epoch", BigInteger, nullable=False, index=True),
+    Column("work_id", BigInteger, nullable=False, index=True),
+    Column("token", Address, nullable=False),
+    Column("plays", Amount, nullable=False),
+    Column("amount", Amount, nullable=False),
+)
+
 Index("ix_votes_proposal_event", votes.c.proposal_id, votes.c.event_id)
 
 #: Append-only tables: a reorg deletes their rows above the fork point.
 EVENT_TABLES = (
     events, work_parents, splits, split_recipients, split_parents, deposits, withdrawals, forwards,
-    votes, attestations, dissents, oracle_withdrawals, pass_purchases, pass_revocations,
+    votes, attestations, dissents, oracle_withdrawals, pass_purchases, pass_revocations, usage_fundings,
+    usage_claims,
 )
 #: Tables whose rows events update: every write is journaled.
 ENTITY_TABLES = (
     works, split_totals, recipient_withdrawn, token_holders, governance_params, proposals, jobs, operators,
-    rooms, pass_holdings, pass_approvals,
+    rooms, pass_holdings, pass_approvals, usage_epochs, usage_pools,
 )
 #: What "the same index" means: every table but the bookkeeping that depends on batch boundaries.
 CONTENT_TABLES = EVENT_TABLES + ENTITY_TABLES

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from indexer import schema
-from indexer.api.routes import events, governance, oracle, passes, royalties, system, works
+from indexer.api.routes import events, governance, oracle, passes, royalties, system, usage, works
 from indexer.db import make_engine
 
 
@@ -61,9 +61,9 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None,
     app = FastAPI(
         title="Tutti indexer",
         version="1",
-        description="Works, splits, royalties, governance, oracle jobs and access passes of a Tutti deployment, "
-                    "as indexed from its contracts' events. Lists are ordered oldest first and paged by `cursor`; "
-                    "uint256 values are decimal strings.",
+        description="Works, splits, royalties, usage-royalty epochs, governance, oracle jobs and access passes of "
+                    "a Tutti deployment, as indexed from its contracts' events. Lists are ordered oldest first "
+                    "(epochs: newest first) and paged by `cursor`; uint256 values are decimal strings.",
         lifespan=lifespan,
     )
     registry = CollectorRegistry()
@@ -93,6 +93,6 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None,
         return JSONResponse({"detail": "overloaded: no database connection free; retry"}, status_code=503,
                             headers={"Retry-After": "1"})
 
-    for module in (works, royalties, governance, oracle, passes, events, system):
+    for module in (works, royalties, usage, governance, oracle, passes, events, system):
         app.include_router(module.router, responses=errors)
     return app

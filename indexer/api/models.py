@@ -253,4 +253,45 @@ class PassPurchase(EventRef):
     platform_fee: str
 
 
+class UsagePool(BaseModel):
+    token: str = Field(description="Zero address: ETH.")
+    funded: str = Field(description="Everything ever added, roll-ins included (the contract's poolOf).")
+    claimed: str = Field(description="Paid into works' splits (claimedOf).")
+    rolled_over: str = Field(description="Moved on to a later epoch; the pool's claims are then closed.")
+    rolled_over_into: int | None = Field(description="The epoch it moved to.")
+    rolled_over_block: int | None
+    held: str = Field(description="Still in the pool: unclaimed parts and rounding dust (funded - claimed - "
+                                  "rolled_over).")
+
+
+class Epoch(BaseModel):
+    epoch: int
+    pools: list[UsagePool] = Field(description="One per token, ETH (zero address) first.")
+    root: str | None = Field(description="Merkle root of per-work play counts; null until settled.")
+    total_plays: str | None
+    job_id: int | None = Field(description="The usage job that attested the settlement.")
+    settled_block: int | None = Field(description="Null while the epoch is not settled.")
+    settled_tx: str | None
+
+
+class UsageFunding(EventRef):
+    epoch: int
+    token: str
+    sender: str = Field(description="Who paid; the UsageRoyalties contract itself for a roll-over.")
+    amount: str
+
+
+class UsageClaim(EventRef):
+    epoch: int
+    work_id: int
+    token: str
+    plays: str
+    amount: str = Field(description="Deposited into the work's split: pool * plays / total_plays, rounded down.")
+
+
+class EpochDetail(Epoch):
+    fundings: list[UsageFunding]
+    claims: list[UsageClaim]
+
+
 Balances.model_rebuild()

@@ -18,11 +18,14 @@ class Page(BaseModel, Generic[T]):
 
 
 def paginate(connection: Connection, query: Select, key: Column, paging: PageParams,
-             kind: type = int) -> tuple[Sequence[dict[str, Any]], str | None]:
-    """Rows of ``query`` ordered by the unique column ``key``, after the cursor's key."""
+             kind: type = int, *, descending: bool = False) -> tuple[Sequence[dict[str, Any]], str | None]:
+    """Rows of ``query`` ordered by the unique column ``key`` (newest first if ``descending``),
+    after the cursor's key."""
     if paging.cursor is not None:
-        query = query.where(key > decode_cursor(paging.cursor, kind))
-    rows = connection.execute(query.order_by(key).limit(paging.limit + 1)).mappings().all()
+        after = decode_cursor(paging.cursor, kind)
+        query = query.where(key < after if descending else key > after)
+    order = key.desc() if descending else key
+    rows = connection.execute(query.order_by(order).limit(paging.limit + 1)).mappings().all()
     next_cursor = None
     if len(rows) > paging.limit:
         rows = rows[: paging.limit]

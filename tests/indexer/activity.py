@@ -7,6 +7,9 @@ from eth_utils import keccak
 from tutti import governance as gov
 from tutti import passes, royalties
 from tutti.attestations import Attestation, kind_id, sign_attestation
+from tutti.jobs import request_job
+from tutti.royalties import ETH
+from tutti.usage import USAGE_KIND, PlayTree
 from tutti.works import Share, register_work
 
 ETHER = 10**18
@@ -23,10 +26,59 @@ def register(tutti, artist, tag: str, contributors, parents=()):
 
 
 def attest(tutti, operator, job_id: int, honest: bool = True):
-    attestation = Attestation(job_id, bytes.fromhex(("aa" if honest else "bb") * 32),
-                              "bafyresult" if honest else "bafylie", MODEL)
+    """A fixed result: honest operators agree with each other, a liar does not."""
+    return attest_result(tutti, operator, job_id, bytes.fromhex(("aa" if honest else "bb") * 32),
+                         "bafyresult" if honest else "bafylie")
+
+
+def attest_result(tutti, operator, job_id: int, result_hash: bytes, result_cid: str):
+    attestation = Attestation(job_id, result_hash, result_cid, MODEL)
     signature = sign_attestation(operator.private_key, attestation, tutti.book.chain_id, tutti.hub.address)
     return tutti.hub.submitAttestation(attestation.as_tuple(), signature, sender=operator)
+
+
+def end_epoch(chain, usage, epoch: int) -> None:
+    """The next block is the first of the epoch after ``epoch``."""
+    _, end = usage.epochBounds(epoch)
+    chain.pending_timestamp = max(end, chain.pending_timestamp)
+
+
+def settle_epoch(tutti, reporter, attesters, epoch: int, tree: PlayTree) -> int:
+    """The reporter's usage job for ``epoch``, attested by ``attesters`` with the tree's commitment,
+    then the settlement; returns the job id."""
+    job = request_job(tutti, reporter, USAGE_KIND, f"bafy-usage-report-{epoch}",
+                      {"usage": tutti.usage.address, "epoch": epoch}, fee=10**15)
+    result_hash = tutti.usage.commitmentOf(epoch, tree.root, tree.total_plays)
+    for operator in attesters:
+        attest_result(tutti, operator, job.job_id, result_hash, f"bafy-settlement-{epoch}")
+    tutti.usage.settle(epoch, job.job_id, tree.root, tree.total_plays, sender=reporter)
+    return job.job_id
+
+
+def usage_epochs(tutti, chain, stablecoin, reporter, funder, attesters, song, remix) -> dict:
+    """Three epochs: the first funded in ETH and tUSD, settled with plays for two works (2:1); both
+    works claim their ETH (1 wei of dust stays), only the song its tUSD (the remix's part stays).
+    The second funded in ETH, settled with no plays and rolled over at once into the third, which
+    stays unsettled. About two epoch lengths (2 x 7 days) of time travel."""
+    usage = tutti.usage
+    assert usage.reporter() == reporter.address
+    first = usage.currentEpoch()
+    usage.fundETH(sender=funder, value=ETHER)
+    stablecoin.approve(usage.address, 90 * 10**6, sender=funder)
+    usage.fund(stablecoin.address, 90 * 10**6, sender=funder)
+    end_epoch(chain, usage, first)
+    tree = PlayTree({song.work_id: 2, remix.work_id: 1})
+    jobs = [settle_epoch(tutti, reporter, attesters, first, tree)]
+    for work_id, plays in tree.plays.items():
+        usage.claim(first, ETH, work_id, plays, tree.proof(work_id), sender=funder)
+    usage.claim(first, stablecoin.address, song.work_id, 2, tree.proof(song.work_id), sender=funder)
+
+    second = usage.currentEpoch()
+    usage.fundETH(sender=reporter, value=ETHER // 4)
+    end_epoch(chain, usage, second)
+    jobs.append(settle_epoch(tutti, reporter, attesters, second, PlayTree({})))
+    usage.rollOver(second, ETH, sender=funder)  # no plays: the whole pool moves on at once
+    return {"epochs": [first, second, usage.currentEpoch()], "tree": tree, "jobs": jobs}
 
 
 def open_rooms(tutti, chain, artist, vocalist, song, solo) -> tuple[int, int, int]:
@@ -49,7 +101,8 @@ def make_activity(tutti, chain, stablecoin, deployer, artist, producer, vocalist
     two proposals (one executed, one left defeated), two oracle jobs (one fulfilled over a
     dissenter, one open) and an operator withdrawal; access-pass rooms, sales at two platform
     fees (the executed proposal changes the fee and the treasury), a single and a batch transfer,
-    two revocations (one of an account holding no pass), an operator approval and a fee payout."""
+    two revocations (one of an account holding no pass), an operator approval and a fee payout;
+    usage-royalty epochs (see ``usage_epochs``) with two more (usage) oracle jobs."""
     song = register(tutti, artist, "song", [(artist, 5000), (producer, 3000), (vocalist, 2000)])
     remix = register(tutti, producer, "remix", [(producer, 10_000)], parents=[(song.work_id, 2000)])
     solo = register(tutti, vocalist, "solo", [(vocalist, 10_000)])
@@ -63,6 +116,9 @@ def make_activity(tutti, chain, stablecoin, deployer, artist, producer, vocalist
     royalties.withdraw(tutti, artist, song.work_id)
     royalties.withdraw(tutti, producer, song.work_id, token=stablecoin.address)
     royalties.withdraw(tutti, producer, remix.work_id)
+    # Before the rooms and proposals: they are timed from "now", which this moves two weeks on.
+    # Two of the three operators attest (not operators[1], whose attestations the API tests count).
+    usage = usage_epochs(tutti, chain, stablecoin, deployer, fan, operators[::2], song, remix)
 
     live, later, encore = open_rooms(tutti, chain, artist, vocalist, song, solo)
     for _ in range(3):
@@ -111,4 +167,4 @@ def make_activity(tutti, chain, stablecoin, deployer, artist, producer, vocalist
     passes.buy_pass(tutti, vocalist, encore)  # fees pending again
     chain.mine(1)
     return {"works": [song, remix, solo], "proposals": [passed, failing], "jobs": [done, done + 1],
-            "rooms": [live, later, encore]}
+            "rooms": [live, later, encore], "usage": usage}

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, settings
 
 from indexer.api import create_app
 from schemathesis.specs.openapi.checks import positive_data_acceptance
+from tests.indexer.activity import ETHER
 from tests.indexer.conftest import index
 from tutti.net import free_port
 from tutti.royalties import ETH
@@ -147,6 +148,51 @@ def test_passes_endpoints(client, tutti, activity, artist, producer, vocalist, f
     assert int(params["passes.pending_platform_fees"]) == tutti.passes.pendingPlatformFees()
 
 
+def test_usage_endpoints(client, tutti, activity, stablecoin):
+    song, remix, solo = activity["works"]
+    first, second, third = activity["usage"]["epochs"]
+    epochs, pages = all_pages(client, "/epochs", limit=2)
+    assert [e["epoch"] for e in epochs] == [third, second, first] and pages == 2  # newest first
+    for epoch in epochs:
+        settlement = tutti.usage.settlementOf(epoch["epoch"])
+        assert (epoch["settled_block"] is None) == (settlement.settledAt == 0)
+        if epoch["settled_block"] is not None:
+            assert (epoch["root"], int(epoch["total_plays"]), epoch["job_id"]) == \
+                ("0x" + bytes(settlement.root).hex(), settlement.totalPlays, settlement.jobId)
+        for pool in epoch["pools"]:
+            funded = tutti.usage.poolOf(epoch["epoch"], pool["token"])
+            claimed = tutti.usage.claimedOf(epoch["epoch"], pool["token"])
+            assert (int(pool["funded"]), int(pool["claimed"])) == (funded, claimed)
+            assert (pool["rolled_over_into"] is not None) == tutti.usage.isRolledOver(epoch["epoch"], pool["token"])
+    assert [e["epoch"] for e in client.get("/epochs", params={"settled": False}).json()["items"]] == [third]
+
+    detail = client.get(f"/epochs/{first}").json()
+    assert [(c["work_id"], c["token"]) for c in detail["claims"]] == \
+        [(song.work_id, ETH), (remix.work_id, ETH), (song.work_id, stablecoin.address)]
+    assert [(p["token"], p["held"]) for p in detail["pools"]] == [(ETH, "1"), (stablecoin.address, str(30 * 10**6))]
+    assert detail["job_id"] == activity["usage"]["jobs"][0] and detail["total_plays"] == "3"
+    rolled = client.get(f"/epochs/{second}").json()
+    assert rolled["total_plays"] == "0" and rolled["claims"] == []
+    assert [(p["rolled_over"], p["rolled_over_into"], p["held"]) for p in rolled["pools"]] == \
+        [(str(ETHER // 4), third, "0")]
+    assert [(f["sender"], f["amount"]) for f in client.get(f"/epochs/{third}").json()["fundings"]] == \
+        [(tutti.usage.address, str(ETHER // 4))]
+
+    song_claims, _ = all_pages(client, f"/works/{song.work_id}/usage", limit=1)
+    assert [c["token"] for c in song_claims] == [ETH, stablecoin.address]
+    assert sum(int(c["amount"]) for c in song_claims if c["token"] == ETH) == 2 * ETHER // 3
+    assert client.get(f"/works/{remix.work_id}/usage", params={"token": stablecoin.address}).json()["items"] == []
+    assert client.get(f"/works/{solo.work_id}/usage", params={"epoch": first}).json()["items"] == []
+    # Every claim was deposited into the work's split, from the UsageRoyalties contract.
+    paid = client.get("/deposits", params={"sender": tutti.usage.address}).json()["items"]
+    assert len(paid) == 3 and sum(int(d["amount"]) for d in paid if d["token"] == ETH) == ETHER - 1
+
+    params = client.get("/parameters").json()
+    assert params["usage.reporter"] == tutti.usage.reporter()
+    assert int(params["usage.claim_window"]) == tutti.usage.claimWindow()
+    assert params["usage.owner"] == tutti.usage.owner()
+
+
 @pytest.mark.parametrize("path, status, reason", [
     ("/rooms/99999", 404, "no room"),
     ("/rooms/99999/holders", 404, "no room"),
@@ -166,6 +212,11 @@ def test_passes_endpoints(client, tutti, activity, artist, producer, vocalist, f
     ("/balances/not-an-address", 422, "pattern"),
     ("/works?cursor=WzFd&limit=1", 200, ""),
     ("/operators?cursor=WzFd", 400, "cursor"),
+    ("/epochs/99999", 404, "no epoch"),
+    ("/epochs?cursor=not-a-cursor!", 400, "cursor"),
+    ("/epochs?settled=maybe", 422, "settled"),
+    ("/works/99999/usage", 404, "no work"),
+    ("/works/1/usage?token=0x12", 422, "token"),
 ])
 def test_bad_queries_get_a_4xx_with_a_reason(client, path, status, reason):
     response = client.get(path)

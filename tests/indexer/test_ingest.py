@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -9,7 +10,9 @@ from sqlalchemy import func, select
 
 from indexer import schema
 from indexer.api.routes.royalties import entitlement
-from tests.indexer.conftest import dump, index
+from indexer.db import make_engine, migrate
+from indexer.ingest import Indexer
+from tests.indexer.conftest import dump, index, settings_for
 from tutti import governance as gov
 from tutti import passes
 from tutti.royalties import ETH
@@ -131,11 +134,65 @@ def test_rooms_and_passes_match_the_access_pass(indexed, tutti, activity, accoun
         assert approval["approved"] == tutti.passes.isApprovedForAll(approval["account"], approval["operator"])
 
 
-def test_dump_covers_the_pass_tables(indexed):
+def test_usage_epochs_match_the_usage_royalties(indexed, tutti, activity, stablecoin):
+    first, second, third = activity["usage"]["epochs"]
+    epochs = {e["epoch"]: e for e in rows(indexed, schema.usage_epochs)}
+    assert sorted(epochs) == [first, second, third]
+    for epoch, row in epochs.items():
+        settlement = tutti.usage.settlementOf(epoch)
+        if settlement.settledAt:
+            assert (row["root"], int(row["total_plays"]), row["job_id"]) == \
+                ("0x" + bytes(settlement.root).hex(), settlement.totalPlays, settlement.jobId)
+        else:
+            assert row["settled_block"] is None and row["root"] is None
+    pools = rows(indexed, schema.usage_pools)
+    assert {(p["epoch"], p["token"]) for p in pools} == \
+        {(first, ETH), (first, stablecoin.address), (second, ETH), (third, ETH)}
+    for pool in pools:
+        assert int(pool["funded"]) == tutti.usage.poolOf(pool["epoch"], pool["token"])
+        assert int(pool["claimed"]) == tutti.usage.claimedOf(pool["epoch"], pool["token"])
+        rolled_over = tutti.usage.isRolledOver(pool["epoch"], pool["token"])
+        assert (pool["rolled_over_into"] == third) == rolled_over == (pool["epoch"] == second)
+        assert int(pool["rolled_over"]) == (int(pool["funded"]) - int(pool["claimed"]) if rolled_over else 0)
+    claims = rows(indexed, schema.usage_claims)
+    assert len(claims) == 3
+    for claim in claims:
+        assert tutti.usage.isClaimed(claim["epoch"], claim["token"], claim["work_id"])
+        assert int(claim["amount"]) == tutti.usage.shareOf(claim["epoch"], claim["token"], int(claim["plays"]))
+    fundings = rows(indexed, schema.usage_fundings)
+    assert [f["sender"] for f in fundings if f["epoch"] == third] == [tutti.usage.address]
+    assert len(fundings) == 4
+    jobs = {j["job_id"]: j for j in rows(indexed, schema.jobs)}
+    assert all(jobs[job_id]["kind_name"] == "usage" and jobs[job_id]["state"] == "fulfilled"
+               for job_id in activity["usage"]["jobs"])
+
+
+def test_dump_covers_the_pass_and_usage_tables(indexed):
     content = dump(indexed)
     for table in (schema.rooms, schema.pass_holdings, schema.pass_purchases, schema.pass_revocations,
-                  schema.pass_approvals):
+                  schema.pass_approvals, schema.usage_epochs, schema.usage_pools, schema.usage_fundings,
+                  schema.usage_claims):
         assert content[table.name], table.name
+
+
+def test_a_book_without_usage_royalties_still_indexes(indexed, w3, tutti, tmp_path):
+    """An older deployment's book (no UsageRoyalties): everything else is indexed as before."""
+    contracts = {name: address for name, address in tutti.book.contracts.items() if name != "UsageRoyalties"}
+    book = dataclasses.replace(tutti.book, contracts=contracts)
+    url = f"sqlite:///{tmp_path / 'older.sqlite3'}"
+    engine = make_engine(url, pool_size=2)
+    migrate(engine)
+    Indexer(w3, engine, book, settings_for(url)).sync()
+    older, full = dump(engine), dump(indexed)
+    usage_tables = {t.name for t in (schema.usage_epochs, schema.usage_pools, schema.usage_fundings,
+                                     schema.usage_claims)}
+    for name, content in full.items():
+        if name in usage_tables:
+            assert older[name] == [], name
+        elif name in ("events", "governance_params"):  # less the contract's own events and parameters
+            assert older[name] == [r for r in content if "'UsageRoyalties'" not in r and "'usage." not in r]
+        else:
+            assert older[name] == content, name
 
 
 def test_every_log_is_kept_once(indexed, w3, tutti):

@@ -12,6 +12,7 @@ from tests.indexer.activity import ETHER, register
 from tests.indexer.conftest import dump, index, settings_for
 from tutti import passes, royalties
 from tutti import governance as gov
+from tutti.royalties import ETH
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
 
@@ -29,7 +30,7 @@ def event_count(engine) -> int:
 
 @pytest.mark.parametrize("kind", DATABASES)
 def test_fork_from_a_snapshot_equals_fresh_reindex(kind, activity, chain, w3, tutti, new_database, fan, artist,
-                                                   producer, vocalist, voters):
+                                                   producer, vocalist, voters, stablecoin):
     """Blocks replaced by a longer, different branch (evm_snapshot / evm_revert, then other blocks)."""
     song, remix, _ = activity["works"]
     live = follower(w3, tutti, new_database(kind), max_batch_blocks=3)
@@ -37,9 +38,13 @@ def test_fork_from_a_snapshot_equals_fresh_reindex(kind, activity, chain, w3, tu
     fork_point = chain.snapshot()
 
     open_room, _, encore = activity["rooms"]
+    first_epoch = activity["usage"]["epochs"][0]
+    tree = activity["usage"]["tree"]
     # Branch A: a new work, payments, a withdrawal, a proposal with a vote (entity rows and event rows),
-    # a pass sale, a pass transfer, a revocation and a new room.
+    # a pass sale, a pass transfer, a revocation and a new room, an epoch funding and a usage claim.
     register(tutti, artist, "branch-a", [(artist, 10_000)])
+    tutti.usage.fundETH(sender=fan, value=ETHER)
+    tutti.usage.claim(first_epoch, stablecoin.address, remix.work_id, 1, tree.proof(remix.work_id), sender=fan)
     passes.buy_pass(tutti, fan, open_room, to=artist.address)
     tutti.passes.safeTransferFrom(fan.address, voters[1].address, open_room, 1, b"", sender=fan)
     passes.revoke(tutti, artist, encore, vocalist.address)
@@ -57,6 +62,8 @@ def test_fork_from_a_snapshot_equals_fresh_reindex(kind, activity, chain, w3, tu
     # Branch B: different activity, more blocks than branch A.
     royalties.pay(tutti, fan, remix.work_id, ETHER)
     passes.buy_pass(tutti, producer, encore)
+    stablecoin.approve(tutti.usage.address, 10**6, sender=fan)
+    tutti.usage.fund(stablecoin.address, 10**6, sender=fan)
     register(tutti, producer, "branch-b", [(producer, 6_000), (fan, 4_000)])
     chain.mine(12)
     live.sync()
@@ -70,6 +77,12 @@ def test_fork_from_a_snapshot_equals_fresh_reindex(kind, activity, chain, w3, tu
                                                                          artist.address)).first()
         assert connection.execute(select(schema.rooms.c.room_id).order_by(schema.rooms.c.room_id)).scalars().all() == \
             list(activity["rooms"])
+        assert not connection.execute(select(schema.usage_claims).where(
+            schema.usage_claims.c.work_id == remix.work_id, schema.usage_claims.c.token == stablecoin.address)).first()
+        pools = connection.execute(select(schema.usage_pools)).mappings().all()
+    for pool in pools:
+        assert int(pool["funded"]) == tutti.usage.poolOf(pool["epoch"], pool["token"])
+        assert int(pool["claimed"]) == tutti.usage.claimedOf(pool["epoch"], pool["token"])
 
 
 @pytest.mark.parametrize("kind", DATABASES)
@@ -83,12 +96,14 @@ def test_anvil_reorg_equals_fresh_reindex(kind, activity, chain, w3, tutti, new_
     royalties.pay(tutti, fan, song.work_id, ETHER)
     royalties.pay(tutti, fan, solo.work_id, 2 * ETHER)
     tutti.registry.setMetadataCid(solo.work_id, "bafy-solo-v3", sender=vocalist)
+    tutti.usage.fundETH(sender=fan, value=ETHER)
     live.sync()
     head_before = w3.eth.block_number
-    # Replace the last 5 blocks (the pass sale and transfer too); the new branch carries one different transaction.
+    # Replace the last 6 blocks (the pass sale and transfer and the epoch funding too); the new branch
+    # carries one different transaction.
     payment = {"from": fan.address, "to": tutti.splitter.address, "value": hex(5 * ETHER),
                "data": "0x" + tutti.splitter.depositETH.encode_input(tutti.registry.work(song.work_id).splitId).hex()}
-    chain.provider.make_request("anvil_reorg", [5, [[payment, 0]]])
+    chain.provider.make_request("anvil_reorg", [6, [[payment, 0]]])
     assert w3.eth.block_number == head_before
     live.sync()
 
@@ -102,6 +117,11 @@ def test_anvil_reorg_equals_fresh_reindex(kind, activity, chain, w3, tutti, new_
         held = connection.execute(select(schema.pass_holdings.c.balance).where(
             schema.pass_holdings.c.room_id == room, schema.pass_holdings.c.holder == fan.address)).scalar()
     assert held == tutti.passes.balanceOf(fan, room)
+    epoch = tutti.usage.currentEpoch()
+    with live.engine.connect() as connection:
+        funded = connection.execute(select(schema.usage_pools.c.funded).where(
+            schema.usage_pools.c.epoch == epoch, schema.usage_pools.c.token == ETH)).scalar()
+    assert int(funded) == tutti.usage.poolOf(epoch, ETH)  # the dropped funding was undone
 
 
 def test_confirmations_keep_the_index_behind_the_head(activity, w3, tutti, new_database):
