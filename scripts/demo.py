@@ -20,10 +20,12 @@ from tutti.jobs import request_job, wait_for_result
 from tutti.music import corpus_midi, synthesize_parts
 from tutti.passes import buy_pass, chain_now, create_room, has_valid_pass
 from tutti.results import canonical_json
+from tutti.epochs import claim_usage, fund_epoch, report_usage, roll_over, settle_epoch
 from tutti.errors import TuttiError
 from tutti.governance import ProposalState, Support, delegate, encode_call, execute, propose, queue, status, vote
 from tutti.royalties import ETH, balances, flush_wallet, forward_upstream, pay, waiting_in_wallet, withdraw
 from tutti.script_support import format_amount, user_errors
+from tutti.usage import report_bytes
 from tutti.works import Share, register_work
 
 TOKEN = 10**18
@@ -229,10 +231,14 @@ def run_story(tutti: Tutti) -> None:
     saved.write_bytes(wav)
     click.echo(f"   saved to {saved} (listen with headphones)")
 
-    compose_and_accompany(tutti, store, fan, suite, score_cid, fee, liar)
+    ai_work = compose_and_accompany(tutti, store, fan, suite, score_cid, fee, liar)
+
+    epoch = usage_royalties(tutti, store, funder=fan, reporter=deployer, anyone=producer,
+                            listeners=(fan, holder_a, holder_b, vocalist), works=(suite, remix, ai_work),
+                            fee=fee, liar=liar)
 
     if indexer_url := os.environ.get("TUTTI_INDEXER_URL"):
-        show_index(tutti, indexer_url, suite.work_id, artist.address, proposal.proposal_id, job.job_id, liar)
+        show_index(tutti, indexer_url, suite.work_id, artist.address, proposal.proposal_id, job.job_id, liar, epoch)
 
 
 def open_live_room(tutti: Tutti, host, fan, work) -> int:
@@ -255,7 +261,7 @@ def open_live_room(tutti: Tutti, host, fan, work) -> int:
     return created.room_id
 
 
-def compose_and_accompany(tutti: Tutti, store, fan, work, score_cid: str, fee: int, liar: str) -> None:
+def compose_and_accompany(tutti: Tutti, store, fan, work, score_cid: str, fee: int, liar: str):
     """The generative models as oracle jobs: continue the chorale's melody, then arrange it."""
     heading("10. AI: the oracle network continues the chorale's melody, then arranges it for a band")
     job, result = run_oracle_job(tutti, store, fan, "compose", score_cid,
@@ -275,6 +281,59 @@ def compose_and_accompany(tutti: Tutti, store, fan, work, score_cid: str, fee: i
     )
     check(tutti.registry.parentsOf(ai_work.work_id)[0].workId == work.work_id,
           f"the AI continuation is work {ai_work.work_id}, paying 20% of its income to work {work.work_id}")
+    return ai_work
+
+
+def usage_royalties(tutti: Tutti, store, funder, reporter, anyone, listeners, works, fee: int, liar: str) -> int:
+    """Chapter 11: a pool shared by plays. Returns the epoch."""
+    heading("11. Usage royalties: a subscription pool is shared by attested play counts")
+    suite, remix, ai_work = works
+    epoch, receipt = fund_epoch(tutti, funder, ETHER)
+    fund_epoch(tutti, funder, 300 * TUSD, tutti.book.address("TestToken"))
+    start, end = tutti.usage.epochBounds(epoch)
+    click.echo(f"   a streaming service pools 1 ETH and 300 tUSD of subscriptions into epoch {epoch} "
+               f"({(end - start) // 86_400}-day epochs): tx {receipt.txn_hash}")
+    first, second, third, fourth = (listener.address for listener in listeners)
+    plays = [  # what the service's players counted during the epoch
+        {"listener": first, "work": suite.work_id, "count": 150},  # one account looping a track: capped at 100
+        {"listener": second, "work": suite.work_id, "count": 40},
+        {"listener": third, "work": suite.work_id, "count": 20},
+        {"listener": second, "work": remix.work_id, "count": 30},
+        {"listener": fourth, "work": remix.work_id, "count": 10},
+        {"listener": first, "work": ai_work.work_id, "count": 25},
+        {"listener": third, "work": ai_work.work_id, "count": 15},
+    ]
+    chain.pending_timestamp = end
+    chain.mine(1)
+    cid, job = report_usage(tutti, store, reporter, epoch, report_bytes(epoch, plays), fee)
+    click.echo(f"   the epoch ended; the reporter pinned its play report (ipfs://{cid}) and requested "
+               f"job {job.job_id}")
+    wait_until(lambda: tutti.hub.attestationOf(job.job_id, liar) != b"\x00" * 32, "the faulty operator's answer")
+    chain.mine(1)  # the honest operators' confirmation
+    settlement, receipt = settle_epoch(tutti, store, anyone, epoch, job.job_id)
+    counted = settlement.tree.plays
+    click.echo(f"   operators counted {counted} (work: plays), root 0x{settlement.root.hex()[:16]}...")
+    check(counted == {suite.work_id: 160, remix.work_id: 40, ai_work.work_id: 40},
+          "the looping listener counted 100 plays, not 150")
+    check(liar in tutti.hub.dissentersOf(job.job_id)[0], "two operators agreed on the root; the faulty one dissented")
+    click.echo(f"   anyone settles it: tx {receipt.txn_hash}")
+    received_before = {work.work_id: tutti.splitter.totalReceived(work.split_id, ETH) for work in works}
+    claims = claim_usage(tutti, store, anyone, epoch, tokens=(ETH, tutti.book.address("TestToken")))
+    for claim in claims:
+        click.echo(f"   work {claim.work_id}: {claim.plays} plays -> {format_amount(claim.amount, claim.token)}")
+    eth_claims = {claim.work_id: claim.amount for claim in claims if claim.token == ETH}
+    check(eth_claims == {suite.work_id: ETHER * 160 // 240, remix.work_id: ETHER * 40 // 240,
+                         ai_work.work_id: ETHER * 40 // 240}, "each work got pool x plays / 240, rounded down")
+    check(all(tutti.splitter.totalReceived(work.split_id, ETH) - received_before[work.work_id] == eth_claims[work.work_id]
+              for work in works), "every part landed in the work's own split (contributors, then parents)")
+    dust = ETHER - sum(eth_claims.values())
+    chain.pending_timestamp += tutti.usage.claimWindow()
+    chain.mine(1)
+    rolled, into = roll_over(tutti, anyone, epoch)
+    check(rolled == dust and tutti.usage.poolOf(into, ETH) == dust,
+          f"after the {tutti.usage.claimWindow() // 86_400}-day claim window the {dust} wei of rounding dust "
+          f"rolled into epoch {into}'s pool: nothing is locked")
+    return epoch
 
 
 PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
@@ -366,11 +425,12 @@ def work_metadata(tutti: Tutti, work_id: int) -> str:
     return tutti.registry.work(work_id).metadataCid
 
 
-def show_index(tutti: Tutti, url: str, work_id: int, artist: str, proposal_id: int, job_id: int, liar: str) -> None:
+def show_index(tutti: Tutti, url: str, work_id: int, artist: str, proposal_id: int, job_id: int, liar: str,
+               epoch: int) -> None:
     """Read the story back from the indexer's HTTP API, as a client or the browser would."""
     import httpx
 
-    heading(f"11. The same story through the indexer's API ({url})")
+    heading(f"12. The same story through the indexer's API ({url})")
     head = chain.blocks.head.number
     wait_until(lambda: (httpx.get(f"{url}/health").json().get("block_number") or 0) >= head,
                f"the indexer to reach block {head}")
@@ -392,6 +452,12 @@ def show_index(tutti: Tutti, url: str, work_id: int, artist: str, proposal_id: i
     check(job["state"] == "fulfilled" and dissent == [liar],
           f"GET /jobs/{job_id}: {job['kind_name']} {job['state']}, {len(job['attestations'])} attestations, "
           "the faulty one marked as dissent")
+    settled = httpx.get(f"{url}/epochs/{epoch}").json()
+    eth_pool = next(pool for pool in settled["pools"] if pool["token"] == ETH)
+    check(settled["root"] == "0x" + bytes(tutti.usage.settlementOf(epoch).root).hex()
+          and int(eth_pool["claimed"]) == tutti.usage.claimedOf(epoch, ETH) and len(settled["claims"]) == 6,
+          f"GET /epochs/{epoch}: root, {len(settled['claims'])} claims and {int(eth_pool['rolled_over'])} wei "
+          "rolled over, as on chain")
 
 
 CHOIR = {  # azimuth keyframes (degrees, positive to the listener's right) over the 8-second excerpt

@@ -20,11 +20,16 @@ from tutti.settings import get_settings
 @click.option("--oracle-quorum", default=1, show_default=True, help="Operators that must agree on a job's result.")
 @click.option("--oracle-min-fee", default=0, show_default=True, help="Minimum oracle job fee in wei.")
 @click.option("--job-timeout", default=3600, show_default=True, help="Seconds an oracle job stays open.")
+@click.option("--epoch-length", default=7 * 86_400, show_default=True, help="Seconds per usage-royalty epoch (fixed).")
+@click.option("--claim-window", default=90 * 86_400, show_default=True, help="Seconds usage claims stay open.")
+@click.option("--usage-reporter", help="The account whose usage reports settle epochs (default: the deployer).")
 @click.option("--test-token/--no-test-token", default=None, help="Also deploy a mintable tUSD (default: on local networks).")
 def cli(ecosystem, network, account, supply, voting_delay, voting_period, quorum_percent, timelock_delay,
-        registration_fee, operators, oracle_quorum, oracle_min_fee, job_timeout, test_token):
-    """Deploy token, timelock, governor, royalty splitter and content registry; hand every
-    parameter to the timelock; record the addresses for scripts and services."""
+        registration_fee, operators, oracle_quorum, oracle_min_fee, job_timeout, epoch_length, claim_window,
+        usage_reporter, test_token):
+    """Deploy token, timelock, governor, royalty splitter, content registry, oracle hub, access
+    passes and usage royalties; hand every parameter to the timelock; record the addresses for
+    scripts and services."""
     with user_errors():
         params = DeployParams(
             token_supply=supply * 10**18,
@@ -37,6 +42,9 @@ def cli(ecosystem, network, account, supply, voting_delay, voting_period, quorum
             oracle_quorum=oracle_quorum,
             oracle_min_fee_wei=oracle_min_fee,
             oracle_job_timeout_seconds=job_timeout,
+            usage_epoch_seconds=epoch_length,
+            usage_claim_window_seconds=claim_window,
+            usage_reporter=usage_reporter,
             test_token=network.is_local if test_token is None else test_token,
         )
         tutti = deploy_system(account, params)
