@@ -766,20 +766,12 @@ def test_setClaimWindow_failsIfOutOfRange(usage, timelock_account, window, rever
         usage.setClaimWindow(window, sender=timelock_account)
 
 
-def test_governanceProposal_setsReporterAndWindowEndToEnd(governance, usage, voters, producer):
-    tutti = governance
+def test_governanceProposal_setsReporterAndWindowEndToEnd(enact, usage, producer):
     actions = [
         dao.Action(usage.address, 0, bytes(usage.setReporter.encode_input(producer.address))),
         dao.Action(usage.address, 0, bytes(usage.setClaimWindow.encode_input(30 * DAY))),
     ]
-    proposal = dao.propose(tutti, voters[0], actions, "Producer reports usage; 30-day claim window")
-    chain.mine(tutti.governor.votingDelay() + 1)
-    for voter in voters:
-        dao.vote(tutti, voter, proposal.proposal_id, dao.Support.FOR)
-    chain.mine(tutti.governor.votingPeriod() + 1)
-    dao.queue(tutti, voters[0], proposal.proposal_id)
-    chain.pending_timestamp += tutti.timelock.getMinDelay() + 1
-    receipt = dao.execute(tutti, voters[0], proposal.proposal_id)
+    receipt = enact(actions, "Producer reports usage; 30-day claim window")
 
     assert receipt.decode_logs(usage.ReporterSet)[0].reporter == producer.address
     assert (usage.reporter(), usage.claimWindow()) == (producer.address, 30 * DAY)

@@ -112,19 +112,10 @@ def test_constructor_failsIfQuorumInvalid(deployer, tutti, operators, project):
         deployer.deploy(project.OracleHub, tutti.timelock, tutti.registry, [operators[0]], 2, 0, 60)
 
 
-def test_governanceProposal_addsOperatorEndToEnd(governance, hub, voters, producer, chain, job_id, sign, operators):
+def test_governanceProposal_addsOperatorEndToEnd(enact, hub, producer, job_id, sign, operators):
     """A real DAO proposal: propose, vote, queue through the timelock, execute; the new operator counts."""
-    tutti = governance
     action = dao.Action(hub.address, 0, bytes(hub.addOperator.encode_input(producer.address)))
-    proposal = dao.propose(tutti, voters[0], [action], "Add producer as an oracle operator")
-    chain.mine(tutti.governor.votingDelay() + 1)
-    for voter in voters:
-        dao.vote(tutti, voter, proposal.proposal_id, dao.Support.FOR)
-    chain.mine(tutti.governor.votingPeriod() + 1)
-    dao.queue(tutti, voters[0], proposal.proposal_id)
-    chain.pending_timestamp += tutti.timelock.getMinDelay() + 1
-    chain.mine(1)
-    receipt = dao.execute(tutti, voters[0], proposal.proposal_id)
+    receipt = enact([action], "Add producer as an oracle operator")
 
     assert receipt.decode_logs(hub.OperatorAdded)[0].operator == producer.address
     assert hub.isOperator(producer)
