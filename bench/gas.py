@@ -19,12 +19,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from tutti.net import free_port
+from tutti.royalties import ETH
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-ETH = "0x0000000000000000000000000000000000000000"
 TOTAL_BPS = 10_000
 SIZES = (2, 10, 50)
 CONTRIBUTOR_COUNTS = (1, 3, 10, 50)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 from typing import Callable
 
+from web3.constants import ADDRESS_ZERO as ZERO_ADDRESS
+
 from indexer import schema
 from indexer.abis import DecodedLog, jsonable
 from indexer.store import Writer
 from tutti.attestations import kind_name
 
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 Handler = Callable[[Writer, DecodedLog], None]
 HANDLERS: dict[tuple[str, str], Handler] = {}

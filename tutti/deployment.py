@@ -6,6 +6,8 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from web3.constants import ADDRESS_ZERO
+
 from tutti.addressbook import AddressBook
 from tutti.chain import Tutti
 from tutti.oracle_deployment import deploy_oracle_hub
@@ -14,8 +16,6 @@ if TYPE_CHECKING:
     from ape.api import AccountAPI
 
 logger = logging.getLogger(__name__)
-
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
     holder = token_holder or deployer.address
     token = deployer.deploy(project.TuttiToken, holder, params.token_supply)
     timelock = deployer.deploy(
-        project.TuttiTimelock, params.timelock_delay_seconds, [], [ZERO_ADDRESS], deployer.address
+        project.TuttiTimelock, params.timelock_delay_seconds, [], [ADDRESS_ZERO], deployer.address
     )
     governor = deployer.deploy(
         project.TuttiGovernor,

@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from web3.constants import ADDRESS_ZERO
+
 from tutti.chain import Tutti
 from tutti.errors import TuttiError
 
 if TYPE_CHECKING:
     from ape.api import AccountAPI, ReceiptAPI
 
-ETH = "0x0000000000000000000000000000000000000000"
+#: How ETH is named where a token address is expected (the splitter's and every pool's convention).
+ETH = ADDRESS_ZERO
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Annotated, Any, AsyncIterator, Iterator
+from typing import Annotated, Any, AsyncIterator
 
 from eth_utils import is_hex_address, to_checksum_address
 from fastapi import Depends, HTTPException, Query, Request

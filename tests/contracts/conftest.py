@@ -10,8 +10,6 @@ import pytest
 from eth_abi import decode
 from eth_utils import keccak, to_checksum_address
 
-ETH = "0x0000000000000000000000000000000000000000"
-
 _RAW_CUSTOM_ERROR = re.compile(r"custom error 0x([0-9a-fA-F]{8}):?\s?(.*)", re.DOTALL)
 
 

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from tutti import governance as dao
 from tutti import passes as pass_sdk
 from tutti.errors import TuttiError
+from tutti.royalties import ETH
 
-ETH = "0x0000000000000000000000000000000000000000"
 ETHER = 10**18
 PRICE = ETHER // 100
 CID = "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4"

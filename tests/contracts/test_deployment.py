@@ -1,6 +1,6 @@
 """After deployment the timelock owns every parameter and no other admin key is left."""
 
-ZERO = "0x0000000000000000000000000000000000000000"
+from web3.constants import ADDRESS_ZERO
 
 
 def test_timelock_owns_every_parameter(tutti):
@@ -17,7 +17,7 @@ def test_deployer_keeps_no_admin_role(tutti, deployer):
     # The timelock administers itself; only the governor proposes; anyone executes.
     assert timelock.hasRole(timelock.DEFAULT_ADMIN_ROLE(), timelock)
     assert timelock.hasRole(timelock.PROPOSER_ROLE(), tutti.governor)
-    assert timelock.hasRole(timelock.EXECUTOR_ROLE(), ZERO)
+    assert timelock.hasRole(timelock.EXECUTOR_ROLE(), ADDRESS_ZERO)
 
 
 def test_parameters_refuse_direct_changes(tutti, deployer):

@@ -10,9 +10,8 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_checksum_address
 
 from tutti import royalties
+from tutti.royalties import ETH
 from tutti.works import Share, register_work
-
-ETH = "0x0000000000000000000000000000000000000000"
 ETHER = 10**18
 USD = 10**6
 CID = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-ETH = "0x0000000000000000000000000000000000000000"
+from tutti.royalties import ETH
+
 ETHER = 10**18
 USD = 10**6  # the test stablecoin has 6 decimals
 

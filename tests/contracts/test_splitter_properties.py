@@ -27,7 +27,8 @@ from eth_utils import keccak, to_checksum_address
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-ETH = "0x0000000000000000000000000000000000000000"
+from tutti.royalties import ETH
+
 TOTAL_BPS = 10_000
 TOKENS = ("ETH", "USD")
 

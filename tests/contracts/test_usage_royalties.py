@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from tutti import governance as dao
 from tutti.attestations import Attestation, kind_id, sign_attestation
+from tutti.royalties import ETH
 from tutti.usage import PlayTree, commitment, leaf
 from tutti.works import Share, register_work
 
-ETH = "0x0000000000000000000000000000000000000000"
 ETHER = 10**18
 USD = 10**6  # the test stablecoin has 6 decimals
 HOUR = 3_600

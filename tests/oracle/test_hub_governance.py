@@ -1,6 +1,7 @@
 """Operators, quorum, fees and timeouts belong to the timelock, and only sane values are accepted."""
 
 import ape
+from web3.constants import ADDRESS_ZERO
 
 from tests.oracle.oracle_helpers import ANALYZE, ETHER, FEE, INPUT_CID, PARAMS, ZERO32, honest
 from tutti import governance as dao
@@ -35,7 +36,7 @@ def test_addOperator_succeedsAndEmits(hub, timelock, producer):
 
 def test_addOperator_failsIfZeroOrDuplicate(hub, timelock, operators):
     with ape.reverts(hub.ZeroOperator):
-        hub.addOperator("0x0000000000000000000000000000000000000000", sender=timelock)
+        hub.addOperator(ADDRESS_ZERO, sender=timelock)
     with ape.reverts(hub.OperatorAlreadyAdded, operator=operators[0].address):
         hub.addOperator(operators[0], sender=timelock)
 

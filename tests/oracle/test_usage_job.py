@@ -25,6 +25,7 @@ from tutti import usage as usage_lib
 from tutti.errors import TuttiError
 from tutti.jobs import request_job, wait_for_result
 from tutti.results import attested_hash, bundle, canonical_json, result_hash
+from tutti.royalties import ETH
 from tutti.usage import (
     MAX_PLAY_ENTRIES,
     MAX_REPORT_BYTES,
@@ -46,7 +47,6 @@ from tutti.usage import (
 )
 from tutti.works import Share, register_work
 
-ETH = "0x0000000000000000000000000000000000000000"
 LISTENERS = [to_checksum_address(keccak(text=f"tutti/usage/listener/{i}")[12:]) for i in range(6)]
 ALICE, BOB, CAROL = LISTENERS[:3]
 USAGE = to_checksum_address(keccak(text="tutti/usage/contract")[12:])

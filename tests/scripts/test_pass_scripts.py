@@ -10,10 +10,10 @@ import pytest
 from ape import chain
 
 from tutti.passes import format_time
+from tutti.royalties import ETH
 from tutti.works import Share, register_work
 
 PROJECT = Path(__file__).resolve().parents[2]
-ETH = "0x0000000000000000000000000000000000000000"
 ETHER = 10**18
 CID = "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4"
 
