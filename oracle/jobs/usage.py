@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eth_utils import keccak
+from web3.constants import ADDRESS_ZERO
 
 from oracle.jobs.base import JobContext, JobInputError, JobResult, job_kind
 from tutti.results import canonical_json
@@ -30,9 +31,6 @@ from tutti.usage import (
     tally,
 )
 
-ZERO_ADDRESS = "0x" + "00" * 20
-
-
 @dataclass(frozen=True)
 class UsageParams:
     """The contract the settlement is for and the epoch it settles: both go into the commitment."""
@@ -49,7 +47,7 @@ class UsageParams:
         if unknown := set(params) - {"usage", "epoch"}:
             raise JobInputError(f"unknown usage parameters: {', '.join(sorted(unknown))}")
         usage = checksum_address(params["usage"])
-        if usage is None or usage == ZERO_ADDRESS:
+        if usage is None or usage == ADDRESS_ZERO:
             raise JobInputError(f"usage must be the UsageRoyalties contract's address, not {params['usage']!r}")
         epoch = params["epoch"]
         if type(epoch) is not int or not 0 <= epoch <= MAX_UINT256:
