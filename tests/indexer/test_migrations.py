@@ -11,7 +11,11 @@ from sqlalchemy import inspect
 from indexer import schema
 from indexer.db import alembic_config, make_engine, migrate
 
-USAGE_TABLES = {"usage_epochs", "usage_pools", "usage_fundings", "usage_claims"}
+#: The tables each revision adds, from the one before it.
+REVISIONS = [
+    ("0002", "0003", {"usage_epochs", "usage_pools", "usage_fundings", "usage_claims"}),
+    ("0003", "0004", {"media_nodes"}),
+]
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
@@ -23,13 +27,42 @@ def test_migrations_build_the_schema(kind, new_database):
     engine.dispose()
 
 
-def test_revision_0003_upgrades_an_index_at_0002_and_downgrades_cleanly(new_database):
-    engine = make_engine(new_database(), pool_size=1)
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("before, revision, tables", REVISIONS, ids=[r[1] for r in REVISIONS])
+def test_a_revision_upgrades_the_index_before_it_and_downgrades_cleanly(before, revision, tables, kind, new_database):
+    engine = make_engine(new_database(kind), pool_size=1)
     config = alembic_config(engine)
-    command.upgrade(config, "0002")
-    assert not USAGE_TABLES & set(inspect(engine).get_table_names())
+    command.upgrade(config, before)
+    assert not tables & set(inspect(engine).get_table_names())
+    command.upgrade(config, revision)
+    assert tables <= set(inspect(engine).get_table_names())
     command.upgrade(config, "head")
-    assert USAGE_TABLES <= set(inspect(engine).get_table_names())
-    command.downgrade(config, "0002")
-    assert not USAGE_TABLES & set(inspect(engine).get_table_names())
+    command.downgrade(config, before)
+    assert not tables & set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_every_table_is_of_one_kind():
+    """A table is chain content (deleted or restored by a reorg), bookkeeping, or off-chain state
+    that no reorg or reindex touches: never two of these, never none."""
+    kinds = [schema.EVENT_TABLES, schema.ENTITY_TABLES, schema.BOOKKEEPING_TABLES, schema.OFFCHAIN_TABLES]
+    names = [table.name for kind in kinds for table in kind]
+    assert sorted(names) == sorted(schema.TABLES_BY_NAME)  # each exactly once
+    assert schema.media_nodes in schema.OFFCHAIN_TABLES
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_processes_migrating_a_fresh_index_at_once_all_succeed(kind, new_database):
+    """`tutti-indexer run` and `serve` started together both migrate the same empty database."""
+    import subprocess
+    import sys
+
+    url = new_database(kind)
+    program = f"from indexer.db import make_engine, migrate; migrate(make_engine({url!r}, pool_size=1))"
+    racers = [subprocess.Popen([sys.executable, "-c", program], stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    failures = [error for error in (racer.communicate(timeout=120)[1] for racer in racers) if "Error" in error]
+    assert failures == []
+    engine = make_engine(url, pool_size=1)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), schema.metadata) == []
     engine.dispose()
