@@ -9,6 +9,10 @@ Three kinds of tables:
 * **bookkeeping**: ``checkpoint`` (the last indexed block, written in the same transaction as the
   rows it covers), ``blocks`` (hashes of indexed blocks, for finding the fork point) and ``journal``.
 
+One more kind is not from the chain at all: **off-chain state** (``media_nodes``, the room
+directory), written by the API from signed announcements. No event writes it, so a reorg neither
+deletes nor restores it, and a reindex does not rebuild it.
+
 uint256 amounts, ids that are hashes (proposal ids) and vote weights are stored as decimal text:
 they exceed 64-bit integers, and NUMERIC is not exact in SQLite. Sequential ids (works, splits,
 jobs) and block numbers fit in BIGINT.
@@ -419,6 +423,21 @@ usage_claims = Table(
     Column("amount", Amount, nullable=False),
 )
 
+# --------------------------------------------------------------------------- off-chain: the room directory
+#: Media nodes announced by rooms' hosts (EIP-712 ``MediaNode``, see :mod:`tutti.media_directory`),
+#: written by ``POST /rooms/{id}/media-nodes``. ``host`` is who signed: a row is listed only while it
+#: equals the indexed room's host and ``expires_at`` (unix seconds, wall clock) is ahead.
+media_nodes = Table(
+    "media_nodes",
+    metadata,
+    Column("room_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("url", String(200), primary_key=True),  # tutti.media_directory.MAX_URL_LENGTH
+    Column("host", Address, nullable=False),
+    Column("expires_at", BigInteger, nullable=False, index=True),
+    Column("signature", String(132), nullable=False),  # 0x + 65 bytes
+    Column("announced_at", BigInteger, nullable=False),
+)
+
 Index("ix_votes_proposal_event", votes.c.proposal_id, votes.c.event_id)
 
 #: Append-only tables: a reorg deletes their rows above the fork point.
@@ -432,6 +451,10 @@ ENTITY_TABLES = (
     works, split_totals, recipient_withdrawn, token_holders, governance_params, proposals, jobs, operators,
     rooms, pass_holdings, pass_approvals, usage_epochs, usage_pools,
 )
-#: What "the same index" means: every table but the bookkeeping that depends on batch boundaries.
+#: What "the same index" means: every table but the bookkeeping that depends on batch boundaries
+#: (and the off-chain state, which no reindex rebuilds).
 CONTENT_TABLES = EVENT_TABLES + ENTITY_TABLES
+BOOKKEEPING_TABLES = (checkpoint, blocks, journal)
+#: Written by the API, not by events: reorgs and rollbacks leave them alone.
+OFFCHAIN_TABLES = (media_nodes,)
 TABLES_BY_NAME = {table.name: table for table in metadata.sorted_tables}

@@ -3,6 +3,8 @@
 Event rows are append-only and carry their block number: undoing blocks deletes them. Entity rows
 are changed in place, so :meth:`Writer.put` first copies the previous row (or its absence) into
 ``journal``, tagged with the block of the event; :func:`rollback` replays the journal backwards.
+Off-chain tables (``schema.OFFCHAIN_TABLES``, the room directory) are never written here, so a
+rollback never touches them.
 """
 
 from __future__ import annotations

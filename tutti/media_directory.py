@@ -60,6 +60,8 @@ def check_url(url: str) -> str:
         raise InvalidAnnouncement(f"{url!r} may not carry credentials, a query or a fragment")
     if any(character.isspace() for character in url):
         raise InvalidAnnouncement(f"{url!r} contains white space")
+    if not (url.isascii() and url.isprintable()):
+        raise InvalidAnnouncement(f"{url!r} must be printable ASCII (punycode for international host names)")
     return url.rstrip("/")
 
 
@@ -116,6 +118,6 @@ def sign_announcement(private_key: bytes | str, announcement: NodeAnnouncement, 
 
 
 def announcement_signer(announcement: NodeAnnouncement, signature: bytes, chain_id: int, passes_address: str) -> str:
-    """Who signed ``announcement`` (compare with the room's host); raises ``ValueError`` for a
-    signature that recovers to no one."""
+    """Who signed ``announcement`` (compare with the room's host). A signature that recovers to no
+    one raises ``ValueError``, or eth_keys' ``BadSignature`` when r or s is out of range."""
     return Account.recover_message(signable(announcement, chain_id, passes_address), signature=signature)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from typing import Annotated, Any, AsyncIterator
 
 from eth_utils import is_hex_address, to_checksum_address
@@ -38,6 +39,16 @@ async def get_connection(request: Request) -> AsyncIterator[Connection]:
 
 
 Db = Annotated[Connection, Depends(get_connection)]
+
+
+async def wall_clock() -> int:
+    """Unix seconds now, by this machine's clock (tests override this dependency)."""
+    return int(time.time())
+
+
+#: The wall clock, for what is signed against it (media-node announcements); the chain's own
+#: "now" is the last indexed block's timestamp (``routes.passes.indexed_time``).
+WallClock = Annotated[int, Depends(wall_clock)]
 
 
 def _checksum(value: str) -> str:

@@ -8,20 +8,19 @@ import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
-from pydantic import BaseModel
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from indexer import schema
-from indexer.api.routes import events, governance, oracle, passes, royalties, system, usage, works
+from indexer.api.models import Problem
+from indexer.api.routes import events, governance, media, oracle, passes, royalties, system, usage, works
 from indexer.db import make_engine
-
-
-class Problem(BaseModel):
-    detail: str
 
 
 class IndexCollector:
@@ -43,6 +42,16 @@ class IndexCollector:
         yield from (block, timestamp, events_gauge)
 
 
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route serves at the request's path (asked of the routes, method by method)."""
+    routes = request.app.router.routes
+    return [method for method in HTTP_METHODS
+            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)]
+
+
 #: Connections to the database. Requests wait for one on an asyncio semaphore of the same size
 #: (see deps.get_connection), never inside a worker thread, and it stays below the threadpool's 40
 #: threads so an endpoint holding a connection always finds a thread to run on.
@@ -62,7 +71,8 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None,
         title="Tutti indexer",
         version="1",
         description="Works, splits, royalties, usage-royalty epochs, governance, oracle jobs and access passes of "
-                    "a Tutti deployment, as indexed from its contracts' events. Lists are ordered oldest first "
+                    "a Tutti deployment, as indexed from its contracts' events, and the room directory (media nodes "
+                    "announced by rooms' hosts: signed, expiring, off-chain). Lists are ordered oldest first "
                     "(epochs: newest first) and paged by `cursor`; uint256 values are decimal strings.",
         lifespan=lifespan,
     )
@@ -93,6 +103,14 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None,
         return JSONResponse({"detail": "overloaded: no database connection free; retry"}, status_code=503,
                             headers={"Retry-After": "1"})
 
-    for module in (works, royalties, usage, governance, oracle, passes, events, system):
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 405:
+            # The router's 405 names only the first route on the path; a path served by several
+            # routes (GET and POST /rooms/{id}/media-nodes) must list every method in `Allow`.
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return await http_exception_handler(request, exc)
+
+    for module in (works, royalties, usage, governance, oracle, passes, media, events, system):
         app.include_router(module.router, responses=errors)
     return app

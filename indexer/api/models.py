@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from tutti.media_directory import MAX_TTL_SECONDS, MAX_URL_LENGTH
 
 ProposalState = Literal["pending", "active", "canceled", "defeated", "succeeded", "queued", "executed"]
 JobState = Literal["open", "fulfilled", "refunded"]
+
+
+class Problem(BaseModel):
+    detail: str
 
 
 class EventRef(BaseModel):
@@ -220,10 +226,17 @@ class Room(BaseModel):
     created_tx: str
 
 
+class MediaNodeLink(BaseModel):
+    url: str = Field(description="The media node's base URL.")
+    expires_at: int = Field(description="Unix seconds (wall clock): listed until then unless announced again.")
+
+
 class RoomDetail(Room):
     holders: int = Field(description="Accounts holding at least one pass.")
     passes_held: int = Field(description="Passes in circulation (sold minus burnt by revocation).")
     revoked: int = Field(description="Accounts the host revoked.")
+    media_nodes: list[MediaNodeLink] = Field(description="The room directory's live nodes, newest announcement "
+                                                         "first (see /rooms/{room_id}/media-nodes).")
 
 
 class PassHolding(BaseModel):
@@ -295,3 +308,29 @@ class EpochDetail(Epoch):
 
 
 Balances.model_rebuild()
+
+
+class MediaNodeAnnouncement(BaseModel):
+    """The body of ``POST /rooms/{room_id}/media-nodes``: a ``MediaNode(roomId, url, expiresAt)``
+    EIP-712 message signed by the room's host (``tutti.media_directory``)."""
+
+    model_config = ConfigDict(strict=True)  # a signed body: no coercion of "123" into 123
+
+    url: str = Field(min_length=1, max_length=MAX_URL_LENGTH, examples=["https://media.example.org:8443"],
+                     description="http(s)://host[:port][/path], exactly as signed: no trailing slash, credentials, "
+                                 "query or fragment.")
+    expires_at: int = Field(ge=0, le=2**64 - 1, examples=[1767225600],
+                            description=f"Unix seconds (uint64, wall clock), in the future and at most "
+                                        f"{MAX_TTL_SECONDS} s ahead.")
+    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="65 bytes r || s || v, hex.",
+                           examples=["0x" + "00" * 65])
+
+
+class MediaNode(BaseModel):
+    room_id: int
+    url: str = Field(description="The media node's base URL, as the host signed it.")
+    host: str = Field(description="Who signed the announcement: the room's host.")
+    expires_at: int = Field(description="Unix seconds (wall clock): listed until then unless announced again.")
+    announced_at: int = Field(description="Unix seconds (wall clock) when the listed announcement arrived.")
+    signature: str = Field(description="The host's EIP-712 signature (domain: \"Tutti media directory\", version "
+                                       "\"1\", the chain id, the AccessPass address), for clients that check it.")

@@ -67,25 +67,24 @@ def postgres_server():
         shutil.rmtree(root, ignore_errors=True)
 
 
+def empty_database(kind: str, folder: Path, request) -> str:
+    """The URL of a new, empty database: a SQLite file in ``folder``, or a database on the session's
+    PostgreSQL server (started on first use through ``request``)."""
+    if kind == "sqlite":
+        return f"sqlite:///{folder / f'index-{uuid.uuid4().hex[:8]}.sqlite3'}"
+    server = request.getfixturevalue("postgres_server")
+    name = f"idx_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return f"{server}/{name}"
+
+
 @pytest.fixture
 def new_database(tmp_path, request):
     """``new_database(kind)``: the URL of an empty database, "sqlite" or "postgresql"."""
-    engines = []
-
-    def make(kind: str = "sqlite") -> str:
-        if kind == "sqlite":
-            return f"sqlite:///{tmp_path / f'index-{uuid.uuid4().hex[:8]}.sqlite3'}"
-        server = request.getfixturevalue("postgres_server")
-        name = f"idx_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-        admin.dispose()
-        return f"{server}/{name}"
-
-    yield make
-    for engine in engines:
-        engine.dispose()
+    return lambda kind="sqlite": empty_database(kind, tmp_path, request)
 
 
 def settings_for(url: str, **overrides) -> IndexerSettings:
@@ -101,7 +100,8 @@ def index(w3, tutti, url: str, **overrides):
 
 
 def dump(engine) -> dict:
-    """Everything that makes up the index's content, comparable across databases and histories."""
+    """Everything that makes up the index's content, comparable across databases and histories
+    (not the off-chain room directory: no reindex rebuilds it)."""
     content = {}
     with engine.connect() as connection:
         for table in schema.CONTENT_TABLES:

@@ -121,6 +121,7 @@ def test_passes_endpoints(client, tutti, activity, artist, producer, vocalist, f
     room = client.get(f"/rooms/{live}").json()
     assert room["sold"] == tutti.passes.room(live).sold and room["uri"] == tutti.passes.uri(live)
     assert (room["holders"], room["passes_held"], room["revoked"], room["phase"]) == (3, 4, 1, "open")
+    assert room["media_nodes"] == []  # the room directory has its own tests (test_media_directory.py)
     holders, _ = all_pages(client, f"/rooms/{live}/holders", limit=1)
     assert {h["holder"] for h in holders} == {fan.address, vocalist.address, voters[0].address}
     for holder in holders:
@@ -196,6 +197,7 @@ def test_usage_endpoints(client, tutti, activity, stablecoin):
 @pytest.mark.parametrize("path, status, reason", [
     ("/rooms/99999", 404, "no room"),
     ("/rooms/99999/holders", 404, "no room"),
+    ("/rooms/99999/media-nodes", 404, "no room"),
     ("/purchases?room_id=99999", 404, "no room"),
     ("/rooms?phase=soon", 422, "phase"),
     ("/rooms?host=0x12", 422, "host"),

@@ -99,6 +99,11 @@ def test_anvil_reorg_equals_fresh_reindex(kind, activity, chain, w3, tutti, new_
     tutti.usage.fundETH(sender=fan, value=ETHER)
     live.sync()
     head_before = w3.eth.block_number
+    # Off-chain state (the room directory) is no part of any block: the reorg must leave it alone.
+    node = {"room_id": room, "url": "https://media.example", "host": tutti.passes.room(room).host,
+            "expires_at": 2**40, "signature": "0x" + "11" * 65, "announced_at": 1}
+    with live.engine.begin() as connection:
+        connection.execute(schema.media_nodes.insert(), node)
     # Replace the last 6 blocks (the pass sale and transfer and the epoch funding too); the new branch
     # carries one different transaction.
     payment = {"from": fan.address, "to": tutti.splitter.address, "value": hex(5 * ETHER),
@@ -110,6 +115,7 @@ def test_anvil_reorg_equals_fresh_reindex(kind, activity, chain, w3, tutti, new_
     fresh = index(w3, tutti, new_database(kind))
     assert dump(live.engine) == dump(fresh)
     with live.engine.connect() as connection:
+        assert [dict(r) for r in connection.execute(select(schema.media_nodes)).mappings()] == [node]
         metadata = connection.execute(select(schema.works.c.metadata_cid)
                                       .where(schema.works.c.work_id == solo.work_id)).scalar()
     assert metadata == "bafy-solo-v2"  # the change in a dropped block was undone

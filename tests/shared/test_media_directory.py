@@ -71,6 +71,8 @@ def test_expiry_must_be_ahead_and_within_the_ttl():
     ("https://media.example.org/#x", "fragment"),
     ("https://media.example.org:99999", "not a URL"),
     ("https://media.example.org/a b", "white space"),
+    ("https://media.example.org/\x00", "printable ASCII"),
+    ("https://médias.example.org", "printable ASCII"),
 ])
 def test_bad_urls_are_refused_with_a_reason(url, reason):
     with pytest.raises(InvalidAnnouncement, match=reason.replace("(", r"\(").replace(")", r"\)")):

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query
 from sqlalchemy import and_, func, or_, select
 
-from indexer import schema
-from indexer.api.deps import AddressStr, Db, IntId, Paging
-from indexer.api.models import HeldPass, PassHolding, PassPurchase, Room, RoomDetail, RoomPhase
+from indexer import room_directory, schema
+from indexer.api.deps import AddressStr, Db, IntId, Paging, WallClock
+from indexer.api.models import HeldPass, MediaNodeLink, PassHolding, PassPurchase, Room, RoomDetail, RoomPhase
 from indexer.api.pagination import Page, paginate
 
 router = APIRouter(tags=["passes"])
@@ -75,14 +75,16 @@ def list_rooms(db: Db, paging: Paging,
     return Page(items=[Room(**_room(r, now)) for r in rows], next_cursor=cursor)
 
 
-@router.get("/rooms/{room_id}", response_model=RoomDetail, summary="One room, with its holders count")
-def get_room(db: Db, room_id: Annotated[IntId, Path()]):
+@router.get("/rooms/{room_id}", response_model=RoomDetail, summary="One room, with its holders count and media nodes")
+def get_room(db: Db, now: WallClock, room_id: Annotated[IntId, Path()]):
     room = load_room(db, room_id)
     holders, held = db.execute(
         select(func.count(), func.coalesce(func.sum(H.c.balance), 0))
         .select_from(H).where(H.c.room_id == room_id, H.c.balance > 0)).one()
     revoked = db.execute(select(func.count()).select_from(H).where(H.c.room_id == room_id, H.c.revoked)).scalar()
-    return RoomDetail(**_room(room, indexed_time(db)), holders=holders, passes_held=held, revoked=revoked)
+    nodes = [MediaNodeLink(url=n["url"], expires_at=n["expires_at"]) for n in room_directory.live_nodes(db, room, now)]
+    return RoomDetail(**_room(room, indexed_time(db)), holders=holders, passes_held=held, revoked=revoked,
+                      media_nodes=nodes)
 
 
 @router.get("/rooms/{room_id}/holders", response_model=Page[PassHolding], summary="Who holds a room's passes")
