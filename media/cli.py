@@ -8,8 +8,13 @@ import logging
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
+
+from tutti.media_directory import MAX_TTL_SECONDS
+
+from .directory import DEFAULT_TTL_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -48,21 +53,53 @@ def main(log_level: str) -> None:
 @click.option("--join-rate", type=click.FloatRange(0.01, 1000), default=1.0, show_default=True,
               help="Joins per second per client address after the burst.")
 @click.option("--join-burst", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--public-url", default=None,
+              help="Base URL clients use to reach this node (announced; SIWE URI) [default: http://HOST:PORT].")
+@click.option("--announce", "announce", multiple=True, metavar="INDEXER_URL", envvar="TUTTI_MEDIA_ANNOUNCE",
+              help="List this node in the room directory of this indexer (repeatable; env TUTTI_MEDIA_ANNOUNCE, "
+                   "space-separated).")
+@click.option("--announce-ttl", type=click.IntRange(10, MAX_TTL_SECONDS), default=DEFAULT_TTL_SECONDS,
+              show_default=True, help="Seconds each announcement stays valid; renewed at half of it.")
+@click.option("--host-key", envvar="TUTTI_MEDIA_HOST_KEY", default=None,
+              help="Private key of the room's host, which signs the announcements (env TUTTI_MEDIA_HOST_KEY).")
 def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pass_contract: str | None,
           deployments_dir: Path | None, network: str, max_participants: int, frame_ms: str,
-          jitter_frames: int, pass_check_seconds: float, join_rate: float, join_burst: int) -> None:
-    """Serve one room: SIWE sign-in, on-chain pass checks, WebRTC, the browser client."""
-    from aiohttp import web
+          jitter_frames: int, pass_check_seconds: float, join_rate: float, join_burst: int,
+          public_url: str | None, announce: tuple[str, ...], announce_ttl: int, host_key: str | None) -> None:
+    """Serve one room: SIWE sign-in, on-chain pass checks, WebRTC, the browser client.
 
+    With --announce, the node lists itself in the indexer's room directory, signed by the room's
+    host (--host-key), so that clients find it by room id (`tutti-media join --indexer`)."""
+    from aiohttp import web
+    from eth_account import Account
+
+    from tutti.media_directory import InvalidAnnouncement, check_url
     from tutti.settings import get_settings
 
     from .auth import NonceStore, SignInVerifier
+    from .directory import Announcer
     from .lowlatency import configure_aiortc
     from .mixer import HrtfLibrary, RoomMixer
     from .passes import PassCheckError, Web3PassChecker, pass_contract_from_book
     from .room import Room
     from .server import MediaNode, NodeLimits
 
+    if public_url is None:
+        if announce and host in ("0.0.0.0", "::", ""):
+            raise click.UsageError(f"--host {host!r} is no address clients can use: give --public-url to announce")
+        public_url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    try:
+        public_url = check_url(public_url)
+    except InvalidAnnouncement as exc:
+        raise click.BadParameter(str(exc), param_hint="--public-url") from None
+    host_account = None
+    if announce:
+        if not host_key:
+            raise click.UsageError("--announce needs the room host's key: --host-key or TUTTI_MEDIA_HOST_KEY")
+        try:
+            host_account = Account.from_key(host_key)
+        except Exception:  # noqa: BLE001 - never echo what was given: it may be a key with a typo
+            raise click.BadParameter("not a private key (32 bytes, hex)", param_hint="--host-key") from None
     latency = configure_aiortc(int(frame_ms), jitter_frames)
     book_chain_id = None
     if pass_contract is None:
@@ -82,24 +119,44 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
         if book_chain_id is not None and book_chain_id != chain_id:
             raise click.ClickException(f"address book is for chain {book_chain_id}, {rpc_url} is "
                                        f"chain {chain_id}")
+        announcer = None
+        if host_account is not None:
+            try:
+                room_host = await checker.room_host(room)
+            except PassCheckError as exc:
+                raise click.ClickException(f"cannot announce room {room}: {exc}") from exc
+            if room_host != host_account.address:
+                raise click.ClickException(f"--host-key is {host_account.address}, but room {room}'s host is "
+                                           f"{room_host}: only the host's key can announce the room")
+            announcer = Announcer(announce, room, public_url, host_account.key, chain_id, pass_contract,
+                                  ttl=announce_ttl)
         hrtfs = HrtfLibrary()
         await hrtfs.prepare(HrtfLibrary.DEFAULT)
         mixer = RoomMixer(latency.frame_samples, hrtfs)
         the_room = Room(room, checker, mixer, max_participants=max_participants,
                         pass_check_seconds=pass_check_seconds)
-        verifier = SignInVerifier(domain or f"{host}:{port}", chain_id, NonceStore())
+        # The SIWE domain is what clients reach: the public URL's authority (HOST:PORT by default).
+        verifier = SignInVerifier(domain or urlsplit(public_url).netloc, chain_id, NonceStore())
         node = MediaNode(the_room, verifier, latency,
                          NodeLimits(max_participants=max_participants, join_rate=join_rate,
-                                    join_burst=join_burst))
-        logger.info("room %d on chain %d, AccessPass %s; listening on http://%s:%d", room, chain_id,
-                    pass_contract, host, port)
-        return node.app()
+                                    join_burst=join_burst), origin=public_url)
+        logger.info("room %d on chain %d, AccessPass %s; listening on http://%s:%d, public URL %s", room,
+                    chain_id, pass_contract, host, port, public_url)
+        app = node.app()
+        if announcer is not None:
+            logger.info("room %d: announcing %s to %s every %d s (signed by host %s)", room, public_url,
+                        ", ".join(announce), announce_ttl // 2, host_account.address)
+            app.on_startup.append(announcer.start)
+            app.on_cleanup.append(announcer.stop)
+        return app
 
     web.run_app(make_app(), host=host, port=port, print=None, access_log=None)
 
 
 @main.command("join")
-@click.option("--url", default="http://127.0.0.1:8750", show_default=True, help="The node's base URL.")
+@click.option("--url", default=None, help="The node's base URL [default: http://127.0.0.1:8750].")
+@click.option("--indexer", default=None, metavar="INDEXER_URL",
+              help="Instead of --url: join the room's newest live node in this indexer's room directory.")
 @click.option("--room", type=click.IntRange(min=0), required=True)
 @click.option("--key", envvar="TUTTI_MEDIA_KEY", required=True,
               help="Private key that signs the SIWE message (env TUTTI_MEDIA_KEY).")
@@ -109,26 +166,36 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
 @click.option("--record", type=click.Path(path_type=Path), default=None,
               help="Save the received mix (and timing) to this .npz file.")
 @click.option("--frame-ms", type=click.Choice(["10", "20"]), default="10", show_default=True)
-def join_command(url: str, room: int, key: str, send: str, seconds: float, record: Path | None,
-                 frame_ms: str) -> None:
+def join_command(url: str | None, indexer: str | None, room: int, key: str, send: str, seconds: float,
+                 record: Path | None, frame_ms: str) -> None:
     """Join as a musician: play a signal, record the personal mix, print a JSON summary."""
     import numpy as np
 
     from .client import JoinError, join, load_signal
+    from .directory import DirectoryError, find_node
     from .lowlatency import configure_aiortc
 
+    if url and indexer:
+        raise click.UsageError("give the node (--url) or where to look it up (--indexer), not both")
+    if indexer:
+        try:
+            url = asyncio.run(find_node(indexer, room))
+        except DirectoryError as exc:
+            raise click.ClickException(str(exc)) from None
+        logger.info("room %d: joining %s, found in the directory at %s", room, url, indexer)
+    url = (url or "http://127.0.0.1:8750").rstrip("/")
     latency = configure_aiortc(int(frame_ms), 1)
     signal = load_signal(send, seconds=max(seconds, 1.0) + 1.0)
     try:
-        session = asyncio.run(join(url.rstrip("/"), room, key, signal, seconds, latency.frame_samples))
+        session = asyncio.run(join(url, room, key, signal, seconds, latency.frame_samples))
     except JoinError as exc:
-        click.echo(json.dumps({"refused": exc.status, "reason": exc.reason}))
+        click.echo(json.dumps({"url": url, "refused": exc.status, "reason": exc.reason}))
         sys.exit(3)
     if record is not None:
         np.savez(record, audio=session.audio,
                  sent_at=np.asarray(getattr(session, "sent_at", []), dtype=np.float64).reshape(-1, 2),
                  received_at=np.asarray(session.received_at, dtype=np.float64).reshape(-1, 2))
-    click.echo(json.dumps({"id": session.id, "address": session.address, "ended": session.ended,
+    click.echo(json.dumps({"url": url, "id": session.id, "address": session.address, "ended": session.ended,
                            "samples": int(len(session.audio)),
                            "peers_seen": sorted({p["id"] for m in session.messages if m.get("type") == "state"
                                                  for p in m["participants"]})}))

@@ -3,7 +3,8 @@
 :class:`PassChecker` is what the node needs; :class:`Web3PassChecker` answers it with an
 ``eth_call`` of ``hasValidPass(uint256 roomId, address account) returns (bool)`` on the
 AccessPass contract (contracts/interfaces/IAccessPass.sol), whose address comes from the
-deployment address book or ``--pass-contract``.
+deployment address book or ``--pass-contract``. It also reads a room's host (``room(uint256)``),
+which a node that announces itself to the room directory must be signing for.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from web3 import AsyncHTTPProvider, AsyncWeb3
+from web3.exceptions import ContractLogicError
 
 from tutti.addressbook import AddressBook
 
@@ -22,6 +24,18 @@ HAS_VALID_PASS_ABI = [{
     "type": "function", "name": "hasValidPass", "stateMutability": "view",
     "inputs": [{"name": "roomId", "type": "uint256"}, {"name": "account", "type": "address"}],
     "outputs": [{"name": "", "type": "bool"}],
+}]
+#: ``room(uint256) returns (Room)``: IAccessPass.Room, field for field (only ``host`` is used).
+ROOM_ABI = [{
+    "type": "function", "name": "room", "stateMutability": "view",
+    "inputs": [{"name": "roomId", "type": "uint256"}],
+    "outputs": [{"name": "", "type": "tuple", "components": [
+        {"name": "host", "type": "address"}, {"name": "hostSplitId", "type": "uint256"},
+        {"name": "price", "type": "uint256"}, {"name": "supplyCap", "type": "uint32"},
+        {"name": "sold", "type": "uint32"}, {"name": "validFrom", "type": "uint64"},
+        {"name": "validUntil", "type": "uint64"}, {"name": "transferable", "type": "bool"},
+        {"name": "metadataCid", "type": "string"},
+    ]}],
 }]
 
 
@@ -43,7 +57,7 @@ class Web3PassChecker:
         self.rpc_url = rpc_url
         self.web3 = AsyncWeb3(AsyncHTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
         self.contract_address = AsyncWeb3.to_checksum_address(contract_address)
-        self.contract = self.web3.eth.contract(address=self.contract_address, abi=HAS_VALID_PASS_ABI)
+        self.contract = self.web3.eth.contract(address=self.contract_address, abi=HAS_VALID_PASS_ABI + ROOM_ABI)
 
     async def has_valid_pass(self, room_id: int, address: str) -> bool:
         try:
@@ -52,6 +66,17 @@ class Web3PassChecker:
         except Exception as exc:  # noqa: BLE001 - any RPC/ABI failure means "could not ask"
             raise PassCheckError(f"hasValidPass call to {self.contract_address} via {self.rpc_url} "
                                  f"failed: {exc}") from exc
+
+    async def room_host(self, room_id: int) -> str:
+        """The checksummed address that created room ``room_id``."""
+        try:
+            room = await self.contract.functions.room(int(room_id)).call()
+        except ContractLogicError as exc:  # UnknownRoom, or a contract without room() (a stand-in)
+            raise PassCheckError(f"AccessPass {self.contract_address} has no room {room_id} ({exc})") from exc
+        except Exception as exc:  # noqa: BLE001
+            raise PassCheckError(f"room({room_id}) call to {self.contract_address} via {self.rpc_url} "
+                                 f"failed: {exc}") from exc
+        return AsyncWeb3.to_checksum_address(room[0])
 
     async def chain_id(self) -> int:
         try:

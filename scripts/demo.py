@@ -366,22 +366,37 @@ def jam_session(tutti: Tutti, room_id: int, players, stranger, host) -> None:
     tools = Path(sys.executable).parent
     port = int(subprocess.run([str(Path("bin/free-port"))], capture_output=True, text=True).stdout)
     url = f"http://127.0.0.1:{port}"
-    node = subprocess.Popen([str(tools / "tutti-media"), "serve", "--room", str(room_id), "--port", str(port),
-                             "--rpc-url", chain.provider.uri, "--pass-contract", tutti.passes.address],
+    serve = [str(tools / "tutti-media"), "serve", "--room", str(room_id), "--port", str(port),
+             "--rpc-url", chain.provider.uri, "--pass-contract", tutti.passes.address]
+    directory = os.environ.get("TUTTI_INDEXER_URL")
+    if directory:  # the host lists the node in the indexer's room directory; musicians look it up there
+        serve += ["--announce", directory]
+    node = subprocess.Popen(serve, env={**os.environ, "TUTTI_MEDIA_HOST_KEY": _key(host)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until(lambda: _answers(f"{url}/healthz"), "the media node")
         click.echo(f"   media node for room {room_id} at {url} (browser client: {url}/)")
+        if directory:
+            import httpx
+
+            def listed_nodes() -> list:  # 404 until the indexer has seen the room
+                response = httpx.get(f"{directory}/rooms/{room_id}/media-nodes")
+                return response.json() if response.status_code == 200 else []
+
+            wait_until(listed_nodes, "the room directory")
+            listed = listed_nodes()[0]
+            check(listed["url"] == url and listed["host"] == host.address,
+                  f"the host listed the node in the indexer's room directory (GET /rooms/{room_id}/media-nodes)")
         folder = Path(tempfile.mkdtemp(prefix="tutti-jam-"))
         tones = {players[0]: 440, players[1]: 660}
 
         def join(account, send: str, seconds: float, record: Path | None = None):
-            command = [str(tools / "tutti-media"), "--log-level", "ERROR", "join", "--url", url, "--room",
+            where = ["--indexer", directory] if directory else ["--url", url]
+            command = [str(tools / "tutti-media"), "--log-level", "ERROR", "join", *where, "--room",
                        str(room_id), "--send", send, "--seconds", str(seconds)]
             if record:
                 command += ["--record", str(record)]
-            key = account.private_key if isinstance(account.private_key, str) else account.private_key.hex()
-            return subprocess.Popen(command, env={**os.environ, "TUTTI_MEDIA_KEY": key},
+            return subprocess.Popen(command, env={**os.environ, "TUTTI_MEDIA_KEY": _key(account)},
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
         playing = [join(p, f"tone:{tones[p]}", 5.0, folder / f"{i}.npz") for i, p in enumerate(players)]
@@ -400,6 +415,10 @@ def jam_session(tutti: Tutti, room_id: int, players, stranger, host) -> None:
     finally:
         node.terminate()
         node.wait(timeout=30)
+
+
+def _key(account) -> str:
+    return account.private_key if isinstance(account.private_key, str) else account.private_key.hex()
 
 
 def _answers(url: str) -> bool:
