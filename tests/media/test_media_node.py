@@ -20,13 +20,19 @@ from .conftest import client_result, run_client
 configure_aiortc(10, 1)
 
 
-def peak_correlation(received: np.ndarray, sent: np.ndarray) -> float:
-    """Largest normalised cross-correlation of ``sent`` (any lag) with 1 s of ``received``."""
-    segment = received[len(received) // 3: len(received) // 3 + 48000]
-    segment = segment - segment.mean()
-    corr = fftconvolve(sent, segment[::-1], mode="valid")
-    window = np.sqrt(np.convolve(sent * sent, np.ones(len(segment)), mode="valid"))
-    return float(np.max(np.abs(corr) / (window * np.linalg.norm(segment) + 1e-12)))
+def peak_correlation(received: np.ndarray, sent: np.ndarray, window: int = 12_000) -> float:
+    """Largest normalised cross-correlation of ``sent`` (any lag) with any quarter-second window of
+    the middle half of ``received``. Short windows keep a clear peak across the jitter-buffer
+    adjustments a loaded machine causes (one glitch shifts the lag for the rest of a long window);
+    chance correlation of unrelated noise over 12,000 samples stays below 0.05."""
+    middle = received[len(received) // 4: 3 * len(received) // 4]
+    energy = np.sqrt(np.convolve(sent * sent, np.ones(window), mode="valid"))
+    best = 0.0
+    for start in range(0, len(middle) - window + 1, window):
+        segment = middle[start:start + window] - middle[start:start + window].mean()
+        corr = fftconvolve(sent, segment[::-1], mode="valid")
+        best = max(best, float(np.max(np.abs(corr) / (energy * np.linalg.norm(segment) + 1e-12))))
+    return best
 
 
 def test_two_musicians_hear_each_other_and_not_themselves(node, musicians, grant, tmp_path):
