@@ -98,6 +98,11 @@ class Worker:
     def run(self, should_stop: Callable[[], bool], once: bool = False) -> None:
         logger.info("worker %s serving %s on hub %s", self.operator.address, ",".join(self.config.kinds),
                     self.hub.address)
+        bonded, minimum = self.hub.bondOf(self.operator.address), self.hub.minBond()
+        if bonded < minimum:  # the hub would refuse every attestation (InsufficientBond)
+            logger.warning("operator %s has a bond of %d wei, below the hub's minimum of %d: its attestations "
+                           "will be refused until it bonds more (ape run operator_bond --bond ...)",
+                           self.operator.address, bonded, minimum)
         while not should_stop():
             self.step()
             if once and not self.journal.open_jobs():

@@ -19,14 +19,16 @@ from tutti.settings import get_settings
 @click.option("--operator", "operators", multiple=True, help="An oracle operator at launch (repeat; default: the deployer).")
 @click.option("--oracle-quorum", default=1, show_default=True, help="Operators that must agree on a job's result.")
 @click.option("--oracle-min-fee", default=0, show_default=True, help="Minimum oracle job fee in wei.")
+@click.option("--oracle-min-bond", default=0, show_default=True,
+              help="Bond in wei an oracle operator needs to attest (0: none).")
 @click.option("--job-timeout", default=3600, show_default=True, help="Seconds an oracle job stays open.")
 @click.option("--epoch-length", default=7 * 86_400, show_default=True, help="Seconds per usage-royalty epoch (fixed).")
 @click.option("--claim-window", default=90 * 86_400, show_default=True, help="Seconds usage claims stay open.")
 @click.option("--usage-reporter", help="The account whose usage reports settle epochs (default: the deployer).")
 @click.option("--test-token/--no-test-token", default=None, help="Also deploy a mintable tUSD (default: on local networks).")
 def cli(ecosystem, network, account, supply, voting_delay, voting_period, quorum_percent, timelock_delay,
-        registration_fee, operators, oracle_quorum, oracle_min_fee, job_timeout, epoch_length, claim_window,
-        usage_reporter, test_token):
+        registration_fee, operators, oracle_quorum, oracle_min_fee, oracle_min_bond, job_timeout, epoch_length,
+        claim_window, usage_reporter, test_token):
     """Deploy token, timelock, governor, royalty splitter, content registry, oracle hub, access
     passes and usage royalties; hand every parameter to the timelock; record the addresses for
     scripts and services."""
@@ -41,6 +43,7 @@ def cli(ecosystem, network, account, supply, voting_delay, voting_period, quorum
             oracle_operators=tuple(operators),
             oracle_quorum=oracle_quorum,
             oracle_min_fee_wei=oracle_min_fee,
+            oracle_min_bond_wei=oracle_min_bond,
             oracle_job_timeout_seconds=job_timeout,
             usage_epoch_seconds=epoch_length,
             usage_claim_window_seconds=claim_window,

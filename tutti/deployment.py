@@ -34,6 +34,10 @@ class DeployParams:
     oracle_quorum: int = 1
     oracle_min_fee_wei: int = 0
     oracle_job_timeout_seconds: int = 3_600
+    #: The bond an operator needs to attest (0: none, as before bonds existed) and how long an
+    #: unbonding waits; both governable. Keep the delay above a slashing proposal's duration.
+    oracle_min_bond_wei: int = 0
+    oracle_unbonding_delay_seconds: int = 7 * 86_400
     #: The platform's cut of every access-pass sale, in basis points (at most 2,000); governable.
     platform_fee_bps: int = 500
     #: Usage-based royalty epochs: their fixed length, how long claims stay open after a settlement
@@ -75,6 +79,7 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
     hub = deploy_oracle_hub(
         deployer, timelock.address, registry.address, min(params.oracle_quorum, len(operators)), operators,
         min_fee_wei=params.oracle_min_fee_wei, job_timeout_seconds=params.oracle_job_timeout_seconds,
+        min_bond_wei=params.oracle_min_bond_wei, unbonding_delay_seconds=params.oracle_unbonding_delay_seconds,
     )
     # After the hub, so the addresses of the earlier contracts stay what they were before passes existed.
     passes = deployer.deploy(project.AccessPass, timelock, splitter, timelock, params.platform_fee_bps)

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_JOB_TIMEOUT_SECONDS = 60 * 60
+#: Longer than a slashing proposal takes (voting delay + period + timelock delay), so an operator
+#: cannot withdraw its bond before the DAO has judged its dissent.
+DEFAULT_UNBONDING_DELAY_SECONDS = 7 * 86_400
 
 
 def deploy_oracle_hub(
@@ -23,11 +26,15 @@ def deploy_oracle_hub(
     *,
     min_fee_wei: int = 0,
     job_timeout_seconds: int = DEFAULT_JOB_TIMEOUT_SECONDS,
+    min_bond_wei: int = 0,
+    unbonding_delay_seconds: int = DEFAULT_UNBONDING_DELAY_SECONDS,
 ) -> "ContractInstance":
     """Deploy an ``OracleHub`` whose every parameter belongs to the timelock from the start.
 
     ``quorum`` must be between 1 and ``len(operators)``; later changes go through governance
-    (``addOperator``, ``removeOperator``, ``setQuorum``, ``setMinFee``, ``setJobTimeout``).
+    (``addOperator``, ``removeOperator``, ``setQuorum``, ``setMinFee``, ``setJobTimeout``,
+    ``setMinBond``, ``setUnbondingDelay``). With ``min_bond_wei`` 0 (the default) operators attest
+    without a bond, as before bonds existed.
     """
     from ape import project
 
@@ -41,6 +48,9 @@ def deploy_oracle_hub(
         quorum,
         min_fee_wei,
         job_timeout_seconds,
+        min_bond_wei,
+        unbonding_delay_seconds,
     )
-    logger.info("deployed OracleHub at %s (%d-of-%d)", hub.address, quorum, len(operators))
+    logger.info("deployed OracleHub at %s (%d-of-%d, minimum bond %d wei)", hub.address, quorum, len(operators),
+                min_bond_wei)
     return hub

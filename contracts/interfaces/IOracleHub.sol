@@ -7,6 +7,10 @@ pragma solidity ^0.8.27;
 /// derived from the job id) and sign an EIP-712 {Attestation} of the result; anyone may relay a
 /// signed attestation. When `quorum` operators attest the same outcome the job is fulfilled and
 /// the fee is credited to them; a job not fulfilled by its deadline is refunded to its requester.
+/// Operators may post an ETH bond ({bond}); governance can require a minimum bond to attest
+/// ({minBond}) and, by a vote, slash the bond of an operator whose dissent is on record ({slash}).
+/// Slashing is never automatic: honest operators on different numeric builds may disagree, so a
+/// dissent is evidence for a DAO judgement, not proof of fraud.
 /// @dev Job kinds are short names left-aligned in a bytes32 ("analyze" -> 0x616e616c797a65 00...).
 /// An outcome is `keccak256(abi.encode(resultHash, keccak256(bytes(resultCid)), modelId))`: two
 /// attestations agree exactly when their outcomes are equal.
@@ -99,6 +103,30 @@ interface IOracleHub {
     error TooManyOperators(uint256 max);
     /// @dev A job timeout of `timeout` seconds, outside 1..`max`.
     error InvalidJobTimeout(uint256 timeout, uint256 max);
+    /// @dev `operator` has a counting bond of `bonded` wei, below the `minBond` required to attest.
+    error InsufficientBond(address operator, uint256 bonded, uint256 minBond);
+    /// @dev A bond must add a non-zero amount of wei.
+    error ZeroBond();
+    /// @dev An unbonding request must be for a non-zero amount of wei.
+    error ZeroUnbond();
+    /// @dev `operator` asked to unbond `amount` wei but has only `bonded` wei counting.
+    error UnbondExceedsBond(address operator, uint256 amount, uint256 bonded);
+    /// @dev `operator` has no pending unbonding to withdraw.
+    error NothingUnbonding(address operator);
+    /// @dev `operator`'s unbonding can only be withdrawn from `availableAt` (a unix time).
+    error UnbondingNotReady(address operator, uint64 availableAt);
+    /// @dev An unbonding delay of `delay` seconds, outside 1..`max`.
+    error InvalidUnbondingDelay(uint256 delay, uint256 max);
+    /// @dev A slash must take a non-zero amount of wei.
+    error ZeroSlash();
+    /// @dev `operator` did not attest job `jobId`: there is no dissent to slash.
+    error OperatorDidNotAttest(uint256 jobId, address operator);
+    /// @dev `operator` attested the accepted `outcome` of job `jobId`: agreeing is not slashable.
+    error OperatorAgreed(uint256 jobId, address operator, bytes32 outcome);
+    /// @dev `operator` was already slashed for its dissent on job `jobId`.
+    error AlreadySlashed(uint256 jobId, address operator);
+    /// @dev Slashing `amount` wei from `operator`, who has only `slashable` wei bonded and unbonding.
+    error SlashExceedsBond(address operator, uint256 amount, uint256 slashable);
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -156,6 +184,19 @@ interface IOracleHub {
     event MinFeeChanged(bytes32 indexed kind, uint256 oldFee, uint256 newFee);
     /// @notice Governance changed the time operators have to fulfil a new job, in seconds.
     event JobTimeoutChanged(uint256 oldTimeout, uint256 newTimeout);
+    /// @notice `operator` added `amount` wei to its bond, which now counts `bonded` wei.
+    event Bonded(address indexed operator, uint256 amount, uint256 bonded);
+    /// @notice `operator` stopped `amount` wei of its bond from counting; `pending` wei (this and any
+    /// earlier request) become withdrawable at `availableAt`.
+    event UnbondRequested(address indexed operator, uint256 amount, uint256 pending, uint64 availableAt);
+    /// @notice `operator` withdrew `amount` wei of unbonded bond.
+    event UnbondWithdrawn(address indexed operator, uint256 amount);
+    /// @notice Governance took `amount` wei of `operator`'s bond for its dissent on job `jobId`.
+    event OperatorSlashed(address indexed operator, uint256 indexed jobId, uint256 amount);
+    /// @notice Governance changed the bond an operator needs to attest.
+    event MinBondChanged(uint256 oldMinBond, uint256 newMinBond);
+    /// @notice Governance changed how long an unbonding waits before it can be withdrawn, in seconds.
+    event UnbondingDelayChanged(uint256 oldDelay, uint256 newDelay);
 
     /*//////////////////////////////////////////////////////////////
                                 FUNCTIONS
@@ -190,6 +231,7 @@ interface IOracleHub {
     /// - a non-empty result CID and a non-zero result hash;
     /// - a valid, low-s, 65-byte signature over the attestation in this hub's EIP-712 domain
     ///   (OpenZeppelin {ECDSA} errors otherwise), by a current operator;
+    /// - that operator's counting bond ({bondOf}) is at least {minBond} ({InsufficientBond});
     /// - that operator has not attested this job before.
     /// @return operator The recovered signer.
     function submitAttestation(Attestation calldata attestation, bytes calldata signature)
@@ -206,6 +248,42 @@ interface IOracleHub {
     /// @dev Emits a {Withdrawn} event. Requirements: a non-zero {claimable} balance.
     /// @return amount What was sent.
     function withdraw() external returns (uint256 amount);
+
+    /// @notice Add `msg.value` to the caller's bond. Anyone may bond, for itself only (an account
+    /// may bond before governance makes it an operator).
+    /// @dev Emits a {Bonded} event. Requirements: a non-zero `msg.value` ({ZeroBond}).
+    function bond() external payable;
+
+    /// @notice Stop `amount` wei of the caller's bond from counting at once; it becomes withdrawable
+    /// {unbondingDelay} seconds from now. A new request adds to the pending amount and restarts the
+    /// wait for all of it. Pending wei can still be slashed until withdrawn.
+    /// @dev Emits an {UnbondRequested} event. Requirements: 0 < `amount` <= {bondOf}(caller)
+    /// ({ZeroUnbond}, {UnbondExceedsBond}).
+    function requestUnbond(uint256 amount) external;
+
+    /// @notice Send the caller its pending unbonding once its wait is over.
+    /// @dev Emits an {UnbondWithdrawn} event. State is cleared before the transfer; a refused
+    /// transfer reverts ({ETHTransferFailed}) and leaves the amount pending.
+    /// Requirements: a pending unbonding ({NothingUnbonding}) whose `availableAt` has come
+    /// ({UnbondingNotReady}).
+    /// @return amount What was sent.
+    function withdrawUnbonded() external returns (uint256 amount);
+
+    /// @notice Take `amount` wei of `operator`'s bond for its recorded dissent on job `jobId`, and
+    /// give it to the owner (the timelock's treasury). Governance only (the timelock): a DAO vote
+    /// judges whether the dissent was a fault; nothing is slashed automatically.
+    /// @dev Emits an {OperatorSlashed} event. Takes from the counting bond first, then from the
+    /// pending unbonding (whose `availableAt` is kept; an unbonding taken whole is cleared). The
+    /// ETH is sent to the owner after the state change; if the owner refuses it, it is credited
+    /// to the owner instead (see {withdraw}).
+    /// Requirements:
+    /// - a non-zero `amount` ({ZeroSlash});
+    /// - job `jobId` exists and is fulfilled ({UnknownJob}, {JobNotFulfilled});
+    /// - `operator` attested it ({OperatorDidNotAttest}) an outcome other than the accepted one
+    ///   ({OperatorAgreed}), i.e. it is among {dissentersOf}(`jobId`);
+    /// - `operator` was not slashed for this job before ({AlreadySlashed});
+    /// - `amount` <= {bondOf}(`operator`) plus its pending unbonding ({SlashExceedsBond}).
+    function slash(address operator, uint256 jobId, uint256 amount) external;
 
     /// @notice Add an operator. Governance only (the timelock).
     /// @dev Emits an {OperatorAdded} event. Requirements: not the zero address, not already an
@@ -231,6 +309,17 @@ interface IOracleHub {
     /// Governance only (the timelock).
     /// @dev Emits a {JobTimeoutChanged} event. Requirements: 1 <= `newTimeout` <= {MAX_JOB_TIMEOUT}.
     function setJobTimeout(uint256 newTimeout) external;
+
+    /// @notice Set the counting bond an operator needs to attest, in wei (0: no bond needed).
+    /// Governance only (the timelock). Applies at once, also to open jobs.
+    /// @dev Emits a {MinBondChanged} event.
+    function setMinBond(uint256 newMinBond) external;
+
+    /// @notice Set how long an unbonding requested from now on waits, in seconds. Governance only
+    /// (the timelock). It should exceed the time a slashing proposal takes (voting delay, voting
+    /// period and timelock delay), or a faulty operator can withdraw before the vote ends.
+    /// @dev Emits an {UnbondingDelayChanged} event. Requirements: 1 <= `newDelay` <= {MAX_UNBONDING_DELAY}.
+    function setUnbondingDelay(uint256 newDelay) external;
 
     /// @notice A requested job. Reverts with {UnknownJob}.
     function job(uint256 jobId) external view returns (Job memory);
@@ -299,4 +388,19 @@ interface IOracleHub {
 
     /// @notice Number of jobs requested so far (also the id of the newest).
     function jobCount() external view returns (uint256);
+
+    /// @notice The counting bond of `operator`, in wei (what {minBond} is compared with).
+    function bondOf(address operator) external view returns (uint256);
+
+    /// @notice The wei `operator` asked to unbond and when it can withdraw them (0, 0: none).
+    function unbondingOf(address operator) external view returns (uint256 amount, uint64 availableAt);
+
+    /// @notice Whether `operator` was slashed for its dissent on job `jobId`.
+    function slashedFor(uint256 jobId, address operator) external view returns (bool);
+
+    /// @notice The counting bond an operator needs to attest, in wei.
+    function minBond() external view returns (uint256);
+
+    /// @notice Seconds an unbonding requested now waits before it can be withdrawn.
+    function unbondingDelay() external view returns (uint256);
 }

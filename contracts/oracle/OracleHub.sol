@@ -11,9 +11,11 @@ import {IOracleHub} from "../interfaces/IOracleHub.sol";
 
 /// @title OracleHub
 /// @notice Escrowed jobs answered by a k-of-n quorum of operators' EIP-712 attestations.
-/// @dev Every parameter (operators, quorum, minimum fees, job timeout) is owned by governance: the
-/// owner is the timelock. Fees are pull payments: fulfilment only credits balances, {withdraw}
-/// pays. Loops are bounded by the operator set ({MAX_OPERATORS}): fulfilment credits exactly the
+/// @dev Every parameter (operators, quorum, minimum fees, job timeout, minimum bond, unbonding
+/// delay) is owned by governance: the owner is the timelock. Fees are pull payments: fulfilment
+/// only credits balances, {withdraw} pays. Bonds are held here, apart from fees: the hub's balance
+/// is at least the sum of escrowed fees, {claimable} credits, bonds and pending unbondings. Loops
+/// are bounded by the operator set ({MAX_OPERATORS}): fulfilment credits exactly the
 /// job's quorum of operators and visits each attester of the job once, and only an operator can
 /// attest, once per job, so no job can grow too large to settle (0xSplits issue #18).
 contract OracleHub is IOracleHub, EIP712, Ownable {
@@ -30,6 +32,8 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
     uint256 public constant MAX_OPERATORS = 64;
     /// @notice Longest job timeout governance may set.
     uint256 public constant MAX_JOB_TIMEOUT = 30 days;
+    /// @notice Longest unbonding delay governance may set.
+    uint256 public constant MAX_UNBONDING_DELAY = 365 days;
 
     /// @notice The registry whose works may be a job's input.
     IContentRegistry public immutable registry;
@@ -38,6 +42,10 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
     uint256 public quorum;
     /// @inheritdoc IOracleHub
     uint256 public jobTimeout;
+    /// @inheritdoc IOracleHub
+    uint256 public minBond;
+    /// @inheritdoc IOracleHub
+    uint256 public unbondingDelay;
 
     EnumerableSet.AddressSet private _operators;
     mapping(bytes32 kind => uint256) private _minFee;
@@ -49,6 +57,16 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
     mapping(bytes32 outcome => Result) private _results;
     mapping(address account => uint256) private _claimable;
 
+    /// @dev Wei an operator asked to unbond: no longer counting, still slashable until withdrawn.
+    struct Unbonding {
+        uint256 amount;
+        uint64 availableAt;
+    }
+
+    mapping(address operator => uint256) private _bonds;
+    mapping(address operator => Unbonding) private _unbondings;
+    mapping(uint256 jobId => mapping(address operator => bool)) private _slashed;
+
     /*//////////////////////////////////////////////////////////////
                                CONSTRUCTOR
     //////////////////////////////////////////////////////////////*/
@@ -59,13 +77,17 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
     /// @param quorum_ The initial quorum, 1..operators_.length.
     /// @param minFee_ The initial global minimum fee, in wei.
     /// @param jobTimeout_ The initial job timeout, in seconds.
+    /// @param minBond_ The initial counting bond an operator needs to attest, in wei (0: none).
+    /// @param unbondingDelay_ The initial unbonding delay, in seconds.
     constructor(
         address governance,
         IContentRegistry registry_,
         address[] memory operators_,
         uint256 quorum_,
         uint256 minFee_,
-        uint256 jobTimeout_
+        uint256 jobTimeout_,
+        uint256 minBond_,
+        uint256 unbondingDelay_
     ) EIP712("Tutti OracleHub", "1") Ownable(governance) {
         registry = registry_;
         for (uint256 i; i < operators_.length; ++i) {
@@ -74,6 +96,8 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
         _setQuorum(quorum_);
         _setMinFee(bytes32(0), minFee_);
         _setJobTimeout(jobTimeout_);
+        _setMinBond(minBond_);
+        _setUnbondingDelay(unbondingDelay_);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -127,6 +151,7 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
         // ECDSA.recover rejects malformed and high-s (malleable) signatures with its own errors.
         operator = ECDSA.recoverCalldata(_hashTypedDataV4(_structHash(attestation)), signature);
         if (!_operators.contains(operator)) revert NotOperator(operator);
+        _requireBond(operator);
         if (_attestations[jobId][operator] != bytes32(0)) revert AlreadyAttested(jobId, operator);
 
         bytes32 outcome = _outcome(attestation.resultHash, attestation.resultCid, attestation.modelId);
@@ -187,6 +212,88 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
     }
 
     /// @inheritdoc IOracleHub
+    function bond() external payable {
+        if (msg.value == 0) revert ZeroBond();
+        uint256 bonded = _bonds[msg.sender] + msg.value;
+        _bonds[msg.sender] = bonded;
+        emit Bonded(msg.sender, msg.value, bonded);
+    }
+
+    /// @inheritdoc IOracleHub
+    function requestUnbond(uint256 amount) external {
+        if (amount == 0) revert ZeroUnbond();
+        uint256 bonded = _bonds[msg.sender];
+        if (amount > bonded) revert UnbondExceedsBond(msg.sender, amount, bonded);
+
+        unchecked {
+            // Cannot underflow: amount <= bonded, checked above.
+            _bonds[msg.sender] = bonded - amount;
+        }
+        Unbonding storage unbonding = _unbondings[msg.sender];
+        // Cannot overflow: the pending amount and `amount` are both parts of the ETH held here.
+        uint256 pending = unbonding.amount + amount;
+        // Cannot truncate: unbondingDelay <= MAX_UNBONDING_DELAY and timestamps are far below 2**63.
+        uint64 availableAt = uint64(block.timestamp + unbondingDelay);
+        unbonding.amount = pending;
+        unbonding.availableAt = availableAt;
+        emit UnbondRequested(msg.sender, amount, pending, availableAt);
+    }
+
+    /// @inheritdoc IOracleHub
+    function withdrawUnbonded() external returns (uint256 amount) {
+        Unbonding storage unbonding = _unbondings[msg.sender];
+        amount = unbonding.amount;
+        if (amount == 0) revert NothingUnbonding(msg.sender);
+        if (block.timestamp < unbonding.availableAt) revert UnbondingNotReady(msg.sender, unbonding.availableAt);
+
+        // Checks, effects, then the transfer: a re-entering caller finds nothing pending.
+        delete _unbondings[msg.sender];
+        emit UnbondWithdrawn(msg.sender, amount);
+        (bool ok,) = msg.sender.call{value: amount}("");
+        if (!ok) revert ETHTransferFailed(msg.sender, amount);
+    }
+
+    /// @inheritdoc IOracleHub
+    function slash(address operator, uint256 jobId, uint256 amount) external onlyOwner {
+        if (amount == 0) revert ZeroSlash();
+        Job storage job_ = _requireJob(jobId);
+        if (job_.status != JobStatus.Fulfilled) revert JobNotFulfilled(jobId);
+        bytes32 attested = _attestations[jobId][operator];
+        if (attested == bytes32(0)) revert OperatorDidNotAttest(jobId, operator);
+        if (attested == job_.outcome) revert OperatorAgreed(jobId, operator, attested);
+        if (_slashed[jobId][operator]) revert AlreadySlashed(jobId, operator);
+        uint256 bonded = _bonds[operator];
+        Unbonding storage unbonding = _unbondings[operator];
+        uint256 pending = unbonding.amount;
+        // Cannot overflow: both are parts of the ETH held here.
+        if (amount > bonded + pending) revert SlashExceedsBond(operator, amount, bonded + pending);
+
+        _slashed[jobId][operator] = true;
+        if (amount <= bonded) {
+            unchecked {
+                // Cannot underflow: amount <= bonded.
+                _bonds[operator] = bonded - amount;
+            }
+        } else {
+            _bonds[operator] = 0;
+            uint256 remaining;
+            unchecked {
+                // Cannot underflow: bonded < amount <= bonded + pending.
+                remaining = pending - (amount - bonded);
+            }
+            // Nothing left pending reads as no unbonding at all: (0, 0).
+            if (remaining == 0) delete _unbondings[operator];
+            else unbonding.amount = remaining;
+        }
+        emit OperatorSlashed(operator, jobId, amount);
+
+        address treasury = owner();
+        (bool ok,) = treasury.call{value: amount}("");
+        // A treasury that refuses ETH can pull it later; slashed wei are never locked.
+        if (!ok) _claimable[treasury] += amount;
+    }
+
+    /// @inheritdoc IOracleHub
     function addOperator(address operator) external onlyOwner {
         _addOperator(operator);
     }
@@ -211,6 +318,16 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
     /// @inheritdoc IOracleHub
     function setJobTimeout(uint256 newTimeout) external onlyOwner {
         _setJobTimeout(newTimeout);
+    }
+
+    /// @inheritdoc IOracleHub
+    function setMinBond(uint256 newMinBond) external onlyOwner {
+        _setMinBond(newMinBond);
+    }
+
+    /// @inheritdoc IOracleHub
+    function setUnbondingDelay(uint256 newDelay) external onlyOwner {
+        _setUnbondingDelay(newDelay);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -338,6 +455,22 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
         return _jobCount;
     }
 
+    /// @inheritdoc IOracleHub
+    function bondOf(address operator) external view returns (uint256) {
+        return _bonds[operator];
+    }
+
+    /// @inheritdoc IOracleHub
+    function unbondingOf(address operator) external view returns (uint256 amount, uint64 availableAt) {
+        Unbonding storage unbonding = _unbondings[operator];
+        return (unbonding.amount, unbonding.availableAt);
+    }
+
+    /// @inheritdoc IOracleHub
+    function slashedFor(uint256 jobId, address operator) external view returns (bool) {
+        return _slashed[jobId][operator];
+    }
+
     /*//////////////////////////////////////////////////////////////
                                 INTERNAL
     //////////////////////////////////////////////////////////////*/
@@ -345,6 +478,13 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
     function _requireJob(uint256 jobId) internal view returns (Job storage job_) {
         job_ = _jobs[jobId];
         if (job_.status == JobStatus.None) revert UnknownJob(jobId);
+    }
+
+    /// @dev A function of its own to keep {submitAttestation}'s stack shallow.
+    function _requireBond(address operator) internal view {
+        uint256 bonded = _bonds[operator];
+        uint256 minimum = minBond;
+        if (bonded < minimum) revert InsufficientBond(operator, bonded, minimum);
     }
 
     function _structHash(Attestation calldata attestation) internal pure returns (bytes32) {
@@ -417,5 +557,18 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
         }
         emit JobTimeoutChanged(jobTimeout, newTimeout);
         jobTimeout = newTimeout;
+    }
+
+    function _setMinBond(uint256 newMinBond) internal {
+        emit MinBondChanged(minBond, newMinBond);
+        minBond = newMinBond;
+    }
+
+    function _setUnbondingDelay(uint256 newDelay) internal {
+        if (newDelay == 0 || newDelay > MAX_UNBONDING_DELAY) {
+            revert InvalidUnbondingDelay(newDelay, MAX_UNBONDING_DELAY);
+        }
+        emit UnbondingDelayChanged(unbondingDelay, newDelay);
+        unbondingDelay = newDelay;
     }
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.contracts.conftest import reverts  # noqa: F401  (the strict ape.reverts, shared with the contract tests)
 from tests.oracle.oracle_helpers import ANALYZE, ETHER, FEE, INPUT_CID, JOB_TIMEOUT, PARAMS
 from tutti.attestations import Attestation, sign_attestation
 from tutti.oracle_deployment import deploy_oracle_hub

@@ -110,7 +110,7 @@ def test_setJobTimeout_failsIfZeroOrTooLong(hub, timelock):
 
 def test_constructor_failsIfQuorumInvalid(deployer, tutti, operators, project):
     with ape.reverts(project.OracleHub.InvalidQuorum, quorum=2, operatorCount=1):
-        deployer.deploy(project.OracleHub, tutti.timelock, tutti.registry, [operators[0]], 2, 0, 60)
+        deployer.deploy(project.OracleHub, tutti.timelock, tutti.registry, [operators[0]], 2, 0, 60, 0, 86_400)
 
 
 def test_governanceProposal_addsOperatorEndToEnd(enact, hub, producer, job_id, sign, operators):
