@@ -14,6 +14,7 @@ from ape import chain
 from ape.cli import ConnectedProviderCommand
 from eth_utils import keccak
 
+from tutti.bonds import bond
 from tutti.chain import Tutti
 from tutti.ipfs_cli import open_configured_store
 from tutti.jobs import request_job, wait_for_result
@@ -187,13 +188,17 @@ def run_story(tutti: Tutti) -> None:
     room_id = open_live_room(tutti, artist, fan, suite)
     jam_session(tutti, room_id, players=(fan, vocalist), stranger=producer, host=artist)
 
-    heading("8. The oracle network analyses the work (2 of 3 operators must agree)")
+    heading("8. The oracle network analyses the work (2 of 3 bonded operators must agree; the DAO slashes a liar)")
     operators = list(tutti.hub.operators())
     click.echo(f"   operators: {', '.join(operators)} (quorum {tutti.hub.quorum()}); the third runs with a "
                "deliberate fault (it attests to wrong bytes) and, unlike the others, waits for no confirmation")
     score_cid = json.loads(store.cat(metadata_cid))["score"].removeprefix("ipfs://")
     fee = ETHER // 50
     liar = operators[2]
+    for operator in operators:
+        bond(tutti, accounts[operator], ETHER)
+    check(all(tutti.hub.bondOf(operator) == ETHER for operator in operators),
+          f"each operator bonded 1 ETH (the DAO's minimum to attest: {format_amount(tutti.hub.minBond(), ETH)})")
     job, result = run_oracle_job(tutti, store, fan, "analyze", score_cid, {"window_beats": 1}, fee, suite.work_id,
                                  liar, f"analyze the score of work {suite.work_id}")
     analysis = json.loads(result.files["analysis.json"])
@@ -208,6 +213,13 @@ def run_story(tutti: Tutti) -> None:
         earned = tutti.hub.claimable(operator)
         tutti.hub.withdraw(sender=accounts[operator])
         check(earned == fee // 2, f"operator {operator} withdrew {format_amount(earned, ETH)}")
+    treasury_before = tutti.timelock.balance
+    slash = encode_call(tutti, "OracleHub", "slash", [liar, job.job_id, ETHER // 4])
+    receipt = through_the_dao(tutti, (holder_a, holder_b), [slash],
+                              f"Slash operator {liar} 0.25 ETH for its wrong answer to job {job.job_id}")
+    check(tutti.hub.bondOf(liar) == ETHER * 3 // 4 and tutti.timelock.balance - treasury_before == ETHER // 4,
+          f"a DAO vote slashed the faulty operator's bond by 0.25 ETH into the treasury (tx {receipt.txn_hash}); "
+          "it stays above the minimum, so it keeps serving")
     annotated = register_work(
         tutti, fan, metadata_cid=result.result_cid, content_hash=result.result_hash,
         contributors=[Share(fan.address, 10_000)], parents=[Share(str(suite.work_id), 1_000)],
@@ -239,6 +251,19 @@ def run_story(tutti: Tutti) -> None:
 
     if indexer_url := os.environ.get("TUTTI_INDEXER_URL"):
         show_index(tutti, indexer_url, suite.work_id, artist.address, proposal.proposal_id, job.job_id, liar, epoch)
+
+
+def through_the_dao(tutti: Tutti, holders, actions, description: str):
+    """Propose, vote with every holder, queue and execute through the timelock; the execution receipt."""
+    proposal = propose(tutti, holders[0], actions, description)
+    chain.mine(tutti.governor.votingDelay() + 1)
+    for holder in holders:
+        vote(tutti, holder, proposal.proposal_id, Support.FOR)
+    chain.mine(tutti.governor.votingPeriod() + 1)
+    queue(tutti, holders[0], proposal.proposal_id)
+    chain.pending_timestamp += tutti.timelock.getMinDelay() + 1
+    chain.mine(1)
+    return execute(tutti, holders[0], proposal.proposal_id)
 
 
 def open_live_room(tutti: Tutti, host, fan, work) -> int:
