@@ -126,7 +126,8 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def load(wrk: str, db_url: str, connections: list[int], duration: int) -> list[tuple[int, float, float, float, int]]:
+def load(wrk: str, db_url: str, connections: list[int], duration: int) -> list[tuple]:
+    """Per connection count: (connections, req/s, p50 ms, p99 ms, non-2xx responses, wrk's socket errors)."""
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "indexer.cli", "serve", "--database-url", db_url,
                                "--port", str(port), "--workers", "2"], cwd=ROOT)
@@ -146,9 +147,8 @@ def load(wrk: str, db_url: str, connections: list[int], duration: int) -> list[t
             p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))
             errors = re.search(r"Socket errors: (.*)", out)
             non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-            results.append((count, rps, p50, p99, int(non2xx.group(1)) if non2xx else 0))
-            if errors:
-                print(f"  wrk -c{count}: socket errors {errors.group(1)}", file=sys.stderr)
+            results.append((count, rps, p50, p99, int(non2xx.group(1)) if non2xx else 0,
+                            errors.group(1).strip() if errors else "none"))
     finally:
         server.terminate()
         try:
@@ -189,10 +189,10 @@ def main(argv: list[str] | None = None) -> int:
                 events, seconds = backfill(db_url, rpc_url, book)
                 lines.append(f"{name}: backfill {events:,} events in {seconds:.1f} s = {events / seconds:,.0f} events/s")
                 print(lines[-1], file=sys.stderr)
-                for count, rps, p50, p99, non2xx in load(wrk, db_url, [int(c) for c in args.connections.split(",")],
-                                                          args.duration):
-                    lines.append(f"{name}: GET {PATH} with {count:,} connections: {rps:,.0f} req/s, "
-                                 f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, non-2xx {non2xx}")
+                connections = [int(c) for c in args.connections.split(",")]
+                for count, rps, p50, p99, non2xx, errors in load(wrk, db_url, connections, args.duration):
+                    lines.append(f"{name}: GET {PATH} with {count:,} connections: {rps:,.0f} req/s, p50 {p50:.1f} ms, "
+                                 f"p99 {p99:.1f} ms, non-2xx {non2xx}, socket errors {errors}")
                     print(lines[-1], file=sys.stderr)
         finally:
             subprocess.run([*prefix, str(PG_BIN / "pg_ctl"), "-D", str(pg_data), "-m", "immediate", "stop"],

@@ -75,9 +75,9 @@ events = Table(
     *_event_columns(),
     Column("block_hash", Hex32, nullable=False),
     Column("log_index", Integer, nullable=False),
-    Column("contract", String(64), nullable=False, index=True),
+    Column("contract", String(64), nullable=False),
     Column("address", Address, nullable=False),
-    Column("name", String(64), nullable=False, index=True),
+    Column("name", String(64), nullable=False),
     Column("args", Text, nullable=False),  # JSON, big integers as decimal strings
 )
 
@@ -144,9 +144,9 @@ deposits = Table(
     "deposits",
     metadata,
     *_event_columns(),
-    Column("split_id", BigInteger, nullable=False, index=True),
+    Column("split_id", BigInteger, nullable=False),
     Column("token", Address, nullable=False),
-    Column("sender", Address, nullable=False, index=True),
+    Column("sender", Address, nullable=False),
     Column("amount", Amount, nullable=False),
 )
 
@@ -154,9 +154,9 @@ withdrawals = Table(
     "withdrawals",
     metadata,
     *_event_columns(),
-    Column("split_id", BigInteger, nullable=False, index=True),
+    Column("split_id", BigInteger, nullable=False),
     Column("token", Address, nullable=False),
-    Column("account", Address, nullable=False, index=True),
+    Column("account", Address, nullable=False),
     Column("amount", Amount, nullable=False),
 )
 
@@ -233,7 +233,7 @@ votes = Table(
     metadata,
     *_event_columns(),
     Column("proposal_id", Amount, nullable=False, index=True),
-    Column("voter", Address, nullable=False, index=True),
+    Column("voter", Address, nullable=False),
     Column("support", Integer, nullable=False),
     Column("weight", Amount, nullable=False),
     Column("reason", Text, nullable=False),
@@ -270,8 +270,8 @@ attestations = Table(
     "attestations",
     metadata,
     *_event_columns(),
-    Column("job_id", BigInteger, nullable=False, index=True),
-    Column("operator", Address, nullable=False, index=True),
+    Column("job_id", BigInteger, nullable=False),
+    Column("operator", Address, nullable=False),
     Column("outcome", Hex32, nullable=False),
     Column("result_hash", Hex32, nullable=False),
     Column("result_cid", Text, nullable=False),
@@ -345,9 +345,9 @@ pass_purchases = Table(
     "pass_purchases",
     metadata,
     *_event_columns(),
-    Column("room_id", BigInteger, nullable=False, index=True),
-    Column("buyer", Address, nullable=False, index=True),
-    Column("to", Address, nullable=False, index=True),
+    Column("room_id", BigInteger, nullable=False),
+    Column("buyer", Address, nullable=False),
+    Column("to", Address, nullable=False),
     Column("price", Amount, nullable=False),
     Column("platform_fee", Amount, nullable=False),
 )
@@ -417,7 +417,7 @@ usage_claims = Table(
     metadata,
     *_event_columns(),
     Column("epoch", BigInteger, nullable=False, index=True),
-    Column("work_id", BigInteger, nullable=False, index=True),
+    Column("work_id", BigInteger, nullable=False),
     Column("token", Address, nullable=False),
     Column("plays", Amount, nullable=False),
     Column("amount", Amount, nullable=False),
@@ -439,6 +439,18 @@ media_nodes = Table(
 )
 
 Index("ix_votes_proposal_event", votes.c.proposal_id, votes.c.event_id)
+# The lists filter event rows on these columns and page them by event_id: with event_id in the index
+# a page is read in order and stops after `limit` rows, where an index on the column alone makes the
+# database read every matching row and sort them (a work with 3,000 deposits: 2 ms a page on SQLite
+# instead of 0.04 ms, and growing with the work's income).
+LIST_INDEXES = (
+    (events, "contract"), (events, "name"), (deposits, "split_id"), (deposits, "sender"),
+    (withdrawals, "split_id"), (withdrawals, "account"), (votes, "voter"), (attestations, "job_id"),
+    (attestations, "operator"), (pass_purchases, "room_id"), (pass_purchases, "buyer"), (pass_purchases, "to"),
+    (usage_claims, "work_id"),
+)
+for _table, _column in LIST_INDEXES:
+    Index(f"ix_{_table.name}_{_column}_event", _table.c[_column], _table.c.event_id)
 
 #: Append-only tables: a reorg deletes their rows above the fork point.
 EVENT_TABLES = (

@@ -9,36 +9,47 @@ from typing import Annotated, Any, AsyncIterator
 
 from eth_utils import is_hex_address, to_checksum_address
 from fastapi import Depends, HTTPException, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import Connection, Engine
 
 MAX_ID = 2**63 - 1
 
 
-async def get_connection(request: Request) -> AsyncIterator[Connection]:
-    """A pooled connection for one request.
+class ConnectionClaim:
+    """One of the pool's connections, reserved for a request on the event loop. ``Db`` parameters
+    of the routers' (``ThreadedRoute``) endpoints receive the connection itself: the worker thread
+    that runs the endpoint checks it out, which never waits, and returns it."""
 
-    A synchronous ``yield`` dependency would check the connection out inside a threadpool thread:
-    under load every thread ends up blocked waiting for a connection that is held by an endpoint
-    waiting for a thread (a deadlock until the pool times out). Waiting on an async semaphore as
-    large as the pool costs no thread, and checkout then never blocks.
+    __slots__ = ("engine", "read_only")
+
+    def __init__(self, engine: Engine, read_only: bool):
+        self.engine, self.read_only = engine, read_only
+
+    def connect(self) -> Connection:
+        """The connection; a read-only request's runs each statement in its own transaction
+        (autocommit), which spares PostgreSQL a BEGIN and a ROLLBACK round trip per request and sees
+        exactly what READ COMMITTED showed: every statement its own snapshot."""
+        connection = self.engine.connect()
+        return connection.execution_options(isolation_level="AUTOCOMMIT") if self.read_only else connection
+
+
+async def get_connection(request: Request) -> AsyncIterator[ConnectionClaim]:
+    """A claim on a pooled connection for one request.
+
+    An earlier version checked the connection out in a synchronous ``yield`` dependency, inside a
+    threadpool thread, and held it across thread hops: under load every thread ended up waiting for
+    a connection held by an endpoint that was itself waiting for a thread (a deadlock until the pool
+    timed out). Requests now wait for a slot on an async semaphore as large as the pool, which costs
+    no thread, and the connection exists only within the one hop that runs the endpoint
+    (``routing.ThreadedRoute``): checkout never waits, and nothing holds a connection while it
+    waits for a thread.
     """
-    engine: Engine = request.app.state.engine
-    slots = getattr(request.app.state, "connection_slots", None)
-    if slots is None:  # an app built without the semaphore (tests with their own engine)
-        with engine.connect() as connection:
-            yield connection
-        return
-    async with slots:
-        connection = await run_in_threadpool(engine.connect)
-        try:
-            yield connection
-        finally:
-            await run_in_threadpool(connection.close)
+    async with request.app.state.connection_slots:
+        yield ConnectionClaim(request.app.state.engine, read_only=request.method in ("GET", "HEAD"))
 
 
-Db = Annotated[Connection, Depends(get_connection)]
+#: The slot is released as soon as the endpoint returns (its connection is back in the pool by then).
+Db = Annotated[Connection, Depends(get_connection, scope="function")]
 
 
 async def wall_clock() -> int:
@@ -68,7 +79,7 @@ class PageParams(BaseModel):
     cursor: str | None = Field(None, max_length=200, description="`next_cursor` of the previous page.")
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=500, description="Items per page.")] = 50,
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
 ) -> PageParams:

@@ -3,9 +3,12 @@ and a schemathesis run generated from the API's own OpenAPI document."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
+from contextlib import contextmanager
+from typing import Iterator
 
 import httpx
 import pytest
@@ -235,17 +238,27 @@ def test_health_and_metrics(client, w3):
     assert 'tutti_api_requests_total{route="/works",status="200"}' in metrics
 
 
-def test_live_stream_replays_and_follows(app, api_engine):
-    """Server-sent events over a real socket: replay from `since`, then follow new rows."""
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """``app`` served by uvicorn on a free port, in a thread; yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", backlog=2048))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
         while not server.started:
             time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+def test_live_stream_replays_and_follows(app, api_engine):
+    """Server-sent events over a real socket: replay from `since`, then follow new rows."""
+    with serving(app) as url:
         received = []
-        with httpx.stream("GET", f"http://127.0.0.1:{port}/stream", params={"since": 0}, timeout=10) as response:
+        with httpx.stream("GET", f"{url}/stream", params={"since": 0}, timeout=10) as response:
             assert response.headers["content-type"].startswith("text/event-stream")
             for line in response.iter_lines():
                 if line.startswith("data:"):
@@ -254,9 +267,21 @@ def test_live_stream_replays_and_follows(app, api_engine):
                     break
         assert [e["event_id"] for e in received] == sorted(e["event_id"] for e in received)
         assert received[0]["name"] and received[0]["contract"]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+
+
+def test_many_more_concurrent_requests_than_connections_and_threads_all_complete(app, work_id=1):
+    """600 requests at once, over 600 sockets: far more than the pool's connections and the
+    threadpool's 40 threads (an earlier version deadlocked above ~500). Every one is answered."""
+
+    async def hammer(url: str) -> list[int]:
+        limits = httpx.Limits(max_connections=600, max_keepalive_connections=600)
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as session:
+            responses = await asyncio.gather(*(
+                session.get(path) for path in [f"/deposits?work_id={work_id}&limit=20", "/health", "/works"] * 200))
+        return [response.status_code for response in responses]
+
+    with serving(app) as url:
+        assert asyncio.run(hammer(url)) == [200] * 600
 
 
 @pytest.fixture(scope="module")

@@ -42,6 +42,25 @@ def test_a_revision_upgrades_the_index_before_it_and_downgrades_cleanly(before, 
     engine.dispose()
 
 
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_revision_0005_puts_event_id_into_the_list_indexes_and_downgrades_cleanly(kind, new_database):
+    engine = make_engine(new_database(kind), pool_size=1)
+    config = alembic_config(engine)
+
+    def deposit_indexes() -> dict[str, list[str]]:
+        return {index["name"]: index["column_names"] for index in inspect(engine).get_indexes("deposits")}
+
+    command.upgrade(config, "0004")
+    assert deposit_indexes()["ix_deposits_split_id"] == ["split_id"]
+    command.upgrade(config, "0005")
+    assert deposit_indexes()["ix_deposits_split_id_event"] == ["split_id", "event_id"]
+    assert "ix_deposits_split_id" not in deposit_indexes()
+    command.downgrade(config, "0004")
+    assert deposit_indexes()["ix_deposits_split_id"] == ["split_id"]
+    assert "ix_deposits_split_id_event" not in deposit_indexes()
+    engine.dispose()
+
 def test_every_table_is_of_one_kind():
     """A table is chain content (deleted or restored by a reorg), bookkeeping, or off-chain state
     that no reorg or reindex touches: never two of these, never none."""

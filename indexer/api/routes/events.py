@@ -14,8 +14,9 @@ from indexer import schema
 from indexer.api.deps import MAX_ID, Db, IntId, Paging
 from indexer.api.models import Event
 from indexer.api.pagination import Page, paginate
+from indexer.api.routing import ThreadedRoute
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], route_class=ThreadedRoute)
 E = schema.events
 NameStr = Annotated[str, Query(max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
 
@@ -65,7 +66,7 @@ async def stream(request: Request,
                  last_event_id: Annotated[str | None, Header(max_length=20)] = None):
     """Events as they are indexed. Reconnecting clients resume from ``Last-Event-ID``. A reorg
     removes events: clients that keep state should re-read the lists after a gap in ids."""
-    engine = request.app.state.engine
+    engine, slots = request.app.state.engine, request.app.state.connection_slots
     poll = request.app.state.stream_poll
     if last_event_id is not None:
         if not last_event_id.isdigit() or int(last_event_id) > MAX_ID:
@@ -81,10 +82,14 @@ async def stream(request: Request,
             return connection.execute(
                 select(E).where(E.c.event_id > event_id).order_by(E.c.event_id).limit(500)).mappings().all()
 
+    async def read(query, *args):
+        async with slots:  # like every request's, so checkout never waits (see deps.get_connection)
+            return await asyncio.to_thread(query, *args)
+
     async def generate():
-        cursor = since if since is not None else await asyncio.to_thread(latest)
+        cursor = since if since is not None else await read(latest)
         while not await request.is_disconnected():
-            rows = await asyncio.to_thread(after, cursor)
+            rows = await read(after, cursor)
             for row in rows:
                 cursor = row["event_id"]
                 yield {"id": str(cursor), "event": row["name"], "data": _event(row).model_dump_json()}

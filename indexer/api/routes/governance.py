@@ -12,8 +12,9 @@ from indexer import schema
 from indexer.api.deps import AddressStr, Db, Paging, Uint256Str
 from indexer.api.models import Holder, Proposal, ProposalState, Vote
 from indexer.api.pagination import Page, paginate
+from indexer.api.routing import ThreadedRoute
 
-router = APIRouter(tags=["governance"])
+router = APIRouter(tags=["governance"], route_class=ThreadedRoute)
 P, V, H = schema.proposals, schema.votes, schema.token_holders
 
 

@@ -10,9 +10,10 @@ from indexer import room_directory
 from indexer.api.deps import Db, IntId, WallClock
 from indexer.api.models import MediaNode, MediaNodeAnnouncement, Problem
 from indexer.api.routes.passes import load_room
+from indexer.api.routing import ThreadedRoute
 from tutti.media_directory import MAX_TTL_SECONDS, InvalidAnnouncement, NodeAnnouncement
 
-router = APIRouter(prefix="/rooms/{room_id}/media-nodes", tags=["room directory"])
+router = APIRouter(prefix="/rooms/{room_id}/media-nodes", tags=["room directory"], route_class=ThreadedRoute)
 
 ANNOUNCE_RESPONSES = {
     200: {"model": MediaNode, "description": "Already listed until the same time or later: the listing is kept "

@@ -12,8 +12,9 @@ from indexer import schema
 from indexer.api.deps import AddressStr, Db, IntId, Paging
 from indexer.api.models import Attestation, Job, JobDetail, JobState, Operator
 from indexer.api.pagination import Page, paginate
+from indexer.api.routing import ThreadedRoute
 
-router = APIRouter(tags=["oracle"])
+router = APIRouter(tags=["oracle"], route_class=ThreadedRoute)
 J, A, O, DS = schema.jobs, schema.attestations, schema.operators, schema.dissents
 
 

@@ -11,8 +11,9 @@ from indexer import room_directory, schema
 from indexer.api.deps import AddressStr, Db, IntId, Paging, WallClock
 from indexer.api.models import HeldPass, MediaNodeLink, PassHolding, PassPurchase, Room, RoomDetail, RoomPhase
 from indexer.api.pagination import Page, paginate
+from indexer.api.routing import ThreadedRoute
 
-router = APIRouter(tags=["passes"])
+router = APIRouter(tags=["passes"], route_class=ThreadedRoute)
 RM, H, PP = schema.rooms, schema.pass_holdings, schema.pass_purchases
 
 

@@ -13,8 +13,9 @@ from indexer.api.models import Balances, Deposit, Split, SplitBalance, SplitDeta
 from indexer.api.pagination import Page, paginate
 from indexer.api.routes.passes import held_passes, indexed_time
 from indexer.api.routes.works import contributors_of, received_by
+from indexer.api.routing import ThreadedRoute
 
-router = APIRouter(tags=["royalties"])
+router = APIRouter(tags=["royalties"], route_class=ThreadedRoute)
 S, D, X, W = schema.splits, schema.deposits, schema.withdrawals, schema.works
 TOTAL_BPS = 10_000
 

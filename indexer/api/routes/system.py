@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from indexer import schema
@@ -13,12 +14,18 @@ from indexer.api.models import Health
 router = APIRouter(tags=["system"])
 
 
+def _checkpoint(engine: Engine):
+    with engine.connect() as connection:
+        return connection.execute(select(schema.checkpoint)).mappings().first()
+
+
 @router.get("/health", response_model=Health, summary="The API can read the index",
             responses={503: {"description": "The database cannot be read."}})
-def health(request: Request):
+async def health(request: Request):
+    # Not a `Db` endpoint: a connection that cannot be opened must give this 503, not a 500.
     try:
-        with request.app.state.engine.connect() as connection:
-            row = connection.execute(select(schema.checkpoint)).mappings().first()
+        async with request.app.state.connection_slots:
+            row = await run_in_threadpool(_checkpoint, request.app.state.engine)
     except SQLAlchemyError as exc:
         raise HTTPException(503, detail=f"database unavailable: {exc.__class__.__name__}") from None
     return Health(status="ok", chain_id=row and row["chain_id"], block_number=row and row["block_number"],
@@ -27,5 +34,7 @@ def health(request: Request):
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response,
             responses={200: {"content": {"text/plain": {}}}})
-def metrics(request: Request):
-    return Response(generate_latest(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)
+async def metrics(request: Request):
+    async with request.app.state.connection_slots:  # the index gauges read the database
+        body = await run_in_threadpool(generate_latest, request.app.state.registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

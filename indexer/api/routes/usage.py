@@ -12,8 +12,9 @@ from indexer.api.deps import AddressStr, Db, IntId, Paging
 from indexer.api.models import Epoch, EpochDetail, UsageClaim, UsageFunding, UsagePool
 from indexer.api.pagination import Page, paginate
 from indexer.api.routes.works import load_work
+from indexer.api.routing import ThreadedRoute
 
-router = APIRouter(tags=["usage"])
+router = APIRouter(tags=["usage"], route_class=ThreadedRoute)
 UE, UP, UF, UC = schema.usage_epochs, schema.usage_pools, schema.usage_fundings, schema.usage_claims
 
 

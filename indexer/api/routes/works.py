@@ -11,8 +11,9 @@ from indexer import schema
 from indexer.api.deps import AddressStr, Db, IntId, Paging
 from indexer.api.models import Contributor, ParentLink, Work, WorkDetail
 from indexer.api.pagination import Page, paginate
+from indexer.api.routing import ThreadedRoute
 
-router = APIRouter(prefix="/works", tags=["works"])
+router = APIRouter(prefix="/works", tags=["works"], route_class=ThreadedRoute)
 W, R, P = schema.works, schema.split_recipients, schema.work_parents
 
 
