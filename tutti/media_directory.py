@@ -19,6 +19,7 @@ from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
 from eth_utils import to_checksum_address
 
+from tutti.attestations import EIP712_DOMAIN_TYPE
 from tutti.errors import TuttiError
 
 DOMAIN_NAME = "Tutti media directory"
@@ -27,12 +28,6 @@ DOMAIN_VERSION = "1"
 MAX_TTL_SECONDS = 3_600
 MAX_URL_LENGTH = 200
 
-EIP712_DOMAIN_TYPE = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-]
 MEDIA_NODE_TYPE = [
     {"name": "roomId", "type": "uint256"},
     {"name": "url", "type": "string"},
