@@ -398,6 +398,59 @@ def oracle_min_fee_changed(w: Writer, log: DecodedLog) -> None:
     _param(w, f"oracle.min_fee.{log.args['kind']}", log.args["newFee"])
 
 
+@on("OracleHub", "MinBondChanged")
+def oracle_min_bond_changed(w: Writer, log: DecodedLog) -> None:
+    _param(w, "oracle.min_bond", log.args["newMinBond"])
+
+
+@on("OracleHub", "UnbondingDelayChanged")
+def oracle_unbonding_delay_changed(w: Writer, log: DecodedLog) -> None:
+    _param(w, "oracle.unbonding_delay", log.args["newDelay"])
+
+
+# Bonds: ``bonded`` and ``unbonding`` mirror the hub's ``bondOf`` and ``unbondingOf``, so a slash
+# takes from them in the hub's order (OracleHub.slash): the counting bond first, then the pending
+# unbonding, which keeps its ``availableAt`` unless taken whole.
+def _put_bond(w: Writer, operator: str, change: Callable[[dict], dict]) -> None:
+    """Create or update ``operator``'s bond row with ``change(row)``, a dict of new values."""
+    old = w.get(schema.operator_bonds, address=operator)
+    row = old or {"bonded": "0", "unbonding": "0", "unbonding_available_at": None, "slashed": "0", "slash_count": 0}
+    w.put(schema.operator_bonds, {"address": operator}, {**({} if old else row), **change(row)}, old=old)
+
+
+@on("OracleHub", "Bonded")
+def bonded(w: Writer, log: DecodedLog) -> None:
+    _put_bond(w, log.args["operator"], lambda bond: {"bonded": str(log.args["bonded"])})
+
+
+@on("OracleHub", "UnbondRequested")
+def unbond_requested(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    _put_bond(w, a["operator"], lambda bond: {
+        "bonded": _add(bond["bonded"], -a["amount"]), "unbonding": str(a["pending"]),
+        "unbonding_available_at": a["availableAt"]})
+
+
+@on("OracleHub", "UnbondWithdrawn")
+def unbond_withdrawn(w: Writer, log: DecodedLog) -> None:
+    _put_bond(w, log.args["operator"], lambda bond: {"unbonding": "0", "unbonding_available_at": None})
+
+
+@on("OracleHub", "OperatorSlashed")
+def operator_slashed(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    w.insert(schema.slashes, _event_row(log, operator=a["operator"], job_id=a["jobId"], amount=str(a["amount"])))
+
+    def take(bond: dict) -> dict:
+        from_bond = min(a["amount"], int(bond["bonded"]))
+        unbonding = int(bond["unbonding"]) - (a["amount"] - from_bond)
+        return {"bonded": _add(bond["bonded"], -from_bond), "unbonding": str(unbonding),
+                "unbonding_available_at": bond["unbonding_available_at"] if unbonding else None,
+                "slashed": _add(bond["slashed"], a["amount"]), "slash_count": bond["slash_count"] + 1}
+
+    _put_bond(w, a["operator"], take)
+
+
 # --------------------------------------------------------------------------- AccessPass
 # In a sale the order is PassBought, the splitter's Deposited, then the mint (TransferSingle); in a
 # revocation, the burn (if any) and then PassRevoked. Balances come only from the ERC-1155 transfer

@@ -300,6 +300,30 @@ operators = Table(
     Column("earned", Amount, nullable=False),  # fees credited by fulfilled jobs
 )
 
+#: Bond state of every account that ever bonded (operator or not). ``bonded`` counts toward the
+#: hub's ``minBond`` (``bondOf``); ``unbonding`` waits until ``unbonding_available_at`` (``unbondingOf``;
+#: both reset when withdrawn or slashed away); ``slashed`` and ``slash_count`` add up every slash.
+operator_bonds = Table(
+    "operator_bonds",
+    metadata,
+    Column("address", Address, primary_key=True),
+    Column("bonded", Amount, nullable=False),
+    Column("unbonding", Amount, nullable=False),
+    Column("unbonding_available_at", BigInteger, nullable=True),  # unix seconds; NULL: nothing pending
+    Column("slashed", Amount, nullable=False),
+    Column("slash_count", Integer, nullable=False),
+)
+
+#: ``OperatorSlashed``: governance took ``amount`` wei of ``operator``'s bond for its dissent on ``job_id``.
+slashes = Table(
+    "slashes",
+    metadata,
+    *_event_columns(),
+    Column("operator", Address, nullable=False, index=True),
+    Column("job_id", BigInteger, nullable=False, index=True),
+    Column("amount", Amount, nullable=False),
+)
+
 oracle_withdrawals = Table(
     "oracle_withdrawals",
     metadata,
@@ -456,12 +480,12 @@ for _table, _column in LIST_INDEXES:
 EVENT_TABLES = (
     events, work_parents, splits, split_recipients, split_parents, deposits, withdrawals, forwards,
     votes, attestations, dissents, oracle_withdrawals, pass_purchases, pass_revocations, usage_fundings,
-    usage_claims,
+    usage_claims, slashes,
 )
 #: Tables whose rows events update: every write is journaled.
 ENTITY_TABLES = (
     works, split_totals, recipient_withdrawn, token_holders, governance_params, proposals, jobs, operators,
-    rooms, pass_holdings, pass_approvals, usage_epochs, usage_pools,
+    rooms, pass_holdings, pass_approvals, usage_epochs, usage_pools, operator_bonds,
 )
 #: What "the same index" means: every table but the bookkeeping that depends on batch boundaries
 #: (and the off-chain state, which no reindex rebuilds).

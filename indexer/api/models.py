@@ -178,8 +178,15 @@ class Attestation(EventRef):
     dissented: bool = Field(description="The job was fulfilled with another outcome.")
 
 
+class Slash(EventRef):
+    operator: str
+    job_id: int
+    amount: str = Field(description="Wei taken from the operator's bond for its dissent on the job.")
+
+
 class JobDetail(Job):
     attestations: list[Attestation]
+    slashes: list[Slash] = Field(description="Slashes of dissenters for this job, oldest first.")
 
 
 class Operator(BaseModel):
@@ -188,6 +195,15 @@ class Operator(BaseModel):
     added_block: int
     removed_block: int | None
     earned: str
+    bonded: str = Field(description="Bond counting toward the hub's minimum, in wei (bondOf).")
+    unbonding: str = Field(description="Bond waiting to be withdrawn, in wei (unbondingOf); still slashable.")
+    unbonding_available_at: int | None = Field(description="When the unbonding can be withdrawn (unix seconds).")
+    slashed: str = Field(description="Everything slashed from this operator's bond, in wei.")
+    slash_count: int
+
+
+class OperatorDetail(Operator):
+    slashes: list[Slash] = Field(description="This operator's slashes, oldest first.")
 
 
 class Event(EventRef):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ape import accounts
 from eth_utils import keccak
 
 from tutti import governance as gov
@@ -99,8 +100,10 @@ def open_rooms(tutti, chain, artist, vocalist, song, solo) -> tuple[int, int, in
 def make_activity(tutti, chain, stablecoin, deployer, artist, producer, vocalist, fan, voters, operators) -> dict:
     """Works, a remix, ETH and tUSD royalties, withdrawals, a forward upstream, a metadata change,
     two proposals (one executed, one left defeated), two oracle jobs (one fulfilled over a
-    dissenter, one open) and an operator withdrawal; access-pass rooms, sales at two platform
-    fees (the executed proposal changes the fee and the treasury), a single and a batch transfer,
+    dissenter, one open) and an operator withdrawal; operator bonds (all three bond, one twice; the
+    dissenter requests an unbond and is slashed by the timelock for its dissent); access-pass
+    rooms, sales at two platform fees (the executed proposal changes the fee and the treasury), a
+    single and a batch transfer,
     two revocations (one of an account holding no pass), an operator approval and a fee payout;
     usage-royalty epochs (see ``usage_epochs``) with two more (usage) oracle jobs."""
     song = register(tutti, artist, "song", [(artist, 5000), (producer, 3000), (vocalist, 2000)])
@@ -151,9 +154,18 @@ def make_activity(tutti, chain, stablecoin, deployer, artist, producer, vocalist
     tutti.hub.requestJob(kind, "bafy-input", b'{"key": "C"}', song.work_id, sender=fan, value=fee)
     done = tutti.hub.jobCount()
     liar, honest_one, honest_two = operators
+    for operator in operators:
+        tutti.hub.bond(sender=operator, value=ETHER)
+    tutti.hub.bond(sender=honest_two, value=ETHER // 2)  # a second bond adds up
+    tutti.hub.requestUnbond(4 * ETHER // 10, sender=liar)
     attest(tutti, liar, done, honest=False)
     attest(tutti, honest_one, done)
     attest(tutti, honest_two, done)
+    # Governance slashes the dissenter: more than its counting bond, so the rest comes out of its
+    # pending unbonding (0.6 + 0.2 ETH; 0.2 ETH stays unbonding).
+    timelock = accounts[tutti.timelock.address]
+    chain.provider.set_balance(timelock.address, chain.provider.get_balance(timelock.address) + ETHER)
+    tutti.hub.slash(liar.address, done, 8 * ETHER // 10, sender=timelock)
     tutti.hub.requestJob(kind, "bafy-input-2", b"{}", 0, sender=fan, value=fee)
     tutti.hub.withdraw(sender=honest_one)
 

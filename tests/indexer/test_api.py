@@ -113,6 +113,27 @@ def test_oracle_endpoints(client, activity, operators):
     assert int(operator["earned"]) > 0
 
 
+def test_bonds_and_slashes_endpoints(client, tutti, activity, operators):
+    done, open_job = activity["jobs"]
+    liar = operators[0].address
+    listed, _ = all_pages(client, "/operators", limit=2)
+    assert {o["address"] for o in listed} == {op.address for op in operators}
+    for operator in listed:
+        amount, available_at = tutti.hub.unbondingOf(operator["address"])
+        assert int(operator["bonded"]) == tutti.hub.bondOf(operator["address"])
+        assert (int(operator["unbonding"]), operator["unbonding_available_at"] or 0) == (amount, available_at)
+    detail = client.get(f"/operators/{liar}").json()
+    assert (detail["slashed"], detail["slash_count"]) == (str(8 * 10**17), 1)
+    assert [(s["job_id"], s["amount"]) for s in detail["slashes"]] == [(done, str(8 * 10**17))]
+    assert client.get(f"/operators/{operators[1].address}").json()["slashes"] == []
+    assert [(s["operator"], s["amount"]) for s in client.get(f"/jobs/{done}").json()["slashes"]] == \
+        [(liar, str(8 * 10**17))]
+    assert client.get(f"/jobs/{open_job}").json()["slashes"] == []
+    params = client.get("/parameters").json()
+    assert (params["oracle.min_bond"], params["oracle.unbonding_delay"]) == \
+        (str(tutti.hub.minBond()), str(tutti.hub.unbondingDelay()))
+
+
 def test_passes_endpoints(client, tutti, activity, artist, producer, vocalist, fan, voters):
     live, later, encore = activity["rooms"]
     rooms, pages = all_pages(client, "/rooms", limit=2)

@@ -99,6 +99,26 @@ def test_jobs_attestations_and_operators_match_the_hub(indexed, tutti, activity,
         assert int(operator["earned"]) - withdrawn.get(address, 0) == tutti.hub.claimable(address)
 
 
+def test_bonds_and_slashes_match_the_hub(indexed, tutti, activity, operators):
+    done, _ = activity["jobs"]
+    liar = operators[0].address
+    bonds = {b["address"]: b for b in rows(indexed, schema.operator_bonds)}
+    assert set(bonds) == {op.address for op in operators}
+    for address, bond in bonds.items():
+        amount, available_at = tutti.hub.unbondingOf(address)
+        assert int(bond["bonded"]) == tutti.hub.bondOf(address)
+        assert (int(bond["unbonding"]), bond["unbonding_available_at"] or 0) == (amount, available_at)
+    assert int(bonds[liar]["unbonding"]) > 0 and int(bonds[liar]["bonded"]) == 0  # the slash took from both
+    slashes = rows(indexed, schema.slashes)
+    assert [(s["operator"], s["job_id"], int(s["amount"])) for s in slashes] == [(liar, done, 8 * 10**17)]
+    assert tutti.hub.slashedFor(done, liar)
+    assert (int(bonds[liar]["slashed"]), bonds[liar]["slash_count"]) == (8 * 10**17, 1)
+    assert all((b["slashed"], b["slash_count"]) == ("0", 0) for a, b in bonds.items() if a != liar)
+    params = {p["name"]: p["value"] for p in rows(indexed, schema.governance_params)}
+    assert params["oracle.min_bond"] == str(tutti.hub.minBond())
+    assert params["oracle.unbonding_delay"] == str(tutti.hub.unbondingDelay())
+
+
 def test_rooms_and_passes_match_the_access_pass(indexed, tutti, activity, accounts):
     live, later, encore = activity["rooms"]
     rooms = {r["room_id"]: r for r in rows(indexed, schema.rooms)}

@@ -15,6 +15,7 @@ from indexer.db import alembic_config, make_engine, migrate
 REVISIONS = [
     ("0002", "0003", {"usage_epochs", "usage_pools", "usage_fundings", "usage_claims"}),
     ("0003", "0004", {"media_nodes"}),
+    ("0005", "0006", {"operator_bonds", "slashes"}),
 ]
 
 

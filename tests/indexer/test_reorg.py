@@ -30,7 +30,7 @@ def event_count(engine) -> int:
 
 @pytest.mark.parametrize("kind", DATABASES)
 def test_fork_from_a_snapshot_equals_fresh_reindex(kind, activity, chain, w3, tutti, new_database, fan, artist,
-                                                   producer, vocalist, voters, stablecoin):
+                                                   producer, vocalist, voters, stablecoin, operators):
     """Blocks replaced by a longer, different branch (evm_snapshot / evm_revert, then other blocks)."""
     song, remix, _ = activity["works"]
     live = follower(w3, tutti, new_database(kind), max_batch_blocks=3)
@@ -41,8 +41,12 @@ def test_fork_from_a_snapshot_equals_fresh_reindex(kind, activity, chain, w3, tu
     first_epoch = activity["usage"]["epochs"][0]
     tree = activity["usage"]["tree"]
     # Branch A: a new work, payments, a withdrawal, a proposal with a vote (entity rows and event rows),
-    # a pass sale, a pass transfer, a revocation and a new room, an epoch funding and a usage claim.
+    # a pass sale, a pass transfer, a revocation and a new room, an epoch funding and a usage claim,
+    # an operator's bond and unbond (an updated bond row) and a first bond by a non-operator (a new one).
     register(tutti, artist, "branch-a", [(artist, 10_000)])
+    tutti.hub.bond(sender=operators[1], value=ETHER)
+    tutti.hub.requestUnbond(ETHER // 4, sender=operators[1])
+    tutti.hub.bond(sender=fan, value=ETHER)
     tutti.usage.fundETH(sender=fan, value=ETHER)
     tutti.usage.claim(first_epoch, stablecoin.address, remix.work_id, 1, tree.proof(remix.work_id), sender=fan)
     passes.buy_pass(tutti, fan, open_room, to=artist.address)
@@ -73,6 +77,10 @@ def test_fork_from_a_snapshot_equals_fresh_reindex(kind, activity, chain, w3, tu
     assert event_count(live.engine) != with_branch_a
     with live.engine.connect() as connection:  # nothing of branch A is left, journal included
         assert not connection.execute(select(schema.works).where(schema.works.c.metadata_cid == "bafy-branch-a")).first()
+        bonds = schema.operator_bonds
+        assert not connection.execute(select(bonds).where(bonds.c.address == fan.address)).first()
+        restored = connection.execute(select(bonds).where(bonds.c.address == operators[1].address)).mappings().one()
+        assert (int(restored["bonded"]), restored["unbonding"]) == (tutti.hub.bondOf(operators[1]), "0")
         assert not connection.execute(select(schema.pass_holdings).where(schema.pass_holdings.c.holder ==
                                                                          artist.address)).first()
         assert connection.execute(select(schema.rooms.c.room_id).order_by(schema.rooms.c.room_id)).scalars().all() == \

@@ -10,12 +10,15 @@ from sqlalchemy import select
 
 from indexer import schema
 from indexer.api.deps import AddressStr, Db, IntId, Paging
-from indexer.api.models import Attestation, Job, JobDetail, JobState, Operator
+from indexer.api.models import Attestation, Job, JobDetail, JobState, Operator, OperatorDetail, Slash
 from indexer.api.pagination import Page, paginate
 from indexer.api.routing import ThreadedRoute
 
 router = APIRouter(tags=["oracle"], route_class=ThreadedRoute)
 J, A, O, DS = schema.jobs, schema.attestations, schema.operators, schema.dissents
+B, S = schema.operator_bonds, schema.slashes
+#: An operator that never bonded: what the hub's views answer for it.
+NO_BOND = {"bonded": "0", "unbonding": "0", "unbonding_available_at": None, "slashed": "0", "slash_count": 0}
 
 
 def _job(row) -> dict:
@@ -61,7 +64,9 @@ def get_job(db: Db, job_id: Annotated[IntId, Path()]):
     if row is None:
         raise HTTPException(404, detail=f"no job {job_id}")
     attestations = _attestations(db, select(A).where(A.c.job_id == job_id).order_by(A.c.event_id))
-    return JobDetail(**_job(row), attestations=[Attestation(**a) for a in attestations])
+    slashes = db.execute(select(S).where(S.c.job_id == job_id).order_by(S.c.event_id)).mappings().all()
+    return JobDetail(**_job(row), attestations=[Attestation(**a) for a in attestations],
+                     slashes=[Slash(**s) for s in slashes])
 
 
 @router.get("/attestations", response_model=Page[Attestation], summary="List attestations")
@@ -85,18 +90,27 @@ def get_attestation(db: Db, event_id: Annotated[IntId, Path()]):
     return Attestation(**found[0])
 
 
-@router.get("/operators", response_model=Page[Operator], summary="Oracle operators (past and present)")
+def _with_bonds(db, rows) -> list[dict]:
+    bonds = {}
+    if rows:
+        addresses = {r["address"] for r in rows}
+        bonds = {b["address"]: b for b in db.execute(select(B).where(B.c.address.in_(addresses))).mappings()}
+    return [{**NO_BOND, **bonds.get(r["address"], {}), **r} for r in rows]
+
+
+@router.get("/operators", response_model=Page[Operator], summary="Oracle operators (past and present) and their bonds")
 def list_operators(db: Db, paging: Paging, active: Annotated[bool | None, Query()] = None):
     query = select(O)
     if active is not None:
         query = query.where(O.c.active == active)
     rows, cursor = paginate(db, query, O.c.address, paging, kind=str)
-    return Page(items=[Operator(**r) for r in rows], next_cursor=cursor)
+    return Page(items=[Operator(**r) for r in _with_bonds(db, rows)], next_cursor=cursor)
 
 
-@router.get("/operators/{address}", response_model=Operator, summary="One operator")
+@router.get("/operators/{address}", response_model=OperatorDetail, summary="One operator, its bond and slashes")
 def get_operator(db: Db, address: Annotated[AddressStr, Path()]):
     row = db.execute(select(O).where(O.c.address == address)).mappings().first()
     if row is None:
         raise HTTPException(404, detail=f"{address} was never an operator")
-    return Operator(**row)
+    slashes = db.execute(select(S).where(S.c.operator == address).order_by(S.c.event_id)).mappings().all()
+    return OperatorDetail(**_with_bonds(db, [row])[0], slashes=[Slash(**s) for s in slashes])
