@@ -23,7 +23,8 @@ from tutti.passes import buy_pass, chain_now, create_room, has_valid_pass
 from tutti.results import canonical_json
 from tutti.epochs import claim_usage, fund_epoch, report_usage, roll_over, settle_epoch
 from tutti.errors import TuttiError
-from tutti.governance import ProposalState, Support, delegate, encode_call, execute, propose, queue, status, vote
+from tutti.governance import (ProposalState, Support, delegate, enact_on_local_chain, encode_call, execute, propose,
+                              queue, status, vote)
 from tutti.royalties import ETH, balances, flush_wallet, forward_upstream, pay, waiting_in_wallet, withdraw
 from tutti.script_support import format_amount, user_errors
 from tutti.usage import report_bytes
@@ -215,8 +216,8 @@ def run_story(tutti: Tutti) -> None:
         check(earned == fee // 2, f"operator {operator} withdrew {format_amount(earned, ETH)}")
     treasury_before = tutti.timelock.balance
     slash = encode_call(tutti, "OracleHub", "slash", [liar, job.job_id, ETHER // 4])
-    receipt = through_the_dao(tutti, (holder_a, holder_b), [slash],
-                              f"Slash operator {liar} 0.25 ETH for its wrong answer to job {job.job_id}")
+    receipt = enact_on_local_chain(tutti, (holder_a, holder_b), [slash],
+                                   f"Slash operator {liar} 0.25 ETH for its wrong answer to job {job.job_id}")
     check(tutti.hub.bondOf(liar) == ETHER * 3 // 4 and tutti.timelock.balance - treasury_before == ETHER // 4,
           f"a DAO vote slashed the faulty operator's bond by 0.25 ETH into the treasury (tx {receipt.txn_hash}); "
           "it stays above the minimum, so it keeps serving")
@@ -251,19 +252,6 @@ def run_story(tutti: Tutti) -> None:
 
     if indexer_url := os.environ.get("TUTTI_INDEXER_URL"):
         show_index(tutti, indexer_url, suite.work_id, artist.address, proposal.proposal_id, job.job_id, liar, epoch)
-
-
-def through_the_dao(tutti: Tutti, holders, actions, description: str):
-    """Propose, vote with every holder, queue and execute through the timelock; the execution receipt."""
-    proposal = propose(tutti, holders[0], actions, description)
-    chain.mine(tutti.governor.votingDelay() + 1)
-    for holder in holders:
-        vote(tutti, holder, proposal.proposal_id, Support.FOR)
-    chain.mine(tutti.governor.votingPeriod() + 1)
-    queue(tutti, holders[0], proposal.proposal_id)
-    chain.pending_timestamp += tutti.timelock.getMinDelay() + 1
-    chain.mine(1)
-    return execute(tutti, holders[0], proposal.proposal_id)
 
 
 def open_live_room(tutti: Tutti, host, fan, work) -> int:

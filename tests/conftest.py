@@ -96,20 +96,6 @@ def governance(tutti, deployer, voters):
 def enact(governance, voters):
     """``enact(actions, description)``: a real DAO proposal taken through propose, both holders'
     votes, queue and the timelock delay; returns the execution receipt."""
-    from ape import chain
+    from tutti.governance import enact_on_local_chain
 
-    from tutti import governance as dao
-
-    def through_the_dao(actions, description: str):
-        tutti = governance
-        proposal = dao.propose(tutti, voters[0], actions, description)
-        chain.mine(tutti.governor.votingDelay() + 1)
-        for voter in voters:
-            dao.vote(tutti, voter, proposal.proposal_id, dao.Support.FOR)
-        chain.mine(tutti.governor.votingPeriod() + 1)
-        dao.queue(tutti, voters[0], proposal.proposal_id)
-        chain.pending_timestamp += tutti.timelock.getMinDelay() + 1
-        chain.mine(1)
-        return dao.execute(tutti, voters[0], proposal.proposal_id)
-
-    return through_the_dao
+    return lambda actions, description: enact_on_local_chain(governance, voters, actions, description)

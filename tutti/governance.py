@@ -148,6 +148,23 @@ def execute(tutti: Tutti, sender: "AccountAPI", proposal_id: int):
     return tutti.governor.execute(*find_proposal(tutti, proposal_id).as_args(), sender=sender)
 
 
+def enact_on_local_chain(tutti: Tutti, holders: Sequence["AccountAPI"], actions: Sequence[Action],
+                         description: str):
+    """Take a proposal all the way on a local chain: propose, every holder votes for, mine past the
+    voting period, queue, skip the timelock delay, execute. Returns the execution receipt."""
+    from ape import chain
+
+    proposal = propose(tutti, holders[0], actions, description)
+    chain.mine(tutti.governor.votingDelay() + 1)
+    for holder in holders:
+        vote(tutti, holder, proposal.proposal_id, Support.FOR)
+    chain.mine(tutti.governor.votingPeriod() + 1)
+    queue(tutti, holders[0], proposal.proposal_id)
+    chain.pending_timestamp += tutti.timelock.getMinDelay() + 1
+    chain.mine(1)
+    return execute(tutti, holders[0], proposal.proposal_id)
+
+
 def status(tutti: Tutti, proposal_id: int) -> ProposalStatus:
     governor = tutti.governor
     state = ProposalState(governor.state(proposal_id))
