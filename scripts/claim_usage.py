@@ -11,7 +11,7 @@ from tutti.script_support import format_amount, resolve_token, user_errors
 
 @click.command(cls=ConnectedProviderCommand, short_help="Claim works' usage royalties")
 @account_option()
-@click.option("--epoch", type=int, required=True, help="The settled epoch.")
+@click.option("--epoch", type=click.IntRange(min=0), required=True, help="The settled epoch.")
 @click.option("--work", "work_ids", type=int, multiple=True, help="Works to claim for (default: every work with plays).")
 @click.option("--token", "tokens", multiple=True, default=("ETH",), show_default=True,
               help="Pools to claim from: ETH, TestToken or an ERC-20 address (repeatable).")

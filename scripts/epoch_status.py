@@ -15,7 +15,7 @@ def _when(timestamp: int) -> str:
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Show a usage epoch")
-@click.option("--epoch", type=int, help="The epoch (default: the current one).")
+@click.option("--epoch", type=click.IntRange(min=0), help="The epoch (default: the current one).")
 @click.option("--token", "tokens", multiple=True, default=("ETH",), show_default=True,
               help="Pools to show: ETH, TestToken or an ERC-20 address (repeatable).")
 def cli(epoch, tokens):

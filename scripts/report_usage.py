@@ -32,16 +32,16 @@ def load_plays(path: Path) -> list[dict]:
     return document["plays"] if isinstance(document, dict) and "plays" in document else document
 
 
-def _integer(text: str, path: Path) -> int:
+def _integer(text: str | None, path: Path) -> int:
     try:
         return int(text)
-    except ValueError:
+    except (TypeError, ValueError):  # TypeError: a row with fewer cells than the header
         raise click.UsageError(f"{path}: {text!r} is not a whole number") from None
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Report an epoch's plays to the oracle network")
 @account_option()
-@click.option("--epoch", type=int, required=True, help="The ended epoch the plays belong to.")
+@click.option("--epoch", type=click.IntRange(min=0), required=True, help="The ended epoch the plays belong to.")
 @click.option("--plays", "plays_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="CSV (listener,work,count) or JSON list of plays.")
 @click.option("--fee", type=int, help="Oracle fee in wei (default: the hub's minimum for usage jobs).")

@@ -10,7 +10,7 @@ from tutti.script_support import format_amount, resolve_token, user_errors
 
 @click.command(cls=ConnectedProviderCommand, short_help="Roll a usage epoch's leftovers over")
 @account_option()
-@click.option("--epoch", type=int, required=True, help="The epoch whose pool to roll over.")
+@click.option("--epoch", type=click.IntRange(min=0), required=True, help="The epoch whose pool to roll over.")
 @click.option("--token", default="ETH", show_default=True, help="ETH, TestToken, or an ERC-20 address.")
 def cli(account, epoch, token):
     """Once its claim window has passed (at once for an epoch without plays), an epoch's leftovers go

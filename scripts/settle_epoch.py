@@ -11,7 +11,7 @@ from tutti.script_support import user_errors
 
 @click.command(cls=ConnectedProviderCommand, short_help="Settle a usage epoch")
 @account_option()
-@click.option("--epoch", type=int, required=True, help="The ended epoch to settle.")
+@click.option("--epoch", type=click.IntRange(min=0), required=True, help="The ended epoch to settle.")
 @click.option("--job", "job_id", type=int, help="The usage job (default: the reporter's newest fulfilled one).")
 @click.option("--ipfs", "ipfs_url", envvar="TUTTI_IPFS_URL", help="Kubo RPC URL (default: the embedded store).")
 def cli(account, epoch, job_id, ipfs_url):

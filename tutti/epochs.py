@@ -7,6 +7,7 @@ funder, the reporter and anyone else take against ``UsageRoyalties``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
@@ -99,8 +100,6 @@ def report_usage(tutti: Tutti, store: "IpfsStore", reporter: "AccountAPI", epoch
 def find_usage_job(tutti: Tutti, epoch: int) -> int:
     """The reporter's usage job for ``epoch`` of this contract: its newest fulfilled one, else its
     newest one still open (settling then waits for the quorum)."""
-    import json
-
     reporter = tutti.usage.reporter()
     logs = tutti.hub.JobRequested.range(tutti.book.start_block, search_topics={"kind": kind_id(USAGE_KIND)})
     open_job = None

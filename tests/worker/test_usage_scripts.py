@@ -63,6 +63,11 @@ def test_a_usage_epoch_by_script(tutti, workers, tmp_path, artist, producer, fan
     malformed.write_text(f"listener,work,count\n{fan.address},{song.work_id},-3\n")
     bad = run(env, "report_usage", "--epoch", str(epoch), "--plays", str(malformed), account="TEST::0", check=False)
     assert "count" in refused(bad)
+    malformed.write_text(f"listener,work,count\n{fan.address},{song.work_id}\n")  # a cell short
+    short = run(env, "report_usage", "--epoch", str(epoch), "--plays", str(malformed), account="TEST::0", check=False)
+    assert "is not a whole number" in refused(short)
+    negative = run(env, "settle_epoch", "--epoch", "-1", account="TEST::5", check=False)
+    assert "-1 is not in the range x>=0" in refused(negative)
 
     done = run(env, "report_usage", "--epoch", str(epoch), "--plays", str(plays), account="TEST::0")
     job_id = int(re.search(r"as job (\d+)", done.stdout).group(1))
