@@ -81,6 +81,8 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
         min_fee_wei=params.oracle_min_fee_wei, job_timeout_seconds=params.oracle_job_timeout_seconds,
         min_bond_wei=params.oracle_min_bond_wei, unbonding_delay_seconds=params.oracle_unbonding_delay_seconds,
     )
+    # Job results are reserved for their requesters; the registry lets its deployer bind the hub once.
+    registry.setOracleHub(hub, sender=deployer)
     # After the hub, so the addresses of the earlier contracts stay what they were before passes existed.
     passes = deployer.deploy(project.AccessPass, timelock, splitter, timelock, params.platform_fee_bps)
     usage = deployer.deploy(

@@ -78,6 +78,21 @@ interface IContentRegistry {
     error ZeroTreasury();
     /// @dev Sending the registration fee to the treasury failed.
     error FeeTransferFailed(address treasury, uint256 amount);
+    /// @dev `registrant` made no live commitment to register `contentHash` (see {commitRegistration}).
+    error RegistrationNotCommitted(address registrant, bytes32 contentHash);
+    /// @dev The commitment was made in this block; register from block `usableFromBlock` on.
+    error CommitmentTooNew(bytes32 commitment, uint256 usableFromBlock);
+    /// @dev The commitment expired at `expiredAt` (a unix time); commit again.
+    error CommitmentExpired(bytes32 commitment, uint256 expiredAt);
+    /// @dev The same commitment is still live until `expiresAt`: re-committing it is refused so no
+    /// one who learns it can push its block forward and delay the registration.
+    error CommitmentStillLive(bytes32 commitment, uint256 expiresAt);
+    /// @dev A zero commitment.
+    error EmptyCommitment();
+    /// @dev `contentHash` is the result of an oracle job requested by `requester`: only they may register it.
+    error ContentReservedForRequester(bytes32 contentHash, address requester);
+    /// @dev Only governance, or the deployer before any hub is set, may set the oracle hub.
+    error NotAllowedToSetOracleHub(address caller);
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -107,10 +122,23 @@ interface IContentRegistry {
     event LimitsChanged(uint16 maxContributors, uint16 maxParents, uint16 maxUpstreamBps, uint16 maxRoyaltyBps);
     /// @notice Governance changed where registration fees go.
     event TreasuryChanged(address oldTreasury, address newTreasury);
+    /// @notice `registrant` committed to register some content (the commitment hides which).
+    event RegistrationCommitted(address indexed registrant, bytes32 indexed commitment);
+    /// @notice The oracle hub whose job results are reserved for their requesters is now `hub`.
+    event OracleHubChanged(address oldHub, address newHub);
 
     /*//////////////////////////////////////////////////////////////
                                 FUNCTIONS
     //////////////////////////////////////////////////////////////*/
+
+    /// @notice Commit to registering a work: `commitment` is
+    /// `keccak256(abi.encode(registrant, contentHash))` (see {registrationCommitment}). The content
+    /// hash stays hidden until {register} reveals it from a later block, and a copied {register}
+    /// transaction fails for anyone but the registrant who committed (front-running protection).
+    /// @dev Emits {RegistrationCommitted}. A commitment lives {COMMITMENT_MAX_AGE} seconds and is
+    /// deleted by the registration that uses it. Requirements: non-zero; not already live
+    /// ({CommitmentStillLive}).
+    function commitRegistration(bytes32 commitment) external;
 
     /// @notice Register a work, minting its token to the caller and creating its split and wallet.
     /// @dev Emits {WorkRegistered}, one {DerivativeRegistered} per parent, and ERC-721 {Transfer}.
@@ -118,6 +146,11 @@ interface IContentRegistry {
     /// Contributor shares are of the work's own portion (10,000 minus the parents' shares); they
     /// are scaled into the split, any basis point lost to rounding going to the first contributor.
     /// Requirements:
+    /// - a {commitRegistration} by the caller for this content hash, made in an earlier block and at
+    ///   most {COMMITMENT_MAX_AGE} seconds ago ({RegistrationNotCommitted}, {CommitmentTooNew},
+    ///   {CommitmentExpired}); it is used up;
+    /// - if the content hash is an oracle job's result, the caller is that job's requester
+    ///   ({ContentReservedForRequester});
     /// - `msg.value` equals {registrationFee};
     /// - a non-empty metadata CID, a non-zero content hash never registered before;
     /// - 1 to {maxContributors} contributors whose shares sum to 10,000, each worth at least one
@@ -153,6 +186,18 @@ interface IContentRegistry {
     /// @notice Set where registration fees go. Governance only (the timelock).
     /// @dev Emits {TreasuryChanged}.
     function setTreasury(address payable newTreasury) external;
+
+    /// @notice Set the {OracleHub} whose fulfilled results only their requesters may register.
+    /// Governance (the timelock) at any time; the registry's deployer once, while none is set (the
+    /// hub is deployed after the registry, which it references).
+    /// @dev Emits {OracleHubChanged}.
+    function setOracleHub(address hub) external;
+
+    /// @notice The commitment `registrant` sends to {commitRegistration} before registering `contentHash`.
+    function registrationCommitment(address registrant, bytes32 contentHash) external pure returns (bytes32);
+
+    /// @notice When `commitment` was made: its block and unix time (zeros if none is live or it was used).
+    function commitmentOf(bytes32 commitment) external view returns (uint64 blockNumber, uint64 timestamp);
 
     /// @notice A registered work.
     function work(uint256 workId) external view returns (Work memory);

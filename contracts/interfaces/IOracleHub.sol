@@ -321,6 +321,10 @@ interface IOracleHub {
     /// @dev Emits an {UnbondingDelayChanged} event. Requirements: 1 <= `newDelay` <= {MAX_UNBONDING_DELAY}.
     function setUnbondingDelay(uint256 newDelay) external;
 
+    /// @notice The requester of the first job fulfilled with result hash `resultHash` (zero: none).
+    /// The {ContentRegistry} lets only this account register the result as a work.
+    function requesterOfResult(bytes32 resultHash) external view returns (address);
+
     /// @notice A requested job. Reverts with {UnknownJob}.
     function job(uint256 jobId) external view returns (Job memory);
 

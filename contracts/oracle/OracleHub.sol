@@ -56,6 +56,7 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
     mapping(uint256 jobId => mapping(bytes32 outcome => address[])) private _agreeing;
     mapping(bytes32 outcome => Result) private _results;
     mapping(address account => uint256) private _claimable;
+    mapping(bytes32 resultHash => address requester) private _resultRequester;
 
     /// @dev Wei an operator asked to unbond: no longer counting, still slashable until withdrawn.
     struct Unbonding {
@@ -431,6 +432,11 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
     }
 
     /// @inheritdoc IOracleHub
+    function requesterOfResult(bytes32 resultHash) external view returns (address) {
+        return _resultRequester[resultHash];
+    }
+
+    /// @inheritdoc IOracleHub
     function claimable(address account) external view returns (uint256) {
         return _claimable[account];
     }
@@ -523,6 +529,8 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
         }
 
         Result storage result = _results[outcome];
+        // The first requester to be served a result is the one the registry lets register it.
+        if (_resultRequester[result.resultHash] == address(0)) _resultRequester[result.resultHash] = job_.requester;
         emit JobFulfilled(jobId, outcome, result.resultHash, result.resultCid, result.modelId, agreeing, fee);
 
         address[] storage attesters = _attesters[jobId];

@@ -9,6 +9,7 @@ import {IERC4906} from "@openzeppelin/contracts/interfaces/IERC4906.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 
 import {IContentRegistry} from "../interfaces/IContentRegistry.sol";
+import {IOracleHub} from "../interfaces/IOracleHub.sol";
 import {IRoyaltySplitter} from "../interfaces/IRoyaltySplitter.sol";
 import {RoyaltySplitter} from "../royalties/RoyaltySplitter.sol";
 import {SplitWallet} from "../royalties/SplitWallet.sol";
@@ -25,6 +26,19 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
     //////////////////////////////////////////////////////////////*/
 
     uint16 private constant TOTAL_BPS = 10_000;
+    /// @notice How long a registration commitment stays usable, in seconds. Long enough for a
+    /// transaction stuck behind a gas spike; short enough that stale commitments do not pile up
+    /// as meaning (a commitment reveals nothing and binds only its own registrant).
+    uint256 public constant COMMITMENT_MAX_AGE = 1 days;
+
+    /// @dev When a commitment was made; both zero when none is live. One storage slot.
+    struct Commitment {
+        uint64 blockNumber;
+        uint64 timestamp;
+    }
+
+    /// @dev The account that deployed the registry: it may set the oracle hub once (see {setOracleHub}).
+    address private immutable _deployer;
 
     /// @notice The splitter that holds every work's split.
     IRoyaltySplitter public immutable splitter;
@@ -46,6 +60,9 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
     mapping(uint256 workId => Work) private _works;
     mapping(uint256 workId => ParentShare[]) private _parents;
     mapping(bytes32 contentHash => uint256 workId) private _workIdByContentHash;
+    mapping(bytes32 commitment => Commitment) private _commitments;
+    /// @notice The oracle hub whose fulfilled results only their requesters may register (zero: none).
+    IOracleHub public oracleHub;
 
     /*//////////////////////////////////////////////////////////////
                                CONSTRUCTOR
@@ -60,6 +77,7 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
         Ownable(governance)
     {
         if (treasury_ == address(0)) revert ZeroTreasury();
+        _deployer = msg.sender;
         splitter = splitter_;
         treasury = treasury_;
         registrationFee = registrationFee_;
@@ -69,6 +87,18 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
     /*//////////////////////////////////////////////////////////////
                             PUBLIC FUNCTIONS
     //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IContentRegistry
+    function commitRegistration(bytes32 commitment) external {
+        if (commitment == bytes32(0)) revert EmptyCommitment();
+        Commitment storage existing = _commitments[commitment];
+        if (existing.timestamp != 0 && block.timestamp <= existing.timestamp + COMMITMENT_MAX_AGE) {
+            revert CommitmentStillLive(commitment, existing.timestamp + COMMITMENT_MAX_AGE);
+        }
+        // Cannot truncate: block numbers and timestamps are far below 2**64.
+        _commitments[commitment] = Commitment(uint64(block.number), uint64(block.timestamp));
+        emit RegistrationCommitted(msg.sender, commitment);
+    }
 
     /// @inheritdoc IContentRegistry
     function register(Registration calldata registration) external payable returns (uint256 workId) {
@@ -81,6 +111,9 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
 
         // Parents are checked against the works that exist before this one.
         (uint256 splitId, address payable wallet) = _createSplitAndWallet(registration);
+        // After every check of the registration itself, so a bad one reports its own error first.
+        _useCommitment(registration.contentHash);
+        _requireNotReservedForOther(registration.contentHash);
         workId = ++_workCount;
         _record(workId, registration, splitId, wallet);
 
@@ -131,6 +164,14 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
     }
 
     /// @inheritdoc IContentRegistry
+    function setOracleHub(address hub) external {
+        bool byDeployerOnce = msg.sender == _deployer && address(oracleHub) == address(0);
+        if (msg.sender != owner() && !byDeployerOnce) revert NotAllowedToSetOracleHub(msg.sender);
+        emit OracleHubChanged(address(oracleHub), hub);
+        oracleHub = IOracleHub(hub);
+    }
+
+    /// @inheritdoc IContentRegistry
     function setTreasury(address payable newTreasury) external onlyOwner {
         if (newTreasury == address(0)) revert ZeroTreasury();
         emit TreasuryChanged(treasury, newTreasury);
@@ -140,6 +181,17 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
     /*//////////////////////////////////////////////////////////////
                                   VIEWS
     //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IContentRegistry
+    function registrationCommitment(address registrant, bytes32 contentHash) public pure returns (bytes32) {
+        return keccak256(abi.encode(registrant, contentHash));
+    }
+
+    /// @inheritdoc IContentRegistry
+    function commitmentOf(bytes32 commitment) external view returns (uint64 blockNumber, uint64 timestamp) {
+        Commitment storage made = _commitments[commitment];
+        return (made.blockNumber, made.timestamp);
+    }
 
     /// @inheritdoc IContentRegistry
     function work(uint256 workId) external view returns (Work memory) {
@@ -189,6 +241,30 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
     /*//////////////////////////////////////////////////////////////
                                 INTERNAL
     //////////////////////////////////////////////////////////////*/
+
+    /// @dev Checks the caller's commitment to `contentHash` and uses it up: a front-runner who copies
+    /// the registration has no commitment of its own that is a block old.
+    function _useCommitment(bytes32 contentHash) internal {
+        bytes32 commitment = registrationCommitment(msg.sender, contentHash);
+        Commitment memory made = _commitments[commitment];
+        if (made.timestamp == 0) revert RegistrationNotCommitted(msg.sender, contentHash);
+        if (made.blockNumber >= block.number) revert CommitmentTooNew(commitment, made.blockNumber + 1);
+        if (block.timestamp > made.timestamp + COMMITMENT_MAX_AGE) {
+            revert CommitmentExpired(commitment, made.timestamp + COMMITMENT_MAX_AGE);
+        }
+        delete _commitments[commitment];
+    }
+
+    /// @dev An oracle job's result hash is public once attested: only the job's requester (who paid
+    /// for it) may register it, so no one can race them with their own commitment.
+    function _requireNotReservedForOther(bytes32 contentHash) internal view {
+        IOracleHub hub = oracleHub;
+        if (address(hub) == address(0)) return;
+        address requester = hub.requesterOfResult(contentHash);
+        if (requester != address(0) && requester != msg.sender) {
+            revert ContentReservedForRequester(contentHash, requester);
+        }
+    }
 
     function _requireWork(uint256 workId) internal view {
         if (workId == 0 || workId > _workCount) revert UnknownWork(workId);

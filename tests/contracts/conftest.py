@@ -24,6 +24,9 @@ def _raw_revert_data(message: str) -> bytes | None:
     with the ABI-encoded arguments packed one byte per character (or, from web3, as hex), or as
     the whole revert data packed that way."""
     match = _RAW_CUSTOM_ERROR.fullmatch(message or "")
+    # A revert bubbling up through another contract arrives as the revert data in hex.
+    if not match and re.fullmatch(r"0x([0-9a-fA-F]{2}){4,}", message or ""):
+        return bytes.fromhex(message[2:])
     if not match:
         # Some failed calls arrive as the bare revert data, one byte per character.
         if message and not message.isprintable() and len(message) >= 4:

@@ -167,7 +167,9 @@ def test_lifecycle_succeedsIfVotedQueuedAndExecutedAfterDelay(governance, voters
     with reverts(registry.WrongRegistrationFee, sent=0, required=NEW_FEE):
         registry.register(registration(artist, "free ride"), sender=artist)
     before = timelock.balance
-    registry.register(registration(artist, "paid"), sender=artist, value=NEW_FEE)
+    paid = registration(artist, "paid")
+    registry.commitRegistration(registry.registrationCommitment(artist.address, paid[1]), sender=artist)
+    registry.register(paid, sender=artist, value=NEW_FEE)
     assert timelock.balance - before == NEW_FEE
 
 

@@ -33,6 +33,12 @@ def registration(contributors, *, cid=CID, content_hash=None, license="CC-BY-4.0
     )
 
 
+def commit_and_register(registry, entry, *, sender, value=0):
+    """The honest flow: commit to the content hash, then register in the next block."""
+    registry.commitRegistration(registry.registrationCommitment(sender.address, entry[1]), sender=sender)
+    return registry.register(entry, sender=sender, value=value)
+
+
 def wallet_address(registry, splitter, project, split_id: int) -> str:
     """The CREATE2 address of a work's SplitWallet: deployer registry, salt the split id,
     init code the wallet's creation code with (splitter, splitId)."""
@@ -69,7 +75,7 @@ def with_fee(registry, timelock_account):
 def test_register_succeedsIfRegistrationValid(registry, splitter, artist, producer, vocalist, project):
     entry = registration([(artist, 5_000), (producer, 3_000), (vocalist, 2_000)], royalty_bps=750)
 
-    receipt = registry.register(entry, sender=artist)
+    receipt = commit_and_register(registry, entry, sender=artist)
 
     event = receipt.decode_logs(registry.WorkRegistered)[0]
     work_id, split_id, wallet = event.workId, event.splitId, event.wallet
@@ -113,7 +119,7 @@ def test_register_succeedsIfSharesScaledIntoOwnPortion(registry, splitter, artis
     # rounded down to 2,666 / 2,666 / 2,667; the lost basis point goes to the first contributor.
     entry = registration([(producer, 3_333), (vocalist, 3_333), (fan, 3_334)], parents=[(song.work_id, 2_000)])
 
-    receipt = registry.register(entry, sender=vocalist)
+    receipt = commit_and_register(registry, entry, sender=vocalist)
 
     event = receipt.decode_logs(registry.WorkRegistered)[0]
     assert splitter.recipientsOf(event.splitId) == ([producer.address, vocalist.address, fan.address], [2_667, 2_666, 2_667])
@@ -130,7 +136,7 @@ def test_register_succeedsIfFeePaidToTreasury(tutti, registry, artist, with_fee)
     assert treasury == tutti.timelock.address
     before = tutti.timelock.balance
 
-    registry.register(registration([(artist, 10_000)]), sender=artist, value=with_fee)
+    commit_and_register(registry, registration([(artist, 10_000)]), sender=artist, value=with_fee)
 
     assert tutti.timelock.balance - before == with_fee
     assert registry.balance == 0
@@ -155,8 +161,10 @@ def test_register_failsIfFeeWrong(registry, artist, with_fee, sent, reverts):
 
 def test_register_failsIfTreasuryRejectsFee(registry, artist, with_fee, timelock_account, rejecting_recipient, reverts):
     registry.setTreasury(rejecting_recipient, sender=timelock_account)
+    entry = registration([(artist, 10_000)])
+    registry.commitRegistration(registry.registrationCommitment(artist.address, entry[1]), sender=artist)
     with reverts(registry.FeeTransferFailed, treasury=rejecting_recipient.address, amount=with_fee):
-        registry.register(registration([(artist, 10_000)]), sender=artist, value=with_fee)
+        registry.register(entry, sender=artist, value=with_fee)
 
 
 def test_register_failsIfMetadataCidEmpty(registry, artist, reverts):
@@ -236,7 +244,7 @@ def test_register_failsIfContributorShareRoundsToNothing(registry, artist, produ
 def test_register_succeedsIfSmallContributorKeepsABasisPoint(registry, splitter, artist, producer, song):
     # 2 bps of an 80% portion is 1.6 bps: rounded down to 1, the lost 0.6 goes to the first contributor.
     entry = registration([(artist, 9_998), (producer, 2)], parents=[(song.work_id, 2_000)])
-    receipt = registry.register(entry, sender=producer)
+    receipt = commit_and_register(registry, entry, sender=producer)
     split_id = receipt.decode_logs(registry.WorkRegistered)[0].splitId
     accounts, shares = splitter.recipientsOf(split_id)
     assert dict(zip(accounts, shares)) == {artist.address: 7_999, producer.address: 1}
@@ -350,7 +358,7 @@ def test_setLimits_succeedsIfGovernanceWithinRange(registry, artist, timelock_ac
         9_999,
         10_000,
     )
-    registry.register(registration([(artist, 10_000)], royalty_bps=10_000), sender=artist)
+    commit_and_register(registry, registration([(artist, 10_000)], royalty_bps=10_000), sender=artist)
 
 
 def test_setTreasury_failsIfZeroAddress(registry, timelock_account, reverts):

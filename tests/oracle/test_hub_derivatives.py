@@ -5,10 +5,24 @@ import ape
 from tests.oracle.oracle_helpers import ANALYZE, FEE, MODEL, PARAMS, honest
 
 
+def _registration(owner, cid: str, content: bytes, parents=()):
+    return (cid, content, "CC-BY-4.0", 500, [(owner.address, 10_000)], list(parents))
+
+
 def _register(registry, owner, cid: str, content: bytes, parents=()):
-    registration = (cid, content, "CC-BY-4.0", 500, [(owner.address, 10_000)], list(parents))
-    registry.register(registration, sender=owner)
+    registry.commitRegistration(registry.registrationCommitment(owner.address, content), sender=owner)
+    registry.register(_registration(owner, cid, content, parents), sender=owner)
     return registry.workCount()
+
+
+def _fulfilled_job_on_work(tutti, hub, artist, requester, operators, sign):
+    source = _register(tutti.registry, artist, "bafysourcemetadata", b"\x01" * 32)
+    hub.requestJob(ANALYZE, "bafysourceaudio", PARAMS, source, sender=requester, value=FEE)
+    job_id = hub.jobCount()
+    truth = honest(job_id)
+    for op in operators[:2]:
+        hub.submitAttestation(truth.as_tuple(), sign(op, truth), sender=op)
+    return source, job_id, truth
 
 
 def test_fulfilledResult_registersAsDerivativeOfInput(tutti, hub, artist, requester, operators, sign):
@@ -32,3 +46,20 @@ def test_fulfilledResult_registersAsDerivativeOfInput(tutti, hub, artist, reques
     assert registry.ownerOf(derivative) == requester.address
     assert registry.parentsOf(derivative) == [(source, 1_000)]
     assert registry.work(derivative).metadataCid == truth.result_cid
+
+
+def test_register_failsIfJobResultRegisteredByOtherThanRequester(tutti, hub, artist, requester, operators, sign,
+                                                                  timelock, producer, reverts):
+    registry = tutti.registry
+    registry.setOracleHub(hub, sender=timelock)
+    source, job_id, truth = _fulfilled_job_on_work(tutti, hub, artist, requester, operators, sign)
+    assert hub.requesterOfResult(truth.result_hash) == requester.address
+
+    # The result hash is public once attested: a watcher commits to it and registers it first.
+    registry.commitRegistration(registry.registrationCommitment(producer.address, truth.result_hash), sender=producer)
+    with reverts(registry.ContentReservedForRequester, contentHash=truth.result_hash, requester=requester.address):
+        registry.register(_registration(producer, truth.result_cid, truth.result_hash, [(source, 1_000)]),
+                          sender=producer)
+
+    derivative = _register(registry, requester, truth.result_cid, truth.result_hash, [(source, 1_000)])
+    assert registry.ownerOf(derivative) == requester.address
