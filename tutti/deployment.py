@@ -45,6 +45,9 @@ class DeployParams:
     usage_epoch_seconds: int = 7 * 86_400
     usage_claim_window_seconds: int = 90 * 86_400
     usage_reporter: str | None = None
+    #: Launch distribution of TUTTI as (holder, amount in the smallest unit) pairs summing to the
+    #: supply; empty: the deployer (or ``token_holder``) keeps everything, fine only on a local chain.
+    token_allocations: tuple[tuple[str, int], ...] = ()
     test_token: bool = False
 
 
@@ -57,7 +60,8 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
     from ape import chain, project
 
     start_block = chain.blocks.head.number
-    holder = token_holder or deployer.address
+    # Allocations are handed out of the deployer's mint.
+    holder = deployer.address if params.token_allocations else (token_holder or deployer.address)
     token = deployer.deploy(project.TuttiToken, holder, params.token_supply)
     timelock = deployer.deploy(
         project.TuttiTimelock, params.timelock_delay_seconds, [], [ADDRESS_ZERO], deployer.address
@@ -90,6 +94,8 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
         params.usage_claim_window_seconds, params.usage_reporter or deployer.address,
     )
     timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), deployer.address, sender=deployer)
+    if params.token_allocations:
+        _distribute(token, deployer, params)
 
     extras = {}
     if params.test_token:
@@ -118,3 +124,13 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
     )
     logger.info("deployed Tutti on %s:%s", book.ecosystem, book.network)
     return Tutti.from_book(book)
+
+
+def _distribute(token, deployer: "AccountAPI", params: DeployParams) -> None:
+    """Hand the launch allocations out of the deployer's mint, leaving it exactly what it was allocated."""
+    total = sum(amount for _, amount in params.token_allocations)
+    if total != params.token_supply:
+        raise ValueError(f"the allocations sum to {total}, not the supply {params.token_supply}")
+    for holder, amount in params.token_allocations:
+        if holder.lower() != deployer.address.lower():
+            token.transfer(holder, amount, sender=deployer)
