@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from tutti.attestations import kind_id, kind_name
 from tutti.chain import Tutti
@@ -92,30 +92,42 @@ def report_usage(tutti: Tutti, store: "IpfsStore", reporter: "AccountAPI", epoch
         raise TuttiError(f"epoch {epoch} is still running (it ends at {end}); report it once it has ended")
     if tutti.usage.settlementOf(epoch).settledAt:
         raise TuttiError(f"epoch {epoch} is already settled")
+    if any(True for _ in _live_usage_jobs(tutti, epoch)):
+        # A correction: withdraw the earlier reports first, so a stale one the oracle approves (or
+        # approved) cannot be settled ahead of this one by whoever calls settle first.
+        tutti.usage.supersedeReports(epoch, tutti.hub.jobCount() + 1, sender=reporter)
     cid = store.add_bytes(report, cid_version=1)
     job = request_job(tutti, reporter, USAGE_KIND, cid, {"usage": tutti.usage.address, "epoch": epoch}, fee)
     return cid, job
 
 
-def find_usage_job(tutti: Tutti, epoch: int) -> int:
-    """The reporter's usage job for ``epoch`` of this contract: its newest fulfilled one, else its
-    newest one still open (settling then waits for the quorum)."""
+def _live_usage_jobs(tutti: Tutti, epoch: int) -> Iterator[int]:
+    """The reporter's usage jobs for ``epoch`` of this contract not superseded, newest first."""
     reporter = tutti.usage.reporter()
+    first_valid = tutti.usage.firstValidReportOf(epoch)
     logs = tutti.hub.JobRequested.range(tutti.book.start_block, search_topics={"kind": kind_id(USAGE_KIND)})
-    open_job = None
     for log in sorted(logs, key=lambda log: log.jobId, reverse=True):
+        if log.jobId < first_valid:
+            return
         try:
             params = json.loads(bytes(log.params))
         except ValueError:
             continue
-        if (log.requester != reporter or not isinstance(params, dict) or params.get("epoch") != epoch
-                or str(params.get("usage", "")).lower() != tutti.usage.address.lower()):
-            continue
-        status = tutti.hub.job(log.jobId).status
+        if (log.requester == reporter and isinstance(params, dict) and params.get("epoch") == epoch
+                and str(params.get("usage", "")).lower() == tutti.usage.address.lower()):
+            yield log.jobId
+
+
+def find_usage_job(tutti: Tutti, epoch: int) -> int:
+    """The reporter's usage job for ``epoch`` of this contract: its newest fulfilled one not
+    superseded, else its newest one still open (settling then waits for the quorum)."""
+    open_job = None
+    for job_id in _live_usage_jobs(tutti, epoch):
+        status = tutti.hub.job(job_id).status
         if status == JOB_FULFILLED:
-            return log.jobId
+            return job_id
         if status == JOB_OPEN and open_job is None:
-            open_job = log.jobId
+            open_job = job_id
     if open_job is None:
         raise TuttiError(f"the reporter has no open or fulfilled usage job for epoch {epoch}; "
                          "run `ape run report_usage` first")

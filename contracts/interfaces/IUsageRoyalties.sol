@@ -68,6 +68,13 @@ interface IUsageRoyalties {
     error ZeroReporter();
     /// @dev ETH is funded with {fundETH}, not as the ERC-20 `address(0)`.
     error InvalidToken(address token);
+    /// @dev The reporter superseded job `jobId` for epoch `epoch`: only jobs from `firstValidJobId` on count.
+    error ReportSuperseded(uint256 epoch, uint256 jobId, uint256 firstValidJobId);
+    /// @dev Only the reporter may supersede reports; `caller` is not it.
+    error NotReporter(address caller);
+    /// @dev Superseding up to `firstValidJobId` must move forward from `current` and stop at the
+    /// next job to be requested, `next`.
+    error InvalidSupersede(uint256 firstValidJobId, uint256 current, uint256 next);
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -90,6 +97,9 @@ interface IUsageRoyalties {
     event ReporterSet(address indexed reporter);
     /// @notice Claims now stay open `claimWindow` seconds after a settlement.
     event ClaimWindowSet(uint64 claimWindow);
+    /// @notice The reporter withdrew every usage report for `epoch` requested before job
+    /// `firstValidJobId`: none of them can settle it.
+    event ReportsSuperseded(uint256 indexed epoch, uint256 firstValidJobId);
 
     /*//////////////////////////////////////////////////////////////
                                  ACTIONS
@@ -104,9 +114,19 @@ interface IUsageRoyalties {
     /// @dev Emits {EpochFunded}. Reverts with {InvalidToken} or {ZeroFunding}.
     function fund(address token, uint256 amount) external;
 
+    /// @notice Withdraw every usage report for `epoch` requested before job `firstValidJobId`, so
+    /// a stale report the oracle already approved cannot be settled before the corrected one. The
+    /// reporter calls it before requesting the correction (`report_usage` does so each time).
+    /// @dev Emits {ReportsSuperseded}. Requirements: the caller is the {reporter} ({NotReporter});
+    /// the epoch is not settled; {firstValidReportOf}(epoch) < `firstValidJobId` <= the hub's job
+    /// count + 1 ({InvalidSupersede}).
+    function supersedeReports(uint256 epoch, uint256 firstValidJobId) external;
+
     /// @notice Settle ended epoch `epoch` with the play counts oracle job `jobId` attested.
-    /// @dev Anyone may call. The job must be a fulfilled `usage` job requested by the reporter
-    /// whose attested result hash is `keccak256(abi.encode(address(this), epoch, root, totalPlays))`.
+    /// @dev Anyone may call. The job must be a fulfilled `usage` job requested by the reporter,
+    /// not superseded ({ReportSuperseded}), whose attested result hash is
+    /// `keccak256(abi.encode(address(this), epoch, root, totalPlays))`. Fixes the epoch's claim
+    /// window at the current {claimWindow}: later governance changes do not shorten it.
     /// Emits {EpochSettled}.
     function settle(uint256 epoch, uint256 jobId, bytes32 root, uint256 totalPlays) external;
 
@@ -163,6 +183,13 @@ interface IUsageRoyalties {
 
     /// @notice What `plays` plays earn from epoch `epoch`'s `token` pool (0 before settlement).
     function shareOf(uint256 epoch, address token, uint256 plays) external view returns (uint256);
+
+    /// @notice The first usage job that may still settle `epoch` (earlier ones were superseded; 0: none were).
+    function firstValidReportOf(uint256 epoch) external view returns (uint256);
+
+    /// @notice How long claims on settled epoch `epoch` stay open after its settlement, fixed when
+    /// it settled (0 before).
+    function claimWindowOf(uint256 epoch) external view returns (uint64);
 
     /// @notice The commitment a usage job must attest for these settlement values.
     function commitmentOf(uint256 epoch, bytes32 root, uint256 totalPlays) external view returns (bytes32);

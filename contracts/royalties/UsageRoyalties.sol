@@ -72,6 +72,8 @@ contract UsageRoyalties is IUsageRoyalties, Ownable, ReentrancyGuard {
     mapping(uint256 epoch => mapping(address token => Pool)) private _pools;
     // Work ids are sequential, so a bitmap marks 256 neighbouring works' claims per storage slot.
     mapping(uint256 epoch => mapping(address token => BitMaps.BitMap)) private _claimed;
+    mapping(uint256 epoch => uint256 jobId) private _firstValidReport;
+    mapping(uint256 epoch => uint64 window) private _settledClaimWindow;
 
     /*//////////////////////////////////////////////////////////////
                                CONSTRUCTOR
@@ -127,11 +129,26 @@ contract UsageRoyalties is IUsageRoyalties, Ownable, ReentrancyGuard {
     }
 
     /// @inheritdoc IUsageRoyalties
+    function supersedeReports(uint256 epoch, uint256 firstValidJobId) external {
+        if (msg.sender != reporter) revert NotReporter(msg.sender);
+        if (_settlements[epoch].settledAt != 0) revert EpochAlreadySettled(epoch);
+        uint256 current = _firstValidReport[epoch];
+        uint256 next = hub.jobCount() + 1;
+        if (firstValidJobId <= current || firstValidJobId > next) {
+            revert InvalidSupersede(firstValidJobId, current, next);
+        }
+        _firstValidReport[epoch] = firstValidJobId;
+        emit ReportsSuperseded(epoch, firstValidJobId);
+    }
+
+    /// @inheritdoc IUsageRoyalties
     function settle(uint256 epoch, uint256 jobId, bytes32 root, uint256 totalPlays) external {
         uint64 end = _epochEnd(epoch);
         if (block.timestamp < end) revert EpochNotEnded(epoch, end);
         if (_settlements[epoch].settledAt != 0) revert EpochAlreadySettled(epoch);
         if ((root == bytes32(0)) != (totalPlays == 0)) revert InvalidSettlement(root, totalPlays);
+        uint256 firstValid = _firstValidReport[epoch];
+        if (jobId < firstValid) revert ReportSuperseded(epoch, jobId, firstValid);
 
         IOracleHub.Job memory job_ = hub.job(jobId);
         if (job_.kind != USAGE_KIND) revert NotAUsageJob(jobId, job_.kind);
@@ -142,6 +159,8 @@ contract UsageRoyalties is IUsageRoyalties, Ownable, ReentrancyGuard {
         if (attested != expected) revert CommitmentMismatch(jobId, expected, attested);
 
         _settlements[epoch] = Settlement(root, totalPlays, jobId, uint64(block.timestamp));
+        // Fixed now: a later governance change of the window must not close claims already promised.
+        _settledClaimWindow[epoch] = claimWindow;
         emit EpochSettled(epoch, jobId, root, totalPlays);
     }
 
@@ -192,7 +211,7 @@ contract UsageRoyalties is IUsageRoyalties, Ownable, ReentrancyGuard {
         // Cannot overflow uint64: end <= block.timestamp here and the window is at most 366 days.
         uint64 until;
         if (settlement.settledAt == 0) until = end + claimWindow;
-        else if (settlement.totalPlays != 0) until = settlement.settledAt + claimWindow;
+        else if (settlement.totalPlays != 0) until = settlement.settledAt + _settledClaimWindow[epoch];
         if (block.timestamp < until) revert ClaimWindowOpen(epoch, until);
 
         Pool storage pool = _pools[epoch][token];
@@ -264,6 +283,16 @@ contract UsageRoyalties is IUsageRoyalties, Ownable, ReentrancyGuard {
     function shareOf(uint256 epoch, address token, uint256 plays) external view returns (uint256) {
         uint256 totalPlays = _settlements[epoch].totalPlays;
         return totalPlays == 0 ? 0 : Math.mulDiv(_pools[epoch][token].funded, plays, totalPlays);
+    }
+
+    /// @inheritdoc IUsageRoyalties
+    function firstValidReportOf(uint256 epoch) external view returns (uint256) {
+        return _firstValidReport[epoch];
+    }
+
+    /// @inheritdoc IUsageRoyalties
+    function claimWindowOf(uint256 epoch) external view returns (uint64) {
+        return _settledClaimWindow[epoch];
     }
 
     /// @inheritdoc IUsageRoyalties

@@ -746,18 +746,73 @@ def test_setReporter_failsIfZero(usage, timelock_account, reverts):
         usage.setReporter(ETH, sender=timelock_account)
 
 
-def test_setClaimWindow_succeedsAndAppliesToOpenEpochs(tutti, usage, epoch, works, operators, reporter,
-                                                       timelock_account, fan):
+def test_setClaimWindow_failsToShortenSettledEpochsWindow(tutti, usage, epoch, works, operators, reporter,
+                                                          timelock_account, fan, reverts):
+    """Issue 12, item 4: governance shrinks the window to let leftovers roll over before works claim."""
     usage.fundETH(sender=fan, value=ETHER)
     settled_at = settle(tutti, operators, reporter, epoch, PlayTree({works[0].work_id: 3, works[1].work_id: 1}),
                         fan).timestamp
+    assert usage.claimWindowOf(epoch) == CLAIM_WINDOW
 
     receipt = usage.setClaimWindow(HOUR, sender=timelock_account)
 
     assert receipt.events == [usage.ClaimWindowSet(claimWindow=HOUR)]
     assert usage.claimWindow() == HOUR
     chain.pending_timestamp = settled_at + HOUR
+    with reverts(usage.ClaimWindowOpen, epoch=epoch, until=settled_at + CLAIM_WINDOW):
+        usage.rollOver(epoch, ETH, sender=fan)
+    chain.pending_timestamp = settled_at + CLAIM_WINDOW
     assert usage.rollOver(epoch, ETH, sender=fan).return_value == ETHER
+
+
+def test_setClaimWindow_succeedsForEpochsSettledLater(tutti, usage, epoch, works, operators, reporter,
+                                                     timelock_account, fan):
+    usage.setClaimWindow(HOUR, sender=timelock_account)
+    usage.fundETH(sender=fan, value=ETHER)
+    settled_at = settle(tutti, operators, reporter, epoch, PlayTree({works[0].work_id: 1}), fan).timestamp
+
+    assert usage.claimWindowOf(epoch) == HOUR
+    chain.pending_timestamp = settled_at + HOUR
+    assert usage.rollOver(epoch, ETH, sender=fan).return_value == ETHER
+
+
+# ---------------------------------------------------------------------------------------------
+# stale reports (issue 12, item 3)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_settle_failsIfStaleApprovedReportSupersededByReporter(tutti, usage, epoch, works, operators, reporter,
+                                                               fan, reverts):
+    stale = PlayTree({works[0].work_id: 9})
+    corrected = PlayTree({works[0].work_id: 3, works[1].work_id: 6})
+    end_of(usage, epoch)
+    stale_job = report(tutti, operators, reporter, epoch, stale)
+
+    # The reporter withdraws the approved stale report before asking for the corrected one ...
+    receipt = usage.supersedeReports(epoch, tutti.hub.jobCount() + 1, sender=reporter)
+    assert receipt.events == [usage.ReportsSuperseded(epoch=epoch, firstValidJobId=stale_job + 1)]
+    corrected_job = report(tutti, operators, reporter, epoch, corrected)
+
+    # ... so whoever races to settle first with the stale one fails.
+    with reverts(usage.ReportSuperseded, epoch=epoch, jobId=stale_job, firstValidJobId=stale_job + 1):
+        usage.settle(epoch, stale_job, stale.root, stale.total_plays, sender=fan)
+    usage.settle(epoch, corrected_job, corrected.root, corrected.total_plays, sender=fan)
+    assert usage.settlementOf(epoch).jobId == corrected_job
+
+
+def test_supersedeReports_failsIfNotReporterOrOutOfRange(tutti, usage, epoch, works, operators, reporter, fan,
+                                                         reverts):
+    with reverts(usage.NotReporter, caller=fan.address):
+        usage.supersedeReports(epoch, 1, sender=fan)
+    next_job = tutti.hub.jobCount() + 1
+    with reverts(usage.InvalidSupersede, firstValidJobId=next_job + 1, current=0, next=next_job):
+        usage.supersedeReports(epoch, next_job + 1, sender=reporter)
+    usage.supersedeReports(epoch, next_job, sender=reporter)
+    with reverts(usage.InvalidSupersede, firstValidJobId=next_job, current=next_job, next=next_job):
+        usage.supersedeReports(epoch, next_job, sender=reporter)
+    settle(tutti, operators, reporter, epoch, PlayTree({works[0].work_id: 1}), fan)
+    with reverts(usage.EpochAlreadySettled, epoch=epoch):
+        usage.supersedeReports(epoch, tutti.hub.jobCount() + 1, sender=reporter)
 
 
 @pytest.mark.parametrize("window", [0, HOUR - 1, 366 * DAY + 1])

@@ -69,8 +69,15 @@ def test_a_usage_epoch_by_script(tutti, workers, tmp_path, artist, producer, fan
     negative = run(env, "settle_epoch", "--epoch", "-1", account="TEST::5", check=False)
     assert "-1 is not in the range x>=0" in refused(negative)
 
+    # A first report the reporter then corrects: the correction supersedes it (issue 12, item 3),
+    # so the stale job cannot settle the epoch even once the operators approve it too.
+    stale = tmp_path / "stale.csv"
+    stale.write_text(f"listener,work,count\n{fan.address},{jingle.work_id},100\n")
+    done = run(env, "report_usage", "--epoch", str(epoch), "--plays", str(stale), account="TEST::0")
+    stale_job = int(re.search(r"as job (\d+)", done.stdout).group(1))
     done = run(env, "report_usage", "--epoch", str(epoch), "--plays", str(plays), account="TEST::0")
     job_id = int(re.search(r"as job (\d+)", done.stdout).group(1))
+    assert tutti.usage.firstValidReportOf(epoch) == stale_job + 1 <= job_id
     for operator in ("TEST::7", "TEST::8"):
         workers.start(operator, "--kinds", "usage")
 
