@@ -184,6 +184,8 @@ def run_story(tutti: Tutti) -> None:
         content_hash=keccak(text="Tutti Suite No. 2 - vocal sketch"),
         contributors=[Share(vocalist.address, 10_000)],
     )
+    # Fees are pulled (a treasury refusing ETH cannot stop registration): anyone sends them on.
+    tutti.registry.withdrawRegistrationFees(sender=fan)
     check(tutti.timelock.balance - treasury_before == new_fee, f"work {third.work_id} paid 0.01 ETH into the DAO treasury")
 
     room_id = open_live_room(tutti, artist, fan, suite)

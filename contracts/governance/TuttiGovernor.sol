@@ -24,6 +24,18 @@ contract TuttiGovernor is
     GovernorVotesQuorumFraction,
     GovernorTimelockControl
 {
+    /// @notice Longest voting delay a vote may set, in blocks (about 14 days of 12-second blocks).
+    uint48 public constant MAX_VOTING_DELAY = 100_800;
+    /// @notice Longest voting period a vote may set, in blocks (about 28 days of 12-second blocks).
+    uint32 public constant MAX_VOTING_PERIOD = 201_600;
+    /// @notice Lowest quorum a vote may set, in percent of the supply: never a quorum of nobody.
+    uint256 public constant MIN_QUORUM_PERCENT = 1;
+    /// @notice Highest quorum a vote may set, in percent: above it no proposal could ever pass.
+    uint256 public constant MAX_QUORUM_PERCENT = 50;
+
+    /// @dev Governance setting `name` of `value`, outside `min`..`max`: a vote cannot freeze the DAO.
+    error GovernanceSettingOutOfRange(string name, uint256 value, uint256 min, uint256 max);
+
     /// @param token The voting token.
     /// @param timelock The timelock that executes proposals.
     /// @param votingDelay_ Blocks between proposal and the start of voting.
@@ -44,6 +56,31 @@ contract TuttiGovernor is
         GovernorVotesQuorumFraction(quorumPercent)
         GovernorTimelockControl(timelock)
     {}
+
+    /// @dev Bounds the voting delay a vote may set (OpenZeppelin leaves it unbounded).
+    function _setVotingDelay(uint48 newVotingDelay) internal override {
+        if (newVotingDelay > MAX_VOTING_DELAY) {
+            revert GovernanceSettingOutOfRange("votingDelay", newVotingDelay, 0, MAX_VOTING_DELAY);
+        }
+        super._setVotingDelay(newVotingDelay);
+    }
+
+    /// @dev Bounds the voting period a vote may set (OpenZeppelin only refuses zero).
+    function _setVotingPeriod(uint32 newVotingPeriod) internal override {
+        if (newVotingPeriod == 0 || newVotingPeriod > MAX_VOTING_PERIOD) {
+            revert GovernanceSettingOutOfRange("votingPeriod", newVotingPeriod, 1, MAX_VOTING_PERIOD);
+        }
+        super._setVotingPeriod(newVotingPeriod);
+    }
+
+    /// @dev Bounds the quorum a vote may set (OpenZeppelin allows 0..100 %).
+    function _updateQuorumNumerator(uint256 newQuorumNumerator) internal override {
+        if (newQuorumNumerator < MIN_QUORUM_PERCENT || newQuorumNumerator > MAX_QUORUM_PERCENT) {
+            revert GovernanceSettingOutOfRange("quorumPercent", newQuorumNumerator, MIN_QUORUM_PERCENT,
+                MAX_QUORUM_PERCENT);
+        }
+        super._updateQuorumNumerator(newQuorumNumerator);
+    }
 
     // The overrides below only resolve the diamond between OpenZeppelin extensions.
 

@@ -76,8 +76,14 @@ interface IContentRegistry {
     error LimitOutOfRange(string name, uint256 value, uint256 max);
     /// @dev The treasury cannot be the zero address.
     error ZeroTreasury();
-    /// @dev Sending the registration fee to the treasury failed.
+    /// @dev A constructor address (governance, splitter) cannot be zero.
+    error ZeroAddress();
+    /// @dev Sending the registration fees to the treasury failed (they stay pending).
     error FeeTransferFailed(address treasury, uint256 amount);
+    /// @dev No registration fees are waiting to be withdrawn.
+    error NoRegistrationFees();
+    /// @dev A registration fee of `fee` wei, above the `max` the contract allows.
+    error RegistrationFeeTooHigh(uint256 fee, uint256 max);
     /// @dev `registrant` made no live commitment to register `contentHash` (see {commitRegistration}).
     error RegistrationNotCommitted(address registrant, bytes32 contentHash);
     /// @dev The commitment was made in this block; register from block `usableFromBlock` on.
@@ -122,6 +128,8 @@ interface IContentRegistry {
     event LimitsChanged(uint16 maxContributors, uint16 maxParents, uint16 maxUpstreamBps, uint16 maxRoyaltyBps);
     /// @notice Governance changed where registration fees go.
     event TreasuryChanged(address oldTreasury, address newTreasury);
+    /// @notice `amount` wei of registration fees were paid to `treasury`.
+    event RegistrationFeesWithdrawn(address indexed treasury, uint256 amount);
     /// @notice `registrant` committed to register some content (the commitment hides which).
     event RegistrationCommitted(address indexed registrant, bytes32 indexed commitment);
     /// @notice The oracle hub whose job results are reserved for their requesters is now `hub`.
@@ -160,6 +168,17 @@ interface IContentRegistry {
     /// @return workId The new work's token id (ids start at 1).
     function register(Registration calldata registration) external payable returns (uint256 workId);
 
+    /// @notice Pay every pending registration fee to the {treasury}. Anyone may call it.
+    /// @dev Emits {RegistrationFeesWithdrawn}. Registration only credits fees (pull payment), so a
+    /// treasury that refuses ETH never stops registration; this call then reverts with
+    /// {FeeTransferFailed} and the fees stay pending until governance points {setTreasury} elsewhere.
+    /// Requirements: some fees pending ({NoRegistrationFees}).
+    /// @return amount The wei paid.
+    function withdrawRegistrationFees() external returns (uint256 amount);
+
+    /// @notice Registration fees credited to the treasury and not yet withdrawn, in wei.
+    function pendingRegistrationFees() external view returns (uint256);
+
     /// @notice Deploy the code of work `workId`'s royalty wallet at its fixed address (no-op if done).
     /// @dev Anyone may call it. Emits {WalletDeployed} the first time.
     /// @return wallet The wallet's address (the EIP-2981 receiver).
@@ -175,7 +194,8 @@ interface IContentRegistry {
     function setMetadataCid(uint256 workId, string calldata metadataCid) external;
 
     /// @notice Set the registration fee, in wei. Governance only (the timelock).
-    /// @dev Emits {RegistrationFeeChanged}.
+    /// @dev Emits {RegistrationFeeChanged}. Reverts with {RegistrationFeeTooHigh} above
+    /// {MAX_REGISTRATION_FEE}: no vote can price artists out of the registry.
     function setRegistrationFee(uint256 newFee) external;
 
     /// @notice Set the registration limits. Governance only (the timelock).

@@ -101,6 +101,10 @@ interface IOracleHub {
     error UnknownOperator(address operator);
     /// @dev The operator set is full at `max`.
     error TooManyOperators(uint256 max);
+    /// @dev A minimum fee of `fee` wei for `kind`, above the `max` the contract allows.
+    error MinFeeTooHigh(bytes32 kind, uint256 fee, uint256 max);
+    /// @dev A minimum bond of `bond` wei, above the `max` the contract allows.
+    error MinBondTooHigh(uint256 bond, uint256 max);
     /// @dev A job timeout of `timeout` seconds, outside 1..`max`.
     error InvalidJobTimeout(uint256 timeout, uint256 max);
     /// @dev `operator` has a counting bond of `bonded` wei, below the `minBond` required to attest.
@@ -303,6 +307,7 @@ interface IOracleHub {
     /// @notice Set the minimum fee of `kind` in wei; `kind` bytes32(0) sets the global minimum.
     /// Governance only (the timelock).
     /// @dev Emits a {MinFeeChanged} event. A job pays at least the larger of the two, see {minFeeOf}.
+    /// Requirements: at most {MAX_MIN_FEE} ({MinFeeTooHigh}).
     function setMinFee(bytes32 kind, uint256 newFee) external;
 
     /// @notice Set how long operators have to fulfil a job requested from now on, in seconds.
@@ -312,7 +317,7 @@ interface IOracleHub {
 
     /// @notice Set the counting bond an operator needs to attest, in wei (0: no bond needed).
     /// Governance only (the timelock). Applies at once, also to open jobs.
-    /// @dev Emits a {MinBondChanged} event.
+    /// @dev Emits a {MinBondChanged} event. Requirements: at most {MAX_MIN_BOND} ({MinBondTooHigh}).
     function setMinBond(uint256 newMinBond) external;
 
     /// @notice Set how long an unbonding requested from now on waits, in seconds. Governance only

@@ -34,6 +34,10 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
     uint256 public constant MAX_JOB_TIMEOUT = 30 days;
     /// @notice Longest unbonding delay governance may set.
     uint256 public constant MAX_UNBONDING_DELAY = 365 days;
+    /// @notice Highest minimum job fee governance may set, per kind or globally, in wei.
+    uint256 public constant MAX_MIN_FEE = 10 ether;
+    /// @notice Highest minimum bond governance may set, in wei: a higher one would silence every operator.
+    uint256 public constant MAX_MIN_BOND = 1_000 ether;
 
     /// @notice The registry whose works may be a job's input.
     IContentRegistry public immutable registry;
@@ -555,6 +559,7 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
     }
 
     function _setMinFee(bytes32 kind, uint256 newFee) internal {
+        if (newFee > MAX_MIN_FEE) revert MinFeeTooHigh(kind, newFee, MAX_MIN_FEE);
         emit MinFeeChanged(kind, _minFee[kind], newFee);
         _minFee[kind] = newFee;
     }
@@ -568,6 +573,7 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
     }
 
     function _setMinBond(uint256 newMinBond) internal {
+        if (newMinBond > MAX_MIN_BOND) revert MinBondTooHigh(newMinBond, MAX_MIN_BOND);
         emit MinBondChanged(minBond, newMinBond);
         minBond = newMinBond;
     }

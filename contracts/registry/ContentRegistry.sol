@@ -30,6 +30,8 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
     /// transaction stuck behind a gas spike; short enough that stale commitments do not pile up
     /// as meaning (a commitment reveals nothing and binds only its own registrant).
     uint256 public constant COMMITMENT_MAX_AGE = 1 days;
+    /// @notice Highest registration fee governance may set, in wei.
+    uint256 public constant MAX_REGISTRATION_FEE = 1 ether;
 
     /// @dev When a commitment was made; both zero when none is live. One storage slot.
     struct Commitment {
@@ -43,8 +45,10 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
     /// @notice The splitter that holds every work's split.
     IRoyaltySplitter public immutable splitter;
 
-    /// @notice Wei charged per registration, paid to {treasury}.
+    /// @notice Wei charged per registration, credited to {treasury} (see {withdrawRegistrationFees}).
     uint256 public registrationFee;
+    /// @inheritdoc IContentRegistry
+    uint256 public pendingRegistrationFees;
     /// @notice Where registration fees go.
     address payable public treasury;
     /// @notice Most contributors per work.
@@ -77,9 +81,14 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
         Ownable(governance)
     {
         if (treasury_ == address(0)) revert ZeroTreasury();
+        if (governance == address(0) || address(splitter_) == address(0)) revert ZeroAddress();
         _deployer = msg.sender;
         splitter = splitter_;
         treasury = treasury_;
+        // Checked like a governance change, but no change event: there was no fee before.
+        if (registrationFee_ > MAX_REGISTRATION_FEE) {
+            revert RegistrationFeeTooHigh(registrationFee_, MAX_REGISTRATION_FEE);
+        }
         registrationFee = registrationFee_;
         _setLimits(50, 8, 5_000, 2_500);
     }
@@ -117,11 +126,20 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
         workId = ++_workCount;
         _record(workId, registration, splitId, wallet);
 
+        // Pull payment: a treasury that refuses ETH cannot stop registration.
+        if (msg.value != 0) pendingRegistrationFees += msg.value;
         _safeMint(msg.sender, workId);
-        if (msg.value != 0) {
-            (bool ok,) = treasury.call{value: msg.value}("");
-            if (!ok) revert FeeTransferFailed(treasury, msg.value);
-        }
+    }
+
+    /// @inheritdoc IContentRegistry
+    function withdrawRegistrationFees() external returns (uint256 amount) {
+        amount = pendingRegistrationFees;
+        if (amount == 0) revert NoRegistrationFees();
+        pendingRegistrationFees = 0;
+        address payable to = treasury;
+        emit RegistrationFeesWithdrawn(to, amount);
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert FeeTransferFailed(to, amount);
     }
 
     /// @inheritdoc IContentRegistry
@@ -151,6 +169,7 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
 
     /// @inheritdoc IContentRegistry
     function setRegistrationFee(uint256 newFee) external onlyOwner {
+        if (newFee > MAX_REGISTRATION_FEE) revert RegistrationFeeTooHigh(newFee, MAX_REGISTRATION_FEE);
         emit RegistrationFeeChanged(registrationFee, newFee);
         registrationFee = newFee;
     }

@@ -170,6 +170,7 @@ def test_lifecycle_succeedsIfVotedQueuedAndExecutedAfterDelay(governance, voters
     paid = registration(artist, "paid")
     registry.commitRegistration(registry.registrationCommitment(artist.address, paid[1]), sender=artist)
     registry.register(paid, sender=artist, value=NEW_FEE)
+    registry.withdrawRegistrationFees(sender=artist)
     assert timelock.balance - before == NEW_FEE
 
 

@@ -131,15 +131,32 @@ def test_register_succeedsIfSharesScaledIntoOwnPortion(registry, splitter, artis
     assert registry.ownerOf(event.workId) == vocalist.address
 
 
-def test_register_succeedsIfFeePaidToTreasury(tutti, registry, artist, with_fee):
+def test_register_succeedsIfFeeCreditedThenWithdrawnToTreasury(tutti, registry, artist, fan, with_fee):
     treasury = registry.treasury()
     assert treasury == tutti.timelock.address
     before = tutti.timelock.balance
 
     commit_and_register(registry, registration([(artist, 10_000)]), sender=artist, value=with_fee)
+    assert registry.pendingRegistrationFees() == registry.balance == with_fee
 
+    receipt = registry.withdrawRegistrationFees(sender=fan)  # anyone may trigger the payment
+
+    assert receipt.events == [registry.RegistrationFeesWithdrawn(treasury=treasury, amount=with_fee)]
     assert tutti.timelock.balance - before == with_fee
-    assert registry.balance == 0
+    assert registry.balance == registry.pendingRegistrationFees() == 0
+
+
+def test_withdrawRegistrationFees_failsIfNothingPending(registry, fan, reverts):
+    with reverts(registry.NoRegistrationFees):
+        registry.withdrawRegistrationFees(sender=fan)
+
+
+def test_setRegistrationFee_failsIfAboveBound(registry, timelock_account, reverts):
+    """Issue 12, item 5: a huge fee voted in would stop every registration."""
+    maximum = registry.MAX_REGISTRATION_FEE()
+    with reverts(registry.RegistrationFeeTooHigh, fee=maximum + 1, max=maximum):
+        registry.setRegistrationFee(maximum + 1, sender=timelock_account)
+    registry.setRegistrationFee(maximum, sender=timelock_account)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,12 +176,18 @@ def test_register_failsIfFeeWrong(registry, artist, with_fee, sent, reverts):
         registry.register(registration([(artist, 10_000)]), sender=artist, value=sent)
 
 
-def test_register_failsIfTreasuryRejectsFee(registry, artist, with_fee, timelock_account, rejecting_recipient, reverts):
+def test_register_succeedsIfTreasuryRejectsFee(tutti, registry, artist, fan, with_fee, timelock_account,
+                                               rejecting_recipient, reverts):
+    """Issue 12, item 5: a treasury that refuses ETH used to stop every registration."""
     registry.setTreasury(rejecting_recipient, sender=timelock_account)
-    entry = registration([(artist, 10_000)])
-    registry.commitRegistration(registry.registrationCommitment(artist.address, entry[1]), sender=artist)
+    receipt = commit_and_register(registry, registration([(artist, 10_000)]), sender=artist, value=with_fee)
+    assert registry.ownerOf(receipt.decode_logs(registry.WorkRegistered)[0].workId) == artist.address
+
     with reverts(registry.FeeTransferFailed, treasury=rejecting_recipient.address, amount=with_fee):
-        registry.register(entry, sender=artist, value=with_fee)
+        registry.withdrawRegistrationFees(sender=fan)
+    # The fees wait until governance names a treasury that takes them.
+    registry.setTreasury(tutti.timelock.address, sender=timelock_account)
+    assert registry.withdrawRegistrationFees(sender=fan).return_value == with_fee
 
 
 def test_register_failsIfMetadataCidEmpty(registry, artist, reverts):
