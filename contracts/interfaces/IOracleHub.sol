@@ -294,8 +294,10 @@ interface IOracleHub {
     /// operator, fewer than {MAX_OPERATORS} operators.
     function addOperator(address operator) external;
 
-    /// @notice Remove an operator. Governance only (the timelock). Its attestations already
-    /// counted stay counted; it cannot attest any more.
+    /// @notice Remove an operator. Governance only (the timelock). It cannot attest any more, and
+    /// its attestations on jobs still open no longer count toward their quorum nor earn a share of
+    /// their fee (a leaked key governance removed cannot complete a quorum). Jobs already fulfilled
+    /// stay as they are, and its recorded dissent stays slashable.
     /// @dev Emits an {OperatorRemoved} event. Requirements: an operator, and the remaining
     /// operators are at least the {quorum}.
     function removeOperator(address operator) external;

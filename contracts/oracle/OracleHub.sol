@@ -185,7 +185,12 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
         }
         address[] storage agreeing = _agreeing[jobId][outcome];
         agreeing.push(operator);
-        if (agreeing.length == job_.quorum) _fulfil(jobId, job_, outcome, agreeing);
+        if (agreeing.length >= job_.quorum) {
+            // Only attesters who are operators now count: a key governance removed (leaked, say)
+            // cannot complete a quorum or earn a fee with an attestation it left pending.
+            address[] memory counted = _currentOperators(agreeing);
+            if (counted.length >= job_.quorum) _fulfil(jobId, job_, outcome, counted);
+        }
     }
 
     /// @inheritdoc IOracleHub
@@ -517,9 +522,26 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
         return keccak256(abi.encode(resultHash, keccak256(bytes(resultCid)), modelId));
     }
 
-    /// @dev Marks the job fulfilled, credits the fee to the `agreeing` operators (exactly the job's
-    /// quorum of them) and records every other attester as a dissenter.
-    function _fulfil(uint256 jobId, Job storage job_, bytes32 outcome, address[] storage agreeing) internal {
+    /// @dev The members of `attesters` still in the operator set, in order. Bounded: an outcome's
+    /// attesters are distinct operators, at most {MAX_OPERATORS} plus those removed since.
+    function _currentOperators(address[] storage attesters) internal view returns (address[] memory counted) {
+        uint256 length = attesters.length;
+        counted = new address[](length);
+        uint256 count;
+        for (uint256 i; i < length; ++i) {
+            address attester = attesters[i];
+            if (_operators.contains(attester)) counted[count++] = attester;
+        }
+        // Shrink to the members found (count <= the allocated length).
+        assembly ("memory-safe") {
+            mstore(counted, count)
+        }
+    }
+
+    /// @dev Marks the job fulfilled, credits the fee to the `agreeing` operators (the job's quorum
+    /// of current operators, or more if governance re-added one) and records every other attester
+    /// as a dissenter.
+    function _fulfil(uint256 jobId, Job storage job_, bytes32 outcome, address[] memory agreeing) internal {
         job_.status = JobStatus.Fulfilled;
         job_.outcome = outcome;
 

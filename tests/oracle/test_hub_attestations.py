@@ -3,7 +3,7 @@
 import ape
 from eth_account import Account
 
-from tests.oracle.oracle_helpers import FEE, MODEL, expire, honest, lying
+from tests.oracle.oracle_helpers import ANALYZE, FEE, MODEL, expire, honest, lying
 from tutti.attestations import Attestation
 
 FULFILLED = 2
@@ -214,3 +214,30 @@ def test_differentModel_isAnotherOutcome(hub, operators, job_id, sign):
     hub.submitAttestation(truth.as_tuple(), sign(operators[0], truth), sender=operators[0])
     hub.submitAttestation(other_model.as_tuple(), sign(operators[1], other_model), sender=operators[1])
     assert hub.job(job_id).status == 1
+
+
+def test_submitAttestation_failsToCountRemovedOperatorsPendingAttestation(hub, operators, job_id, sign, timelock):
+    """Issue 12, item 7: a leaked key attests, governance removes it; its pending attestation must
+    neither complete the quorum for a lie nor earn a share of the fee."""
+    leaked, honest_a, honest_b = operators[2], operators[0], operators[1]
+    lie, truth = lying(job_id), honest(job_id)
+    hub.submitAttestation(lie.as_tuple(), sign(leaked, lie), sender=leaked)
+    hub.removeOperator(leaked, sender=timelock)
+
+    # One more voice for the lie would have made the 2-of-3 quorum with the removed key's.
+    hub.submitAttestation(lie.as_tuple(), sign(honest_a, lie), sender=honest_a)
+    assert hub.job(job_id).status == 1  # still open
+
+    second_job = hub.requestJob(ANALYZE, "bafysecond", b"{}", 0, sender=honest_b, value=FEE).return_value
+    second = honest(second_job)
+    hub.addOperator(leaked, sender=timelock)
+    hub.submitAttestation(second.as_tuple(), sign(leaked, second), sender=leaked)
+    hub.removeOperator(leaked, sender=timelock)
+    hub.submitAttestation(second.as_tuple(), sign(honest_a, second), sender=honest_a)
+    assert hub.job(second_job).status == 1
+    receipt = hub.submitAttestation(second.as_tuple(), sign(honest_b, second), sender=honest_b)
+
+    fulfilled = receipt.decode_logs(hub.JobFulfilled)[0]
+    assert fulfilled.operators == [honest_a.address, honest_b.address]
+    assert hub.claimable(leaked) == 0
+    assert hub.claimable(honest_a) + hub.claimable(honest_b) == FEE
