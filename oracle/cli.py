@@ -19,6 +19,26 @@ def main() -> None:
     """Tutti oracle operator tools."""
 
 
+def parse_min_fees(options: tuple[str, ...]) -> dict[str, int]:
+    """``KIND=AMOUNT`` options as wei per kind; AMOUNT in ETH (``0.001``) or ``<n>wei``."""
+    from decimal import Decimal, InvalidOperation
+
+    floors = {}
+    for option in options:
+        kind, sep, amount = option.partition("=")
+        if not sep or not kind.strip():
+            raise click.BadParameter(f"expected KIND=AMOUNT (e.g. analyze=0.001), got {option!r}", param_hint="--min-fee")
+        try:
+            wei = int(amount[:-3]) if amount.endswith("wei") else Decimal(amount) * 10**18
+        except (ValueError, InvalidOperation):
+            raise click.BadParameter(f"{amount!r} is not an amount of ETH (0.001) or wei (5000wei)",
+                                     param_hint="--min-fee") from None
+        if wei < 0 or wei != int(wei):
+            raise click.BadParameter(f"{amount!r} must be a whole, non-negative number of wei", param_hint="--min-fee")
+        floors[kind.strip()] = int(wei)
+    return floors
+
+
 @main.command(cls=ConnectedProviderCommand)
 @account_option()
 @click.option("--kinds", default="analyze", show_default=True, help="Comma-separated job kinds to serve.")
@@ -29,13 +49,16 @@ def main() -> None:
 @click.option("--confirmations", type=int,
               help="Blocks a request must be buried under (default: 0 on local chains, which mine only on demand; 3 elsewhere).")
 @click.option("--poll-interval", default=1.0, show_default=True, help="Seconds between chain polls.")
+@click.option("--min-fee", "min_fees", multiple=True, metavar="KIND=AMOUNT",
+              help="Skip jobs of KIND paying less than AMOUNT (ETH, e.g. analyze=0.001, or 5000wei); repeat per kind.")
 @click.option("--once", is_flag=True, help="Handle what is pending, then exit.")
 @click.option("--fault", type=click.Choice(["wrong-bytes"]), hidden=True,
               help="Fault injection for tests: attest to deliberately wrong results.")
 @click.option("--kill-after", type=click.Choice(["computed", "signed", "submitting", "broadcast"]), hidden=True,
               help="Crash test: SIGKILL the worker right after this step.")
 @click.option("-v", "--verbose", count=True, help="More logging.")
-def run(network, account, kinds, ipfs_url, journal, confirmations, poll_interval, once, fault, kill_after, verbose):
+def run(network, account, kinds, ipfs_url, journal, confirmations, poll_interval, min_fees, once, fault, kill_after,
+        verbose):
     """Follow OracleHub jobs, compute them, pin the results to IPFS and attest on chain.
 
     Stop it with Ctrl-C or SIGTERM; restarted, it resumes from its journal."""
@@ -52,7 +75,8 @@ def run(network, account, kinds, ipfs_url, journal, confirmations, poll_interval
         tutti = Tutti.connect()
         config = WorkerConfig(kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
                               confirmations=(0 if network.is_local else 3) if confirmations is None else confirmations,
-                              poll_interval=poll_interval, fault=fault, kill_after=kill_after)
+                              poll_interval=poll_interval, fault=fault, kill_after=kill_after,
+                              min_fees=parse_min_fees(min_fees))
         path = journal or get_settings().data_dir / "oracle" / f"{account.address}-{tutti.book.chain_id}.sqlite"
         store = open_configured_store(ipfs_url)
         worker = Worker(tutti.hub, account, store, Journal(path), config, start_block=tutti.book.start_block)

@@ -62,6 +62,9 @@ class WorkerConfig:
     backoff_initial: float = 0.5
     backoff_max: float = 30.0
     receipt_timeout: float = 30.0
+    #: This operator's fee floor per job kind, in wei: a job paying less is skipped (and journaled
+    #: why), so free or cheap jobs posted by anyone cannot make it spend gas attesting unpaid.
+    min_fees: dict[str, int] = field(default_factory=dict)
     #: Deliberately wrong results, to test quorum against a lying operator. Never in production.
     fault: str | None = None
     #: Crash test: SIGKILL this process right after this step (a journal state, or "broadcast").
@@ -156,7 +159,7 @@ class Worker:
         if job.kind not in self.config.kinds:
             self.journal.advance(job.job_id, "skipped", note=f"kind {job.kind} not served")
             return
-        if reason := self._closed_reason(job):
+        if reason := self._closed_reason(job) or self._underpaid_reason(job):
             self.journal.advance(job.job_id, "skipped", note=reason)
             return
         kind = kind_named(job.kind)
@@ -215,6 +218,17 @@ class Worker:
             logger.warning("job %s: %s", job.job_id, note)
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _underpaid_reason(self, job: JournaledJob) -> str | None:
+        floor = self.config.min_fees.get(job.kind, 0)
+        if not floor:
+            return None
+        fee = self.hub.job(job.job_id).fee
+        if fee >= floor:
+            return None
+        logger.info("job %s skipped: its fee of %d wei is below this operator's floor of %d wei for %s",
+                    job.job_id, fee, floor, job.kind)
+        return f"fee {fee} wei below this operator's floor of {floor} wei for {job.kind}"
 
     def _compute(self, job: JournaledJob, kind) -> dict[str, bytes]:
         input_bytes, read_input = fetch_input(self.store, job.input_cid)

@@ -6,7 +6,7 @@ from ape.cli import ConnectedProviderCommand, account_option
 from tutti.deploy_safety import LaunchChoices, relaxed_on_local, require_safe
 from tutti.deployment import DeployParams, deploy_system
 from tutti.errors import TuttiError
-from tutti.oracle_deployment import DEFAULT_UNBONDING_DELAY_SECONDS
+from tutti.oracle_deployment import DEFAULT_MIN_FEE_WEI, DEFAULT_UNBONDING_DELAY_SECONDS
 from tutti.script_support import user_errors
 from tutti.settings import get_settings
 
@@ -39,7 +39,8 @@ def _parse_allocation(text: str) -> tuple[str, int]:
 @click.option("--registration-fee", default=0, show_default=True, help="Registration fee in wei.")
 @click.option("--operator", "operators", multiple=True, help="An oracle operator at launch (repeat; default: the deployer).")
 @click.option("--oracle-quorum", type=int, help="Operators that must agree on a job's result (local default 1).")
-@click.option("--oracle-min-fee", default=0, show_default=True, help="Minimum oracle job fee in wei.")
+@click.option("--oracle-min-fee", default=DEFAULT_MIN_FEE_WEI, show_default=True,
+              help="Minimum oracle job fee in wei (never 0: operators must not attest unpaid).")
 @click.option("--oracle-min-bond", default=0, show_default=True,
               help="Bond in wei an oracle operator needs to attest (0: none).")
 @click.option("--unbonding-delay", default=DEFAULT_UNBONDING_DELAY_SECONDS, show_default=True,

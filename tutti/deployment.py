@@ -10,7 +10,7 @@ from web3.constants import ADDRESS_ZERO
 
 from tutti.addressbook import AddressBook
 from tutti.chain import Tutti
-from tutti.oracle_deployment import deploy_oracle_hub
+from tutti.oracle_deployment import DEFAULT_MIN_FEE_WEI, deploy_oracle_hub
 
 if TYPE_CHECKING:
     from ape.api import AccountAPI
@@ -32,7 +32,7 @@ class DeployParams:
     #: Oracle operators at launch and how many must agree; both governable afterwards.
     oracle_operators: tuple[str, ...] = ()
     oracle_quorum: int = 1
-    oracle_min_fee_wei: int = 0
+    oracle_min_fee_wei: int = DEFAULT_MIN_FEE_WEI
     oracle_job_timeout_seconds: int = 3_600
     #: The bond an operator needs to attest (0: none, as before bonds existed) and how long an
     #: unbonding waits; both governable. Keep the delay above a slashing proposal's duration.

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_JOB_TIMEOUT_SECONDS = 60 * 60
+#: The hub's default global minimum job fee (0.001 ETH): a job pays for several operators'
+#: attestations (200-270k gas each), so it can never be free; the hub refuses a zero minimum.
+DEFAULT_MIN_FEE_WEI = 10**15
 #: Longer than a slashing proposal takes (voting delay + period + timelock delay), so an operator
 #: cannot withdraw its bond before the DAO has judged its dissent.
 DEFAULT_UNBONDING_DELAY_SECONDS = 7 * 86_400
@@ -24,7 +27,7 @@ def deploy_oracle_hub(
     quorum: int,
     operators: Sequence[str],
     *,
-    min_fee_wei: int = 0,
+    min_fee_wei: int = DEFAULT_MIN_FEE_WEI,
     job_timeout_seconds: int = DEFAULT_JOB_TIMEOUT_SECONDS,
     min_bond_wei: int = 0,
     unbonding_delay_seconds: int = DEFAULT_UNBONDING_DELAY_SECONDS,

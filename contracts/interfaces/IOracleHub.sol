@@ -101,6 +101,8 @@ interface IOracleHub {
     error UnknownOperator(address operator);
     /// @dev The operator set is full at `max`.
     error TooManyOperators(uint256 max);
+    /// @dev The global minimum fee cannot be zero: free jobs would drain honest operators' gas.
+    error ZeroGlobalMinFee();
     /// @dev A minimum fee of `fee` wei for `kind`, above the `max` the contract allows.
     error MinFeeTooHigh(bytes32 kind, uint256 fee, uint256 max);
     /// @dev A minimum bond of `bond` wei, above the `max` the contract allows.
@@ -309,7 +311,7 @@ interface IOracleHub {
     /// @notice Set the minimum fee of `kind` in wei; `kind` bytes32(0) sets the global minimum.
     /// Governance only (the timelock).
     /// @dev Emits a {MinFeeChanged} event. A job pays at least the larger of the two, see {minFeeOf}.
-    /// Requirements: at most {MAX_MIN_FEE} ({MinFeeTooHigh}).
+    /// Requirements: at most {MAX_MIN_FEE} ({MinFeeTooHigh}); the global minimum is not zero ({ZeroGlobalMinFee}).
     function setMinFee(bytes32 kind, uint256 newFee) external;
 
     /// @notice Set how long operators have to fulfil a job requested from now on, in seconds.

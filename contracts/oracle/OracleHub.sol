@@ -80,7 +80,7 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
     /// @param registry_ The {ContentRegistry} whose works may be inputs.
     /// @param operators_ The initial operators.
     /// @param quorum_ The initial quorum, 1..operators_.length.
-    /// @param minFee_ The initial global minimum fee, in wei.
+    /// @param minFee_ The initial global minimum fee, in wei (not zero).
     /// @param jobTimeout_ The initial job timeout, in seconds.
     /// @param minBond_ The initial counting bond an operator needs to attest, in wei (0: none).
     /// @param unbondingDelay_ The initial unbonding delay, in seconds.
@@ -582,6 +582,7 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
 
     function _setMinFee(bytes32 kind, uint256 newFee) internal {
         if (newFee > MAX_MIN_FEE) revert MinFeeTooHigh(kind, newFee, MAX_MIN_FEE);
+        if (kind == bytes32(0) && newFee == 0) revert ZeroGlobalMinFee();
         emit MinFeeChanged(kind, _minFee[kind], newFee);
         _minFee[kind] = newFee;
     }

@@ -62,7 +62,7 @@ def test_constructor_failsIfUnbondingDelayInvalid(deployer, tutti, operators, pr
     maximum = 365 * 86_400
     for bad in (0, maximum + 1):
         with ape.reverts(error) as info:
-            deployer.deploy(project.OracleHub, tutti.timelock, tutti.registry, [operators[0]], 1, 0, 60, 0, bad)
+            deployer.deploy(project.OracleHub, tutti.timelock, tutti.registry, [operators[0]], 1, 1, 60, 0, bad)
         expected = keccak(text=error.abi.selector)[:4] + encode(["uint256", "uint256"], [bad, maximum])
         assert info.value.revert_message == "0x" + expected.hex()
 

@@ -91,7 +91,7 @@ def test_setMinFee_succeedsAndEmits(hub, timelock):
     receipt = hub.setMinFee(ANALYZE, ETHER, sender=timelock)
     assert receipt.events == [hub.MinFeeChanged(kind=ANALYZE, oldFee=0, newFee=ETHER)]
     receipt = hub.setMinFee(ZERO32, 5, sender=timelock)
-    assert receipt.events == [hub.MinFeeChanged(kind=ZERO32, oldFee=0, newFee=5)]
+    assert receipt.events == [hub.MinFeeChanged(kind=ZERO32, oldFee=10**15, newFee=5)]
 
 
 def test_setJobTimeout_succeedsAndAppliesToNewJobs(hub, timelock, requester):

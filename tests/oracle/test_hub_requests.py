@@ -5,6 +5,7 @@ import pytest
 
 from tests.oracle.oracle_helpers import ANALYZE, ETHER, FEE, INPUT_CID, JOB_TIMEOUT, PARAMS, ZERO32
 from tutti.attestations import job_seed, kind_id, kind_name
+from tutti.oracle_deployment import DEFAULT_MIN_FEE_WEI
 
 OPEN = 1
 
@@ -60,10 +61,18 @@ def test_requestJob_failsIfFeeBelowKindMinimum(hub, requester, timelock):
     render = kind_id("render")
     hub.setMinFee(render, 2 * ETHER, sender=timelock)
     assert hub.minFeeOf(render) == 2 * ETHER
-    assert hub.minFeeOf(ANALYZE) == 0
+    assert hub.minFeeOf(ANALYZE) == DEFAULT_MIN_FEE_WEI  # the global minimum
     with ape.reverts(hub.FeeBelowMinimum, kind=render, sent=ETHER, minimum=2 * ETHER):
         hub.requestJob(render, INPUT_CID, PARAMS, 0, sender=requester, value=ETHER)
-    hub.requestJob(ANALYZE, INPUT_CID, PARAMS, 0, sender=requester, value=0)
+    hub.requestJob(ANALYZE, INPUT_CID, PARAMS, 0, sender=requester, value=DEFAULT_MIN_FEE_WEI)
+
+
+def test_requestJob_failsIfFree(hub, requester, timelock):
+    """Issue 12, item 8: free jobs every honest operator would compute and attest unpaid."""
+    with ape.reverts(hub.FeeBelowMinimum, kind=ANALYZE, sent=0, minimum=DEFAULT_MIN_FEE_WEI):
+        hub.requestJob(ANALYZE, INPUT_CID, PARAMS, 0, sender=requester, value=0)
+    with ape.reverts(hub.ZeroGlobalMinFee):
+        hub.setMinFee(ZERO32, 0, sender=timelock)
 
 
 def test_minFeeOf_isTheLargerOfGlobalAndKind(hub, timelock):
