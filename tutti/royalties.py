@@ -118,3 +118,30 @@ def forward_upstream(tutti: Tutti, sender: "AccountAPI", work_id: int, token: st
             receipt = tutti.splitter.forwardUpstream(split_id, index, token, sender=sender)
             forwarded[parent.workId] = next(iter(receipt.decode_logs(tutti.splitter.ForwardedUpstream))).amount
     return forwarded
+
+
+def withdraw_to_typed_data(splitter: str, chain_id: int, split_id: int, token: str, account: str, to: str,
+                           nonce: int, deadline: int) -> dict:
+    """The EIP-712 ``WithdrawTo`` document a recipient (or its contract wallet's key) signs so its
+    share is paid to ``to``: the way out for a recipient that rejects ETH."""
+    return {
+        "types": {
+            "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                             {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
+            "WithdrawTo": [{"name": "splitId", "type": "uint256"}, {"name": "token", "type": "address"},
+                           {"name": "account", "type": "address"}, {"name": "to", "type": "address"},
+                           {"name": "nonce", "type": "uint256"}, {"name": "deadline", "type": "uint256"}],
+        },
+        "primaryType": "WithdrawTo",
+        "domain": {"name": "Tutti RoyaltySplitter", "version": "1", "chainId": chain_id, "verifyingContract": splitter},
+        "message": {"splitId": split_id, "token": token, "account": account, "to": to, "nonce": nonce,
+                    "deadline": deadline},
+    }
+
+
+def sign_withdraw_to(private_key: bytes | str, document: dict) -> bytes:
+    """The 65-byte signature of a ``WithdrawTo`` document."""
+    from eth_account import Account
+    from eth_account.messages import encode_typed_data
+
+    return bytes(Account.sign_message(encode_typed_data(full_message=document), private_key).signature)

@@ -43,6 +43,12 @@ interface IRoyaltySplitter {
     error NothingToWithdraw(uint256 splitId, address token, address account);
     /// @dev Parent link `parentIndex` of `splitId` has nothing new to forward in `token`.
     error NothingToForward(uint256 splitId, uint256 parentIndex, address token);
+    /// @dev The withdrawal signature's `deadline` (a unix time) has passed.
+    error WithdrawalSignatureExpired(uint256 deadline);
+    /// @dev The signature is not `account`'s (ECDSA for an account without code, ERC-1271 otherwise).
+    error InvalidWithdrawalSignature(address account);
+    /// @dev Funds cannot be sent to the zero address.
+    error ZeroPayee();
     /// @dev Sending `amount` wei to `to` failed.
     error ETHTransferFailed(address to, uint256 amount);
 
@@ -63,6 +69,8 @@ interface IRoyaltySplitter {
     event Deposited(uint256 indexed splitId, address indexed token, address indexed from, uint256 amount);
     /// @notice `account` received `amount` of `token` from split `splitId`.
     event Withdrawn(uint256 indexed splitId, address indexed token, address indexed account, uint256 amount);
+    /// @notice `account`'s `amount` of `token` from split `splitId` was paid to `to` (see {withdrawTo}).
+    event WithdrawnTo(uint256 indexed splitId, address indexed account, address indexed to, address token, uint256 amount);
     /// @notice `amount` of `token` was forwarded from split `splitId` to its parent split `parentSplitId`.
     event ForwardedUpstream(
         uint256 indexed splitId, uint256 indexed parentSplitId, address indexed token, uint256 amount
@@ -105,6 +113,28 @@ interface IRoyaltySplitter {
     /// Requirements: `account` is a recipient and has a non-zero withdrawable amount.
     /// @return amount What was sent.
     function withdraw(uint256 splitId, address token, address account) external returns (uint256 amount);
+
+    /// @notice Send everything `account` has accrued in split `splitId` in `token` to `to` instead:
+    /// the way out for a recipient that rejects ETH (splits are immutable, so its share would
+    /// otherwise be locked). `account` itself may call it; anyone else relays `account`'s EIP-712
+    /// {WithdrawTo} signature (ECDSA for an account without code, ERC-1271 for a contract wallet).
+    /// @dev Emits {Withdrawn} (for `account`, as {withdraw}) and {WithdrawnTo}. A signature is
+    /// single-use (it carries `account`'s next {nonces} value) and expires at `deadline`.
+    /// Requirements: `to` is not zero ({ZeroPayee}); the caller is `account`, or the signature is
+    /// `account`'s ({InvalidWithdrawalSignature}) and `deadline` has not passed
+    /// ({WithdrawalSignatureExpired}); a non-zero withdrawable amount.
+    /// @return amount What was sent.
+    function withdrawTo(
+        uint256 splitId,
+        address token,
+        address account,
+        address to,
+        uint256 deadline,
+        bytes calldata signature
+    ) external returns (uint256 amount);
+
+    /// @notice The next withdrawal-signature nonce of `account`.
+    function nonces(address account) external view returns (uint256);
 
     /// @notice Credit parent link `parentIndex` of split `splitId` with its accrued upstream cut in `token`.
     /// @dev Pure accounting (the funds stay in this contract); anyone may call it.

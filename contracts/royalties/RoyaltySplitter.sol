@@ -4,6 +4,9 @@ pragma solidity ^0.8.27;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {IRoyaltySplitter} from "../interfaces/IRoyaltySplitter.sol";
 
@@ -14,7 +17,7 @@ import {IRoyaltySplitter} from "../interfaces/IRoyaltySplitter.sol";
 /// 500 recipients: a split can never become too large to pay out (0xSplits issue #18).
 /// Entitlements use modular slot allocation (see {IRoyaltySplitter}): exact and monotonic.
 /// Rebasing tokens are not supported (a balance that shrinks by itself breaks the accounting).
-contract RoyaltySplitter is IRoyaltySplitter, ReentrancyGuard {
+contract RoyaltySplitter is IRoyaltySplitter, ReentrancyGuard, EIP712, Nonces {
     using SafeERC20 for IERC20;
 
     /*//////////////////////////////////////////////////////////////
@@ -39,6 +42,10 @@ contract RoyaltySplitter is IRoyaltySplitter, ReentrancyGuard {
                                  STORAGE
     //////////////////////////////////////////////////////////////*/
 
+    /// @notice The EIP-712 type a recipient signs to have its share paid elsewhere.
+    bytes32 public constant WITHDRAW_TO_TYPEHASH = keccak256(
+        "WithdrawTo(uint256 splitId,address token,address account,address to,uint256 nonce,uint256 deadline)"
+    );
     /// @notice Basis points in a whole split.
     uint16 public constant TOTAL_BPS = 10_000;
     /// @notice Most account recipients in one split; keeps creation far below a block's gas limit.
@@ -62,6 +69,12 @@ contract RoyaltySplitter is IRoyaltySplitter, ReentrancyGuard {
         if (splitId == 0 || splitId > _splitCount) revert UnknownSplit(splitId);
         _;
     }
+
+    /*//////////////////////////////////////////////////////////////
+                               CONSTRUCTOR
+    //////////////////////////////////////////////////////////////*/
+
+    constructor() EIP712("Tutti RoyaltySplitter", "1") {}
 
     /*//////////////////////////////////////////////////////////////
                             PUBLIC FUNCTIONS
@@ -145,6 +158,25 @@ contract RoyaltySplitter is IRoyaltySplitter, ReentrancyGuard {
     }
 
     /// @inheritdoc IRoyaltySplitter
+    function withdrawTo(
+        uint256 splitId,
+        address token,
+        address account,
+        address to,
+        uint256 deadline,
+        bytes calldata signature
+    ) external nonReentrant onlyExisting(splitId) returns (uint256 amount) {
+        if (to == address(0)) revert ZeroPayee();
+        if (msg.sender != account) _checkWithdrawToSignature(splitId, token, account, to, deadline, signature);
+        amount = _withdrawable(splitId, token, account);
+        if (amount == 0) revert NothingToWithdraw(splitId, token, account);
+        _withdrawn[splitId][token][account] += amount;
+        emit Withdrawn(splitId, token, account, amount);
+        emit WithdrawnTo(splitId, account, to, token, amount);
+        _send(token, to, amount);
+    }
+
+    /// @inheritdoc IRoyaltySplitter
     function forwardUpstream(uint256 splitId, uint256 parentIndex, address token)
         external
         onlyExisting(splitId)
@@ -223,9 +255,32 @@ contract RoyaltySplitter is IRoyaltySplitter, ReentrancyGuard {
         return _splitCount;
     }
 
+    /// @inheritdoc IRoyaltySplitter
+    function nonces(address account) public view override(IRoyaltySplitter, Nonces) returns (uint256) {
+        return super.nonces(account);
+    }
+
     /*//////////////////////////////////////////////////////////////
                                 INTERNAL
     //////////////////////////////////////////////////////////////*/
+
+    /// @dev Reverts unless `signature` is `account`'s current {WithdrawTo} signature; uses its nonce.
+    function _checkWithdrawToSignature(
+        uint256 splitId,
+        address token,
+        address account,
+        address to,
+        uint256 deadline,
+        bytes calldata signature
+    ) internal {
+        if (block.timestamp > deadline) revert WithdrawalSignatureExpired(deadline);
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(abi.encode(WITHDRAW_TO_TYPEHASH, splitId, token, account, to, _useNonce(account), deadline))
+        );
+        if (!SignatureChecker.isValidSignatureNow(account, digest, signature)) {
+            revert InvalidWithdrawalSignature(account);
+        }
+    }
 
     function _withdrawable(uint256 splitId, address token, address account) internal view returns (uint256) {
         uint256 indexPlusOne = _accountIndexPlusOne[splitId][account];
