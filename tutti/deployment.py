@@ -45,6 +45,8 @@ class DeployParams:
     usage_epoch_seconds: int = 7 * 86_400
     usage_claim_window_seconds: int = 90 * 86_400
     usage_reporter: str | None = None
+    #: The platform's cut of every licence sale, in basis points (at most 2,000); governable.
+    license_platform_fee_bps: int = 500
     test_token: bool = False
 
 
@@ -87,6 +89,11 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
         project.UsageRoyalties, timelock, registry, splitter, hub, params.usage_epoch_seconds,
         params.usage_claim_window_seconds, params.usage_reporter or deployer.address,
     )
+    # Last, so every earlier address stays what it was before licences existed; the registry lets
+    # its deployer wire the licence contract once, with no vote.
+    licenses = deployer.deploy(project.LicenseOffers, timelock, registry, splitter, timelock,
+                               params.license_platform_fee_bps)
+    registry.setLicenseOffers(licenses, sender=deployer)
     timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), deployer.address, sender=deployer)
 
     extras = {}
@@ -103,6 +110,7 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
         "OracleHub": hub.address,
         "AccessPass": passes.address,
         "UsageRoyalties": usage.address,
+        "LicenseOffers": licenses.address,
     }
     network = chain.provider.network
     book = AddressBook(

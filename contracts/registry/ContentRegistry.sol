@@ -9,6 +9,7 @@ import {IERC4906} from "@openzeppelin/contracts/interfaces/IERC4906.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 
 import {IContentRegistry} from "../interfaces/IContentRegistry.sol";
+import {ILicenseOffers} from "../interfaces/ILicenseOffers.sol";
 import {IRoyaltySplitter} from "../interfaces/IRoyaltySplitter.sol";
 import {RoyaltySplitter} from "../royalties/RoyaltySplitter.sol";
 import {SplitWallet} from "../royalties/SplitWallet.sol";
@@ -47,6 +48,16 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
     mapping(uint256 workId => ParentShare[]) private _parents;
     mapping(bytes32 contentHash => uint256 workId) private _workIdByContentHash;
 
+    /// @notice The licence contract asked before a derivative is registered (zero: every work is
+    /// open to derivatives).
+    ILicenseOffers public licenseOffers;
+    /// @dev The deployer may wire {licenseOffers} once, while it is unset, so a deployment needs no
+    /// governance vote for it; every later change is governance's.
+    address private immutable _deployer;
+
+    /// @notice {licenseOffers} changed (by the deployer once, then by governance).
+    event LicenseOffersChanged(address oldLicenseOffers, address newLicenseOffers);
+
     /*//////////////////////////////////////////////////////////////
                                CONSTRUCTOR
     //////////////////////////////////////////////////////////////*/
@@ -63,6 +74,7 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
         splitter = splitter_;
         treasury = treasury_;
         registrationFee = registrationFee_;
+        _deployer = msg.sender;
         _setLimits(50, 8, 5_000, 2_500);
     }
 
@@ -80,6 +92,7 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
         if (registration.royaltyBps > maxRoyaltyBps) revert RoyaltyTooHigh(registration.royaltyBps, maxRoyaltyBps);
 
         // Parents are checked against the works that exist before this one.
+        _checkDerivativeRights(registration.parents);
         (uint256 splitId, address payable wallet) = _createSplitAndWallet(registration);
         workId = ++_workCount;
         _record(workId, registration, splitId, wallet);
@@ -137,6 +150,15 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
         treasury = newTreasury;
     }
 
+    /// @notice Point the registry at the licence contract that rules derivatives (zero: none).
+    /// @dev Emits {LicenseOffersChanged}. Governance (the timelock), or the deployer once while unset.
+    function setLicenseOffers(ILicenseOffers newLicenseOffers) external {
+        bool wiring = msg.sender == _deployer && address(licenseOffers) == address(0);
+        if (msg.sender != owner() && !wiring) revert OwnableUnauthorizedAccount(msg.sender);
+        emit LicenseOffersChanged(address(licenseOffers), address(newLicenseOffers));
+        licenseOffers = newLicenseOffers;
+    }
+
     /*//////////////////////////////////////////////////////////////
                                   VIEWS
     //////////////////////////////////////////////////////////////*/
@@ -189,6 +211,20 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
     /*//////////////////////////////////////////////////////////////
                                 INTERNAL
     //////////////////////////////////////////////////////////////*/
+
+    /// @dev Each parent must allow the registrant to derive from it ({ILicenseOffers-mayDerive});
+    /// reverts with {ILicenseOffers-DerivativeNotLicensed} naming the first parent that does not.
+    /// Every registration of a derivative, the oracle network's AI derivatives included, passes here.
+    function _checkDerivativeRights(ParentShare[] calldata parents) internal view {
+        ILicenseOffers offers = licenseOffers;
+        if (address(offers) == address(0)) return;
+        for (uint256 i; i < parents.length; ++i) {
+            // Reverted here rather than bubbled up, so the error is in this contract's ABI.
+            if (!offers.mayDerive(parents[i].workId, msg.sender)) {
+                revert ILicenseOffers.DerivativeNotLicensed(parents[i].workId, msg.sender);
+            }
+        }
+    }
 
     function _requireWork(uint256 workId) internal view {
         if (workId == 0 || workId > _workCount) revert UnknownWork(workId);
