@@ -4,7 +4,14 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from tutti.chain import Tutti
-from tutti.licenses import describe_duration, describe_rights, license_status, licenses_held, may_derive, offer
+from tutti.licenses import (
+    describe_duration,
+    describe_rights,
+    license_status,
+    licenses_held,
+    may_derive,
+    offer,
+)
 from tutti.passes import format_time
 from tutti.script_support import format_amount, user_errors
 

@@ -7,7 +7,13 @@ from ape.cli import ConnectedProviderCommand, account_option
 
 from tutti.chain import Tutti
 from tutti.licenses import (
-    MAX_SUPPLY_CAP, RIGHTS, create_offer, describe_duration, describe_rights, parse_duration, parse_rights,
+    MAX_SUPPLY_CAP,
+    RIGHTS,
+    create_offer,
+    describe_duration,
+    describe_rights,
+    parse_duration,
+    parse_rights,
 )
 from tutti.script_support import format_amount, parse_amount, resolve_token, user_errors
 

@@ -5,8 +5,9 @@ The rights vocabulary mirrors ``LicenseOffers`` (one bit per right); see docs/li
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from tutti.chain import Tutti
 from tutti.errors import TuttiError
@@ -109,7 +110,7 @@ def _contract(tutti: Tutti):
 
 def create_offer(
     tutti: Tutti,
-    owner: "AccountAPI",
+    owner: AccountAPI,
     *,
     work_id: int,
     rights: int,
@@ -138,17 +139,17 @@ def offer(tutti: Tutti, offer_id: int) -> Offer:
                  o.paused, o.termsCid)
 
 
-def set_paused(tutti: Tutti, owner: "AccountAPI", offer_id: int, paused: bool) -> str:
+def set_paused(tutti: Tutti, owner: AccountAPI, offer_id: int, paused: bool) -> str:
     """Pause or resume an offer (the work's owner only); returns the tx hash."""
     return _contract(tutti).setOfferPaused(offer_id, paused, sender=owner).txn_hash
 
 
-def require_derivative_license(tutti: Tutti, owner: "AccountAPI", work_id: int, required: bool = True) -> str:
+def require_derivative_license(tutti: Tutti, owner: AccountAPI, work_id: int, required: bool = True) -> str:
     """Say whether deriving from ``work_id`` needs a licence with the derivative right; returns the tx hash."""
     return _contract(tutti).setDerivativeLicenseRequired(work_id, required, sender=owner).txn_hash
 
 
-def buy_license(tutti: Tutti, buyer: "AccountAPI", offer_id: int, to: str | None = None) -> BoughtLicense:
+def buy_license(tutti: Tutti, buyer: AccountAPI, offer_id: int, to: str | None = None) -> BoughtLicense:
     """Buy one licence of ``offer_id`` for ``to`` (default: the buyer), approving an ERC-20 price first."""
     contract = _contract(tutti)
     terms = contract.offer(offer_id)
