@@ -30,6 +30,7 @@ class Offer:
 
     offer_id: int
     work_id: int
+    split_id: int
     token: str
     price: int
     duration: int
@@ -135,7 +136,7 @@ def create_offer(
 
 def offer(tutti: Tutti, offer_id: int) -> Offer:
     o = _contract(tutti).offer(offer_id)
-    return Offer(offer_id, o.workId, o.token, o.price, o.duration, o.supplyCap, o.sold, o.rights, o.transferable,
+    return Offer(offer_id, o.workId, o.splitId, o.token, o.price, o.duration, o.supplyCap, o.sold, o.rights, o.transferable,
                  o.paused, o.termsCid)
 
 

@@ -25,9 +25,11 @@ interface ILicenseOffers {
 
     /// @notice An offer: its terms never change once created; only `paused` and `sold` do.
     /// `duration` is in seconds from each purchase, zero for perpetual licenses; `token` is the
-    /// ERC-20 the price is in, zero for ETH.
+    /// ERC-20 the price is in, zero for ETH; `splitId` is the work's split, which sales pay (a
+    /// work's split never changes, so it is read once, at creation).
     struct Offer {
         uint256 workId;
+        uint256 splitId;
         address token;
         uint256 price;
         uint64 duration;
@@ -40,8 +42,9 @@ interface ILicenseOffers {
     }
 
     /// @notice One sold license: its offer and when it started and ends (`validUntil` zero: never).
+    /// Packed into one storage slot (offer ids stay far below 2**128: one per transaction).
     struct License {
-        uint256 offerId;
+        uint128 offerId;
         uint64 validFrom;
         uint64 validUntil;
     }

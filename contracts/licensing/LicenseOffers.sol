@@ -128,6 +128,7 @@ contract LicenseOffers is ILicenseOffers, ERC721, Ownable, ReentrancyGuard {
         offerId = ++_offerCount;
         _offers[offerId] = Offer({
             workId: workId,
+            splitId: registry.work(workId).splitId,
             token: token,
             price: price,
             duration: duration,
@@ -177,7 +178,8 @@ contract LicenseOffers is ILicenseOffers, ERC721, Ownable, ReentrancyGuard {
             validUntil = o.duration == 0 ? 0 : uint64(end > type(uint64).max ? type(uint64).max : end);
             licenseId = ++_licenseCount;
         }
-        _licenses[licenseId] = License({offerId: offerId, validFrom: uint64(block.timestamp), validUntil: validUntil});
+        // Cannot truncate: offerId <= _offerCount, one per createOffer transaction, far below 2**128.
+        _licenses[licenseId] = License({offerId: uint128(offerId), validFrom: uint64(block.timestamp), validUntil: validUntil});
 
         if (price != 0) {
             if (token != address(0)) _pullExactly(IERC20(token), price);
@@ -189,7 +191,7 @@ contract LicenseOffers is ILicenseOffers, ERC721, Ownable, ReentrancyGuard {
 
         // The fee is at most 20% of the price, so the split's part is zero only for free licences
         // (the splitter refuses empty deposits). The splitter is trusted: it makes no callback.
-        if (price != 0) _payWorkSplit(o.workId, token, price - fee);
+        if (price != 0) _payWorkSplit(o.splitId, token, price - fee);
         // Last: the receiver hook of a contract `to` is the only untrusted call.
         _safeMint(to, licenseId);
     }
@@ -328,8 +330,7 @@ contract LicenseOffers is ILicenseOffers, ERC721, Ownable, ReentrancyGuard {
         if (arrived != price) revert TokenShortfall(address(token), arrived, price);
     }
 
-    function _payWorkSplit(uint256 workId, address token, uint256 amount) internal {
-        uint256 splitId = registry.work(workId).splitId;
+    function _payWorkSplit(uint256 splitId, address token, uint256 amount) internal {
         if (token == address(0)) {
             splitter.depositETH{value: amount}(splitId);
         } else {
