@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup demo test bench-gas bench-oracle bench-indexer bench-media bench-generation bench-spatial compile clean
+.PHONY: help setup demo test bench-licences bench-gas bench-oracle bench-indexer bench-media bench-generation bench-spatial compile clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -20,6 +20,9 @@ test: setup  ## The whole test suite on anvil, via ape test (ARGS="..." to pass 
 
 bench-gas: setup  ## Gas of deposits, withdrawals, registration, governance and usage epochs vs OZ PaymentSplitter
 	@source bin/env && python bench/gas.py
+
+bench-licences: setup  ## Licence gas, purchase-to-playable time (2-of-3 key shares), encryption MB/s on 50 MB
+	@source bin/env && python bench/licences.py
 
 bench-oracle: setup  ## Oracle job latency (request to 2-of-3 fulfilment) and gas per attestation
 	@source bin/env && python bench/oracle.py

@@ -350,7 +350,12 @@ def run() -> list[Section]:
         "Each vote was cast by a holder of 30% of the supply."
     )
 
-    return [deposits, one, everyone, cold, create, reg, pay, usage, gov]
+    # Licences (bench/licences.py): offering, buying, pausing, and the registry's derivative check.
+    from bench.licences import licence_gas_section
+
+    licences = licence_gas_section(tutti, artist, payer, keeper, usd)
+
+    return [deposits, one, everyone, cold, create, reg, pay, usage, gov, licences]
 
 
 def bench_usage(tutti, reporter, payer, keeper, usd, register_work) -> Section:

@@ -100,3 +100,36 @@ def jobs(journal: Path) -> None:
 
     for job in Journal(journal):
         click.echo(f"{job.job_id:>6} {job.kind:<10} {job.state:<11} {job.result_cid or '-'}  {job.note or ''}")
+
+
+@main.group("keys")
+def keys() -> None:
+    """Gated content: this operator's key-release service."""
+
+
+@keys.command("serve", cls=ConnectedProviderCommand)
+@account_option()
+@click.option("--port", type=int, default=8760, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--ipfs", "ipfs_url", envvar="TUTTI_IPFS_URL",
+              help="Kubo RPC URL holding the manifests (default: the embedded store in TUTTI_DATA_DIR).")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="X25519 key-release key (default: <data dir>/oracle/<operator>.x25519; created if missing).")
+def keys_serve(network, account, port, host, ipfs_url, key_file):
+    """Release this operator's share of a gated work's key to requesters the chain allows
+    (licence or pass holders, owners, contributors), sealed to their ephemeral key."""
+    import uvicorn
+    from ape import chain
+
+    from oracle.keys import build_service, create_app
+    from tutti.ipfs_cli import open_configured_store
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        tutti = Tutti.connect()
+        path = key_file or get_settings().data_dir / "oracle" / f"{account.address}.x25519"
+        service = build_service(tutti.book, chain.provider.uri, account, open_configured_store(ipfs_url), path)
+    except TuttiError as exc:
+        raise click.ClickException(explain(exc)) from None
+    click.echo(f"key service for operator {account.address} on http://{host}:{port} (key {path})")
+    uvicorn.run(create_app(service), host=host, port=port, log_level="warning")

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Callable
 from hexbytes import HexBytes
 
 from oracle.jobs import JobContext, JobResult, UnknownJobKind, kind_named
+from oracle.derivatives import derivative_refusal
 from oracle.jobs.base import JobInputError, check_input_path
 from oracle.journal import Journal, JournaledJob
 from tutti.attestations import Attestation, kind_name, signable
@@ -236,6 +237,8 @@ class Worker:
             params = json.loads(job.params.decode() or "{}") if job.params else {}
             if not isinstance(params, dict):
                 raise JobInputError("job parameters must be a JSON object")
+            if refusal := derivative_refusal(self.hub, job.job_id, job.kind):
+                raise JobInputError(refusal)
             result = kind.run(JobContext(job.job_id, job.seed, input_bytes, params, read_input))
         except (JobInputError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             # Every honest operator reaches the same verdict: attest to it rather than stay silent.

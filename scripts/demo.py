@@ -255,6 +255,8 @@ def run_story(tutti: Tutti) -> None:
     if indexer_url := os.environ.get("TUTTI_INDEXER_URL"):
         show_index(tutti, indexer_url, suite.work_id, artist.address, proposal.proposal_id, job.job_id, liar, epoch)
 
+    licensed_gated_work(tutti, store, artist=artist, fan=holder_b, producer=producer)
+
 
 def open_live_room(tutti: Tutti, host, fan, work) -> int:
     """Chapter 7: the artist opens a paid room for a live session; a fan buys a pass."""
@@ -553,3 +555,131 @@ def wait_until(condition, what: str, timeout: float = 120.0) -> None:
         if time.monotonic() > give_up:
             raise TuttiError(f"timed out waiting for {what}")
         time.sleep(0.2)
+
+
+def licensed_gated_work(tutti: Tutti, store, artist, fan, producer) -> None:
+    """Chapter 13: licences on chain and a gated work whose key the oracle operators hold 2-of-3.
+
+    Key services: those bin/demo started (``TUTTI_KEY_SERVICES``, one `tutti-oracle keys serve` per
+    operator), or, when the story runs on its own, the same services started in this process."""
+    import contextlib
+    import math
+    import struct
+    import tempfile
+    import wave
+
+    import httpx
+
+    from tutti.errors import explain
+    from tutti.gated.client import AccessDenied, ape_signer, decrypt_file, gather_key
+    from tutti.gated.manifest import OperatorKey, protect_files
+    from tutti.gated.requests import verify_identity
+    from tutti.licenses import RIGHTS, buy_license, create_offer, require_derivative_license
+
+    heading("13. Licences and gated content: a work only licence holders can open")
+    with contextlib.ExitStack() as stack:
+        services = [u for u in os.environ.get("TUTTI_KEY_SERVICES", "").split(",") if u]
+        if not services:
+            services = _in_process_key_services(tutti, store, stack)
+        wait_until(lambda: all(_answers(f"{url}/v1/identity") for url in services), "the key services")
+        operator_keys = []
+        for url in services:
+            identity = httpx.get(f"{url}/v1/identity", timeout=10).json()
+            public = bytes.fromhex(identity["public_key"][2:])
+            check(verify_identity(identity["operator"], public, chain.chain_id, bytes.fromhex(identity["signature"][2:]))
+                  and tutti.hub.isOperator(identity["operator"]),
+                  f"operator {identity['operator']}'s key service vouches for its X25519 key ({url})")
+            operator_keys.append(OperatorKey(identity["operator"], public, url))
+
+        threshold = tutti.hub.quorum()
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tutti-demo-gated-")))
+        master = tmp / "nocturne.wav"
+        with wave.open(str(master), "wb") as out:  # 3 s of a 523 Hz tone: the "unreleased recording"
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(48_000)
+            out.writeframes(b"".join(struct.pack("<h", int(12_000 * math.sin(2 * math.pi * 523 * n / 48_000)))
+                                     for n in range(3 * 48_000)))
+        protected = protect_files(store, {"nocturne.wav": master}, operator_keys, threshold)
+        metadata_cid = store.add_bytes(canonical_json({"name": "Nocturne (gated)", "mimeType": "audio/wav",
+                                                       "gated": {"manifest": protected.manifest_cid}}), cid_version=1)
+        click.echo(f"   the recording is encrypted (AES-256-GCM); only ciphertext is pinned: "
+                   f"ipfs://{protected.manifest['files'][0]['cid']}")
+        click.echo(f"   its key is split {threshold}-of-{len(operator_keys)} among the operators, each share sealed to "
+                   f"one operator: manifest ipfs://{protected.manifest_cid}")
+        work = register_work(tutti, artist, metadata_cid=metadata_cid, content_hash=protected.content_hash,
+                             contributors=[Share(artist.address, 10_000)], license="Tutti licence offers")
+        check(tutti.registry.work(work.work_id).contentHash == protected.content_hash,
+              f"work {work.work_id} is registered with a content hash committing to ciphertext and plaintext")
+        require_derivative_license(tutti, artist, work.work_id)
+        terms_cid = store.add_bytes(b"Tutti streaming licence: stream the work to the public for 30 days.\n",
+                                    cid_version=1)
+        streaming, _ = create_offer(tutti, artist, work_id=work.work_id, rights=RIGHTS["streaming"] | RIGHTS["personal"],
+                                    price=ETHER // 100, supply_cap=100, terms_cid=terms_cid, duration=30 * 86_400)
+        remix_terms = store.add_bytes(b"Tutti remix licence: register derivative works of this work.\n",
+                                      cid_version=1)
+        remix_offer, _ = create_offer(tutti, artist, work_id=work.work_id, rights=RIGHTS["derivative"],
+                                      price=ETHER // 10, supply_cap=10, terms_cid=remix_terms)
+        click.echo(f"   offers: {streaming} streaming (0.01 ETH, 30 days, 100 at most), "
+                   f"{remix_offer} remix (0.1 ETH, perpetual, 10 at most); derivatives need a remix licence")
+
+        def open_work(who):
+            return gather_key(protected.manifest, work.work_id, who.address, ape_signer(who), services,
+                              chain.chain_id, tutti.licenses.address)
+
+        try:
+            open_work(fan)
+            raise TuttiError("a fan without a licence obtained the key")
+        except AccessDenied as refused:
+            check(all(a.startswith("HTTP 403") for a in refused.answers.values()),
+                  "a fan without a licence is refused by every operator (HTTP 403, checked on chain)")
+
+        before = tutti.splitter.totalReceived(work.split_id, ETH)
+        started = time.monotonic()
+        bought = buy_license(tutti, fan, streaming)
+        gathered = open_work(fan)
+        played = decrypt_file(store, protected.manifest, gathered.key, "nocturne.wav", tmp / "played.wav")
+        elapsed = time.monotonic() - started
+        check(played.read_bytes() == master.read_bytes(),
+              f"the fan bought licence {bought.license_id}, gathered {threshold}+ key shares and decrypted the "
+              f"recording ({elapsed:.2f} s from purchase to playable)")
+        fee = ETHER // 100 * tutti.licenses.platformFeeBps() // 10_000
+        check(tutti.splitter.totalReceived(work.split_id, ETH) - before == ETHER // 100 - fee,
+              f"the work's split received 0.01 ETH less the {format_amount(fee, ETH)} platform fee")
+        saved = Path(".tutti/demo/gated-nocturne.wav")
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.write_bytes(played.read_bytes())
+        click.echo(f"   saved to {saved}")
+
+        remix_hash = keccak(text="Nocturne (producer's remix)")
+        try:
+            register_work(tutti, producer, metadata_cid=terms_cid, content_hash=remix_hash,
+                          contributors=[Share(producer.address, 10_000)], parents=[Share(str(work.work_id), 2_000)])
+            raise TuttiError("a remix without a remix licence was registered")
+        except Exception as exc:  # noqa: BLE001 - the revert, whatever ape wraps it in
+            reason = explain(exc)
+            check("DerivativeNotLicensed" in reason, f"a producer without a remix licence is refused: {reason}")
+        buy_license(tutti, producer, remix_offer)
+        remix = register_work(tutti, producer, metadata_cid=terms_cid, content_hash=remix_hash,
+                              contributors=[Share(producer.address, 10_000)], parents=[Share(str(work.work_id), 2_000)])
+        check(tutti.registry.parentsOf(remix.work_id)[0].workId == work.work_id,
+              f"after buying a remix licence the producer registers work {remix.work_id}, paying 20% upstream")
+
+
+def _in_process_key_services(tutti: Tutti, store, stack) -> list[str]:
+    """The three operators' key services in this process (when bin/demo did not start them)."""
+    import tempfile
+
+    from ape import accounts
+
+    from oracle.keys import ThreadedServer, build_service, create_app
+    from tutti.net import free_port
+
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tutti-demo-keys-")))
+    by_address = {account.address: account for account in accounts.test_accounts}
+    urls = []
+    for operator in tutti.hub.operators():
+        service = build_service(tutti.book, chain.provider.uri, by_address[operator], store,
+                                folder / f"{operator}.x25519")
+        urls.append(stack.enter_context(ThreadedServer(create_app(service), free_port())).url)
+    return urls

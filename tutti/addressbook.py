@@ -21,6 +21,7 @@ CONTRACT_NAMES = (
     "OracleHub",
     "AccessPass",
     "UsageRoyalties",
+    "LicenseOffers",
 )
 
 

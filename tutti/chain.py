@@ -25,6 +25,8 @@ class Tutti:
     hub: "ContractInstance"
     passes: "ContractInstance"
     usage: "ContractInstance"
+    #: Licence offers and sold licences; None in an address book written before they existed.
+    licenses: "ContractInstance | None" = None
 
     @classmethod
     def from_book(cls, book: AddressBook) -> "Tutti":
@@ -43,6 +45,7 @@ class Tutti:
             hub=at("OracleHub"),
             passes=at("AccessPass"),
             usage=at("UsageRoyalties"),
+            licenses=at("LicenseOffers") if "LicenseOffers" in book.contracts else None,
         )
 
     @classmethod

@@ -48,6 +48,8 @@ class DeployParams:
     #: Launch distribution of TUTTI as (holder, amount in the smallest unit) pairs summing to the
     #: supply; empty: the deployer (or ``token_holder``) keeps everything, fine only on a local chain.
     token_allocations: tuple[tuple[str, int], ...] = ()
+    #: The platform's cut of every licence sale, in basis points (at most 2,000); governable.
+    license_platform_fee_bps: int = 500
     test_token: bool = False
 
 
@@ -93,6 +95,11 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
         project.UsageRoyalties, timelock, registry, splitter, hub, params.usage_epoch_seconds,
         params.usage_claim_window_seconds, params.usage_reporter or deployer.address,
     )
+    # Last, so every earlier address stays what it was before licences existed; the registry lets
+    # its deployer wire the licence contract once, with no vote.
+    licenses = deployer.deploy(project.LicenseOffers, timelock, registry, splitter, timelock,
+                               params.license_platform_fee_bps)
+    registry.setLicenseOffers(licenses, sender=deployer)
     timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), deployer.address, sender=deployer)
     if params.token_allocations:
         _distribute(token, deployer, params)
@@ -111,6 +118,7 @@ def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: st
         "OracleHub": hub.address,
         "AccessPass": passes.address,
         "UsageRoyalties": usage.address,
+        "LicenseOffers": licenses.address,
     }
     network = chain.provider.network
     book = AddressBook(

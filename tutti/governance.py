@@ -110,6 +110,7 @@ _ATTRIBUTE_BY_NAME = {
     "TuttiTimelock": "timelock",
     "TuttiToken": "token",
     "UsageRoyalties": "usage",
+    "LicenseOffers": "licenses",
 }
 
 

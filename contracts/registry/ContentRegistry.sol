@@ -9,6 +9,7 @@ import {IERC4906} from "@openzeppelin/contracts/interfaces/IERC4906.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 
 import {IContentRegistry} from "../interfaces/IContentRegistry.sol";
+import {ILicenseOffers} from "../interfaces/ILicenseOffers.sol";
 import {IOracleHub} from "../interfaces/IOracleHub.sol";
 import {IRoyaltySplitter} from "../interfaces/IRoyaltySplitter.sol";
 import {RoyaltySplitter} from "../royalties/RoyaltySplitter.sol";
@@ -68,6 +69,13 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
     /// @notice The oracle hub whose fulfilled results only their requesters may register (zero: none).
     IOracleHub public oracleHub;
 
+    /// @notice The licence contract asked before a derivative is registered (zero: every work is
+    /// open to derivatives).
+    ILicenseOffers public licenseOffers;
+
+    /// @notice {licenseOffers} changed (by the deployer once, then by governance).
+    event LicenseOffersChanged(address oldLicenseOffers, address newLicenseOffers);
+
     /*//////////////////////////////////////////////////////////////
                                CONSTRUCTOR
     //////////////////////////////////////////////////////////////*/
@@ -119,6 +127,7 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
         if (registration.royaltyBps > maxRoyaltyBps) revert RoyaltyTooHigh(registration.royaltyBps, maxRoyaltyBps);
 
         // Parents are checked against the works that exist before this one.
+        _checkDerivativeRights(registration.parents);
         (uint256 splitId, address payable wallet) = _createSplitAndWallet(registration);
         // After every check of the registration itself, so a bad one reports its own error first.
         _useCommitment(registration.contentHash);
@@ -195,6 +204,15 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
         if (newTreasury == address(0)) revert ZeroTreasury();
         emit TreasuryChanged(treasury, newTreasury);
         treasury = newTreasury;
+    }
+
+    /// @notice Point the registry at the licence contract that rules derivatives (zero: none).
+    /// @dev Emits {LicenseOffersChanged}. Governance (the timelock), or the deployer once while unset.
+    function setLicenseOffers(ILicenseOffers newLicenseOffers) external {
+        bool wiring = msg.sender == _deployer && address(licenseOffers) == address(0);
+        if (msg.sender != owner() && !wiring) revert OwnableUnauthorizedAccount(msg.sender);
+        emit LicenseOffersChanged(address(licenseOffers), address(newLicenseOffers));
+        licenseOffers = newLicenseOffers;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -282,6 +300,20 @@ contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownabl
         address requester = hub.requesterOfResult(contentHash);
         if (requester != address(0) && requester != msg.sender) {
             revert ContentReservedForRequester(contentHash, requester);
+        }
+    }
+
+    /// @dev Each parent must allow the registrant to derive from it ({ILicenseOffers-mayDerive});
+    /// reverts with {ILicenseOffers-DerivativeNotLicensed} naming the first parent that does not.
+    /// Every registration of a derivative, the oracle network's AI derivatives included, passes here.
+    function _checkDerivativeRights(ParentShare[] calldata parents) internal view {
+        ILicenseOffers offers = licenseOffers;
+        if (address(offers) == address(0)) return;
+        for (uint256 i; i < parents.length; ++i) {
+            // Reverted here rather than bubbled up, so the error is in this contract's ABI.
+            if (!offers.mayDerive(parents[i].workId, msg.sender)) {
+                revert ILicenseOffers.DerivativeNotLicensed(parents[i].workId, msg.sender);
+            }
         }
     }
 
