@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from functools import lru_cache
+
+from eth_abi import decode as abi_decode
 from eth_utils import event_abi_to_log_topic, to_checksum_address
-from web3 import Web3
-from web3._utils.events import get_event_data
+from eth_utils.abi import collapse_if_tuple
 
 from tutti.settings import PROJECT_ROOT
 
@@ -50,38 +52,85 @@ def event_id(block_number: int, log_index: int) -> int:
     return block_number * 1_000_000 + log_index
 
 
+@lru_cache(maxsize=65_536)
+def checksum(address: str) -> str:
+    """EIP-55 form (a keccak per call: the few addresses of a chain repeat, so it is cached)."""
+    return to_checksum_address(address)
+
+
+class _Event:
+    """One event ABI prepared for decoding: its types split into topics and data, once."""
+
+    __slots__ = ("contract", "name", "topic_count", "topic_fields", "data_names", "data_types", "address_fields")
+
+    def __init__(self, contract: str, abi: dict):
+        self.contract, self.name = contract, abi["name"]
+        indexed = [i for i in abi["inputs"] if i.get("indexed")]
+        data = [i for i in abi["inputs"] if not i.get("indexed")]
+        self.topic_count = 1 + len(indexed)
+        # An indexed value of a dynamic type is stored as its hash: kept as the 32 bytes.
+        self.topic_fields = [(i["name"], None if _dynamic(i) else collapse_if_tuple(i)) for i in indexed]
+        self.data_names = [i["name"] for i in data]
+        self.data_types = [collapse_if_tuple(i) for i in data]
+        self.address_fields = {i["name"]: _address_shape(i) for i in abi["inputs"] if _address_shape(i)}
+
+
 class EventDecoder:
-    """Decodes the logs of a set of named contracts."""
+    """Decodes the raw (hex) logs of a set of named contracts, as web3's ``get_event_data`` would."""
 
     def __init__(self, contracts: dict[str, str], abis: dict[str, list[dict]]):
-        self._w3 = Web3()
-        self._events: dict[tuple[str, bytes], tuple[str, dict]] = {}
+        self._events: dict[tuple[str, str], _Event] = {}
         self.addresses = [to_checksum_address(a) for a in contracts.values()]
         for name, address in contracts.items():
             for entry in abis[name]:
                 if entry["type"] == "event" and not entry.get("anonymous"):
-                    self._events[(address.lower(), event_abi_to_log_topic(entry))] = (name, entry)
+                    topic = "0x" + event_abi_to_log_topic(entry).hex()
+                    self._events[(address.lower(), topic)] = _Event(name, entry)
 
     def decode(self, log: dict) -> DecodedLog | None:
-        """The decoded log, or None for a log of an event the ABIs do not know."""
+        """The decoded log, or None for a log of an event the ABIs do not know (or not shaped like it)."""
         topics = log["topics"]
         if not topics:
             return None
-        found = self._events.get((log["address"].lower(), bytes(topics[0])))
-        if found is None:
+        event = self._events.get((log["address"].lower(), topics[0].lower()))
+        if event is None or len(topics) != event.topic_count:
             return None
-        contract, abi = found
-        data = get_event_data(self._w3.codec, abi, log)
+        args: dict[str, Any] = {}
+        for (name, kind), topic in zip(event.topic_fields, topics[1:]):
+            args[name] = topic.lower() if kind is None else _plain(abi_decode([kind], bytes.fromhex(topic[2:]))[0])
+        if event.data_types:
+            values = abi_decode(event.data_types, bytes.fromhex(log["data"][2:]))
+            args.update(zip(event.data_names, (_plain(v) for v in values)))
+        for name, shape in event.address_fields.items():
+            args[name] = checksum(args[name]) if shape == "address" else [checksum(a) for a in args[name]]
+        block_number = log["blockNumber"]
         return DecodedLog(
-            contract=contract,
-            address=to_checksum_address(log["address"]),
-            name=data["event"],
-            args={k: _plain(v) for k, v in data["args"].items()},
-            block_number=log["blockNumber"],
-            block_hash=_hex(log["blockHash"]),
-            log_index=log["logIndex"],
-            tx_hash=_hex(log["transactionHash"]),
+            contract=event.contract,
+            address=checksum(log["address"]),
+            name=event.name,
+            args=args,
+            block_number=int(block_number, 16) if isinstance(block_number, str) else block_number,
+            block_hash=log["blockHash"].lower(),
+            log_index=int(log["logIndex"], 16) if isinstance(log["logIndex"], str) else log["logIndex"],
+            tx_hash=log["transactionHash"].lower(),
         )
+
+
+def _dynamic(abi_input: dict) -> bool:
+    kind = abi_input["type"]
+    return kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("tuple")
+
+
+def _address_shape(abi_input: dict) -> str | None:
+    """Which decoded values get EIP-55 checksums (web3 checksums addresses and address arrays)."""
+    if abi_input.get("indexed") and _dynamic(abi_input):
+        return None
+    if abi_input["type"] == "address":
+        return "address"
+    if abi_input["type"] in ("address[]",) or (abi_input["type"].startswith("address[") and
+                                                abi_input["type"].count("[") == 1):
+        return "address[]"
+    return None
 
 
 def _hex(value: bytes | str) -> str:

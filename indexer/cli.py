@@ -38,10 +38,8 @@ def main(verbose: bool) -> None:
 @click.option("--throttle", type=float, default=0.0, hidden=True, help="Sleep per event (crash tests only).")
 def run(rpc_url, network_choice, deployments_dir, database_url, confirmations, max_batch_blocks, poll_interval,
         until_head, throttle) -> None:
-    from web3 import HTTPProvider, Web3
-
     from indexer.db import make_engine, migrate
-    from indexer.ingest import Indexer
+    from indexer.ingest import Indexer, IndexUnhealthy, ReorgTooDeep
     from tutti.addressbook import AddressBook
     from tutti.settings import get_settings
 
@@ -57,15 +55,39 @@ def run(rpc_url, network_choice, deployments_dir, database_url, confirmations, m
     book = AddressBook.load(deployments_dir or get_settings().deployments_dir, settings.ecosystem, settings.network)
     engine = make_engine(settings.database_url, pool_size=2)
     migrate(engine)
-    w3 = Web3(HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 60}))
-    indexer = Indexer(w3, engine, book, settings, throttle=throttle)
+    indexer = Indexer(settings.rpc_url, engine, book, settings, throttle=throttle)
     signal.signal(signal.SIGTERM, lambda *_: indexer.stop_event.set())
     try:
         indexer.run(until_head=until_head)
     except KeyboardInterrupt:
         pass
+    except (IndexUnhealthy, ReorgTooDeep) as exc:
+        raise click.ClickException(f"index unhealthy: {exc}") from None
     finally:
         engine.dispose()
+
+
+@main.command(help="Forget everything indexed from blocks (the room directory stays), so that the next `run` "
+                   "reads the chain again from the deployment's start block. The cure for an index marked "
+                   "unhealthy by a reorg deeper than its undo history.")
+@click.option("--database-url", help="As for `run` [env TUTTI_INDEXER_DATABASE_URL].")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def reindex(database_url, yes) -> None:
+    from indexer.db import make_engine, migrate
+    from indexer.ingest import read_checkpoint, reindex as forget_chain
+
+    settings = _settings(database_url=database_url)
+    engine = make_engine(settings.database_url, pool_size=1)
+    try:
+        migrate(engine)
+        checkpoint = read_checkpoint(engine)
+        if not yes:
+            click.confirm(f"forget the index up to block {checkpoint.block_number if checkpoint else '-'} "
+                          f"and read the chain again?", abort=True)
+        forget_chain(engine)
+    finally:
+        engine.dispose()
+    click.echo("index emptied: start `tutti-indexer run` to read the chain again from the deployment's start block")
 
 
 @main.command(help="Serve the HTTP API (OpenAPI docs at /docs).")

@@ -32,10 +32,33 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int | None = Non
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            # Python's sqlite3 begins transactions on its own, and only before INSERT/UPDATE/DELETE:
+            # a CREATE TABLE ran outside any transaction (a migration killed halfway left half a
+            # schema) and each SELECT saw its own snapshot (an API response could mix two commits).
+            # Taken out of its hands, every SQLAlchemy transaction is a real SQLite one (below).
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):  # noqa: ANN001
+            # Writers begin IMMEDIATE (the write lock first): a deferred transaction that read and
+            # then writes fails at once if another writer committed in between.
+            connection.exec_driver_sql(connection.get_execution_options().get("sqlite_begin", "BEGIN"))
 
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=overflow, pool_timeout=pool_timeout,
                          pool_pre_ping=True)
+
+
+#: Execution options of a connection (or engine) that writes: SQLite takes the write lock at BEGIN.
+WRITE = {"sqlite_begin": "BEGIN IMMEDIATE"}
+#: Execution options of a read-only request: one snapshot for all its statements (SQLite's
+#: transactions are snapshots; PostgreSQL needs REPEATABLE READ for that).
+READ_SNAPSHOT = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+
+
+def writer(engine: Engine) -> Engine:
+    """``engine`` for transactions that write (shares its pool)."""
+    return engine.execution_options(**WRITE)
 
 
 def alembic_config(engine: Engine):
@@ -57,7 +80,9 @@ def migrate(engine: Engine) -> None:
     from alembic import command
 
     config = alembic_config(engine)
-    with _migration_lock(engine), engine.begin() as connection:
+    # One transaction for all revisions, DDL included (SQLite and PostgreSQL both roll DDL back):
+    # a process killed while migrating leaves the database as it was.
+    with _migration_lock(engine), writer(engine).begin() as connection:
         if connection.dialect.name == "postgresql":
             # Held until this transaction ends, i.e. until the migration is committed.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})

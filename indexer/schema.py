@@ -48,6 +48,9 @@ checkpoint = Table(
     Column("block_timestamp", BigInteger, nullable=False),
     #: Undo history is kept for blocks above this one; a reorg reaching below it needs a reindex.
     Column("journal_floor", BigInteger, nullable=False),
+    #: Why the index cannot follow the chain any more (a reorg below the undo history), and what to
+    #: do; NULL while healthy. The API's /health reports it.
+    Column("problem", Text, nullable=True),
 )
 
 blocks = Table(

@@ -12,6 +12,8 @@ from fastapi import Depends, HTTPException, Query, Request
 from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import Connection, Engine
 
+from indexer.db import READ_SNAPSHOT, WRITE
+
 MAX_ID = 2**63 - 1
 
 
@@ -26,11 +28,15 @@ class ConnectionClaim:
         self.engine, self.read_only = engine, read_only
 
     def connect(self) -> Connection:
-        """The connection; a read-only request's runs each statement in its own transaction
-        (autocommit), which spares PostgreSQL a BEGIN and a ROLLBACK round trip per request and sees
-        exactly what READ COMMITTED showed: every statement its own snapshot."""
+        """The connection, for one transaction that the endpoint's return ends: a read-only request
+        sees one snapshot in all its statements (never half of a batch the indexer commits meanwhile),
+        a writing one takes SQLite's write lock at its start."""
         connection = self.engine.connect()
-        return connection.execution_options(isolation_level="AUTOCOMMIT") if self.read_only else connection
+        if not self.read_only:
+            return connection.execution_options(**WRITE)
+        if connection.dialect.name == "postgresql":
+            return connection.execution_options(**READ_SNAPSHOT)
+        return connection  # a SQLite transaction is a snapshot already
 
 
 async def get_connection(request: Request) -> AsyncIterator[ConnectionClaim]:
@@ -102,4 +108,18 @@ def decode_cursor(cursor: str, kind: type) -> Any:
         raise HTTPException(400, detail="malformed cursor: pass back the next_cursor of a previous page") from None
     if not isinstance(value, kind) or isinstance(value, bool) or (kind is int and not 0 <= value <= MAX_ID):
         raise HTTPException(400, detail="cursor does not belong to this list") from None
+    if isinstance(value, str) and not is_storable_text(value):
+        raise HTTPException(400, detail="cursor does not belong to this list (it holds a NUL or a lone surrogate)")
     return value
+
+
+def is_storable_text(value: str) -> bool:
+    """Text every database can compare: no NUL (PostgreSQL refuses it) and no lone UTF-16 surrogate
+    (no database encoding holds one)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
 from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from fastapi.responses import JSONResponse
@@ -76,6 +79,31 @@ class RequestMetrics:
                 record(500)
 
 
+class AsciiJSONResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped: a lone surrogate echoed from the input is then
+    valid JSON instead of an encoding error."""
+
+    def render(self, content) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+class RejectNul:
+    """A 400 for a NUL anywhere in the path or query string, before any route: no database stores
+    it (PostgreSQL refuses it in text), and no identifier, filter or cursor holds one."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]
+                                        or b"\x00" in scope["query_string"]):
+            response = AsciiJSONResponse({"detail": "NUL characters are not accepted in a path or query"},
+                                         status_code=400)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -120,6 +148,7 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None,
     app.state.registry = registry
     app.state.stream_poll = stream_poll
 
+    app.add_middleware(RejectNul)
     app.add_middleware(RequestMetrics, requests=requests, latency=latency)
 
     errors = {400: {"model": Problem, "description": "A query the API cannot answer, and why."},
@@ -136,7 +165,15 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None,
             # The router's 405 names only the first route on the path; a path served by several
             # routes (GET and POST /rooms/{id}/media-nodes) must list every method in `Allow`.
             exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed_methods(request))}
-        return await http_exception_handler(request, exc)
+        if exc.status_code in (204, 304):
+            return await http_exception_handler(request, exc)
+        return AsciiJSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError):
+        # The errors echo the input, which may hold a lone surrogate: FastAPI's own handler then
+        # fails to encode its 422 and answers 500.
+        return AsciiJSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
 
     for module in (works, royalties, usage, governance, oracle, passes, media, events, system):
         app.include_router(module.router, responses=errors)

@@ -216,10 +216,11 @@ class Event(EventRef):
 
 
 class Health(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "unhealthy"]
     chain_id: int | None
     block_number: int | None
     block_timestamp: int | None
+    problem: str | None = Field(None, description="Why the index is unhealthy and what to do (status unhealthy).")
 
 
 RoomPhase = Literal["upcoming", "open", "over"]

@@ -18,7 +18,8 @@ from indexer.api.routing import ThreadedRoute
 
 router = APIRouter(tags=["events"], route_class=ThreadedRoute)
 E = schema.events
-NameStr = Annotated[str, Query(max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
+#: One ``Query`` on the parameter itself: nested in another ``Annotated`` its checks were lost.
+NameQuery = Query(max_length=64, pattern=r"^[A-Za-z0-9_]+$")
 
 
 def _event(row) -> Event:
@@ -27,8 +28,8 @@ def _event(row) -> Event:
 
 @router.get("/events", response_model=Page[Event], summary="List decoded events in chain order")
 def list_events(db: Db, paging: Paging,
-                contract: Annotated[str | None, NameStr] = None,
-                name: Annotated[str | None, NameStr] = None,
+                contract: Annotated[str | None, NameQuery] = None,
+                name: Annotated[str | None, NameQuery] = None,
                 from_block: Annotated[IntId | None, Query()] = None,
                 to_block: Annotated[IntId | None, Query()] = None):
     if from_block is not None and to_block is not None and from_block > to_block:
