@@ -49,9 +49,9 @@ def main(log_level: str) -> None:
 @click.option("--jitter-frames", type=click.IntRange(1, 8), default=1, show_default=True,
               help="Receive jitter buffer (frames); raise it on lossy networks.")
 @click.option("--pass-check-seconds", type=click.FloatRange(0.2, 3600), default=15.0, show_default=True,
-              help="How often every participant's pass is checked again on chain.")
+              help="Every participant's pass is checked again at each new block, and at the latest this often.")
 @click.option("--join-rate", type=click.FloatRange(0.01, 1000), default=1.0, show_default=True,
-              help="Joins per second per client address after the burst.")
+              help="Joins per second per signed-in account after the burst.")
 @click.option("--join-burst", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--public-url", default=None,
               help="Base URL clients use to reach this node (announced; SIWE URI) [default: http://HOST:PORT].")
@@ -136,7 +136,8 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
         the_room = Room(room, checker, mixer, max_participants=max_participants,
                         pass_check_seconds=pass_check_seconds)
         # The SIWE domain is what clients reach: the public URL's authority (HOST:PORT by default).
-        verifier = SignInVerifier(domain or urlsplit(public_url).netloc, chain_id, NonceStore())
+        verifier = SignInVerifier(domain or urlsplit(public_url).netloc, chain_id, NonceStore(),
+                                  uri=public_url)
         node = MediaNode(the_room, verifier, latency,
                          NodeLimits(max_participants=max_participants, join_rate=join_rate,
                                     join_burst=join_burst), origin=public_url)

@@ -102,11 +102,16 @@ def test_pass_revoked_mid_session_ends_the_session(node, musicians, grant):
     while carol.address not in json.dumps(node.stats()["musicians"]):
         assert time.monotonic() < deadline, "carol never joined"
         time.sleep(0.2)
-    grant(carol, False)
+    grant(carol, False)  # returns once the revoking block is mined
     revoked_at = time.monotonic()
+    while not any("access pass" in reason for reason in node.stats()["sessions_ended"].values()):
+        assert time.monotonic() - revoked_at < 10, "the session outlived its pass"
+        time.sleep(0.05)
+    # The node re-checks passes at every new block: the session ends within 2 s of the block, not
+    # at the next periodic re-check (15 s by default, what this node runs with).
+    assert time.monotonic() - revoked_at < 2.0
     result = client_result(client, timeout=30)
     assert result["ended"] == "access pass no longer valid (expired or revoked)", result
-    assert time.monotonic() - revoked_at < 5  # re-checked every 0.5 s, not at the 20 s timeout
 
 
 async def _post_join(url: str, body, room: int = 7, raw: bool = False) -> tuple[int, dict]:
@@ -212,11 +217,11 @@ def test_full_room_and_join_flood_are_refused_without_disturbing_a_session(small
             *(_post_join(small_node.url, junk) for _ in range(60)))]
 
     statuses = asyncio.run(flood())
-    assert set(statuses) <= {401, 429} and 429 in statuses, statuses
+    assert set(statuses) == {401}, statuses  # no live nonce: refused before any parsing
     results = [client_result(c) for c in playing]
     assert all(r["ended"] is None for r in results), results
     # Alice kept hearing Bob right through the flood.
     heard = np.load(tmp_path / "alice.npz")["audio"].sum(axis=1)
     assert peak_correlation(heard[-3 * 48000:], load_signal("noise:2", 8.0)[:8 * 48000]) > 0.2
     stats = small_node.stats()
-    assert stats["refusals"].get("429", 0) > 0 and small_node.alive()
+    assert stats["refusals"].get("401", 0) >= 60 and small_node.alive()
