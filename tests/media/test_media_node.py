@@ -61,7 +61,11 @@ def test_binaural_mix_follows_the_listeners_placement(node, musicians, grant, tm
     alice, bob = musicians[0], musicians[1]
     grant(alice)
     grant(bob)
-    player = run_client(node, alice, send="noise:1", seconds=5)
+    player = run_client(node, alice, send="noise:1", seconds=8)
+    deadline = time.monotonic() + 30  # Alice playing before Bob listens (her process starts slowly)
+    while not any(m["sends_audio"] for m in node.stats()["musicians"]):
+        assert time.monotonic() < deadline, "alice never joined"
+        time.sleep(0.1)
 
     async def listen() -> np.ndarray:
         peers: dict = {}
@@ -76,7 +80,6 @@ def test_binaural_mix_follows_the_listeners_placement(node, musicians, grant, tm
                             peers[p["id"]] = p
                             channel.send(json.dumps({"type": "place", "id": p["id"],
                                                      "azimuth": -90, "distance": 1.0}))
-        await asyncio.sleep(1.0)
         session = await join(node.url, node.room, bob.key.hex(), None, 3.5, on_open=on_open)
         assert peers, "no state message named the other musician"
         return session.audio
