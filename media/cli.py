@@ -47,7 +47,8 @@ def main(log_level: str) -> None:
 @click.option("--frame-ms", type=click.Choice(["10", "20"]), default="10", show_default=True,
               help="Opus frame and mixer block length.")
 @click.option("--jitter-frames", type=click.IntRange(1, 8), default=1, show_default=True,
-              help="Receive jitter buffer (frames); raise it on lossy networks.")
+              help="At a missing packet, wait for up to N-1 later ones before concealing it "
+                   "(adapts to reordering from there); raise it on networks that reorder.")
 @click.option("--pass-check-seconds", type=click.FloatRange(0.2, 3600), default=15.0, show_default=True,
               help="Every participant's pass is checked again at each new block, and at the latest this often.")
 @click.option("--join-rate", type=click.FloatRange(0.01, 1000), default=1.0, show_default=True,
