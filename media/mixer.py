@@ -160,14 +160,15 @@ class HrtfLibrary:
     def __init__(self, sample_rate: int = SAMPLE_RATE, extra_sets: dict[str, HrtfSet] | None = None):
         self.sample_rate = sample_rate
         kemar = HrtfSet.kemar()
-        # (set, head radius for ITD personalisation; None keeps the measured ITDs)
-        self.choices: dict[str, tuple[HrtfSet, float | None]] = {
-            "kemar": (kemar, None),
-            "kemar-small-head": (kemar, 0.075),
-            "kemar-large-head": (kemar, 0.095),
+        # (set, head radius for ITD personalisation (None keeps the measured ITDs), filter phase)
+        self.choices: dict[str, tuple[HrtfSet, float | None, str]] = {
+            "kemar": (kemar, None, "minimum"),
+            "kemar-small-head": (kemar, 0.075, "minimum"),
+            "kemar-large-head": (kemar, 0.095, "minimum"),
+            "kemar-measured": (kemar, None, "measured"),  # keeps the measured excess phase
         }
         for name, hrtf_set in (extra_sets or {}).items():
-            self.choices[name] = (hrtf_set, None)
+            self.choices[name] = (hrtf_set, None, "minimum")
         self._prepared: dict[str, PreparedHrtf] = {}
         self._pending: dict[str, asyncio.Future] = {}
 
@@ -180,8 +181,8 @@ class HrtfLibrary:
 
     def prepare_now(self, name: str) -> PreparedHrtf:
         if name not in self._prepared:
-            hrtf_set, radius = self.choices[name]
-            self._prepared[name] = prepare_hrtf(hrtf_set, self.sample_rate, radius)
+            hrtf_set, radius, phase = self.choices[name]
+            self._prepared[name] = prepare_hrtf(hrtf_set, self.sample_rate, radius, phase=phase)
         return self._prepared[name]
 
     async def prepare(self, name: str) -> PreparedHrtf:
