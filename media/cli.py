@@ -44,7 +44,7 @@ def main(log_level: str) -> None:
 @click.option("--network", default="ethereum:local", show_default=True,
               help="Address book to read: ecosystem:network.")
 @click.option("--max-participants", type=click.IntRange(1, 64), default=8, show_default=True)
-@click.option("--frame-ms", type=click.Choice(["10", "20"]), default="10", show_default=True,
+@click.option("--frame-ms", type=click.Choice(["5", "10", "20"]), default="10", show_default=True,
               help="Opus frame and mixer block length.")
 @click.option("--jitter-frames", type=click.IntRange(1, 8), default=1, show_default=True,
               help="At a missing packet, wait for up to N-1 later ones before concealing it "
@@ -167,7 +167,7 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
 @click.option("--seconds", type=click.FloatRange(0.1, 3600), default=5.0, show_default=True)
 @click.option("--record", type=click.Path(path_type=Path), default=None,
               help="Save the received mix (and timing) to this .npz file.")
-@click.option("--frame-ms", type=click.Choice(["10", "20"]), default="10", show_default=True)
+@click.option("--frame-ms", type=click.Choice(["5", "10", "20"]), default="10", show_default=True)
 def join_command(url: str | None, indexer: str | None, room: int, key: str, send: str, seconds: float,
                  record: Path | None, frame_ms: str) -> None:
     """Join as a musician: play a signal, record the personal mix, print a JSON summary."""

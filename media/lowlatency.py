@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 48000
 SUPPORTED_AIORTC = "1.16.0"
-SUPPORTED_FRAME_MS = (10, 20)
+SUPPORTED_FRAME_MS = (5, 10, 20)
 
 
 @dataclass(frozen=True)

@@ -137,8 +137,8 @@ class Room:
         def on_track(track) -> None:
             if track.kind == "audio" and not participant.sends_audio:
                 participant.sends_audio = True
-                buffer = self.mixer.add_input(participant.id)
-                participant.tasks.append(asyncio.ensure_future(self._consume(track, buffer)))
+                self.mixer.add_input(participant.id)
+                participant.tasks.append(asyncio.ensure_future(self._consume(track, participant.id)))
 
         @pc.on("datachannel")
         def on_datachannel(channel) -> None:
@@ -163,11 +163,11 @@ class Room:
             task.cancel()
         await participant.pc.close()
 
-    async def _consume(self, track, buffer) -> None:
+    async def _consume(self, track, participant_id: str) -> None:
         try:
             while True:
                 frame = await track.recv()
-                buffer.write(frame_to_mono(frame))
+                self.mixer.write(participant_id, frame_to_mono(frame))
         except MediaStreamError:
             pass
         except Exception:  # noqa: BLE001 - a bad stream ends this input only
