@@ -54,6 +54,8 @@ def main(log_level: str) -> None:
 @click.option("--join-rate", type=click.FloatRange(0.01, 1000), default=1.0, show_default=True,
               help="Joins per second per signed-in account after the burst.")
 @click.option("--join-burst", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--pass-url", envvar="TUTTI_MEDIA_PASS_URL", default=None,
+              help="Where the jam page sends a musician refused for want of a pass (e.g. the web app's room page).")
 @click.option("--public-url", default=None,
               help="Base URL clients use to reach this node (announced; SIWE URI) [default: http://HOST:PORT].")
 @click.option("--announce", "announce", multiple=True, metavar="INDEXER_URL", envvar="TUTTI_MEDIA_ANNOUNCE",
@@ -66,7 +68,8 @@ def main(log_level: str) -> None:
 def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pass_contract: str | None,
           deployments_dir: Path | None, network: str, max_participants: int, frame_ms: str,
           jitter_frames: int, pass_check_seconds: float, join_rate: float, join_burst: int,
-          public_url: str | None, announce: tuple[str, ...], announce_ttl: int, host_key: str | None) -> None:
+          pass_url: str | None, public_url: str | None, announce: tuple[str, ...], announce_ttl: int,
+          host_key: str | None) -> None:
     """Serve one room: SIWE sign-in, on-chain pass checks, WebRTC, the browser client.
 
     With --announce, the node lists itself in the indexer's room directory, signed by the room's
@@ -141,7 +144,7 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
                                   uri=public_url)
         node = MediaNode(the_room, verifier, latency,
                          NodeLimits(max_participants=max_participants, join_rate=join_rate,
-                                    join_burst=join_burst), origin=public_url)
+                                    join_burst=join_burst), origin=public_url, pass_url=pass_url)
         logger.info("room %d on chain %d, AccessPass %s; listening on http://%s:%d, public URL %s", room,
                     chain_id, pass_contract, host, port, public_url)
         app = node.app()

@@ -73,12 +73,14 @@ class MediaNode:
     """Wires SIWE, the room and the HTTP routes together; one room per node process."""
 
     def __init__(self, room: Room, verifier: SignInVerifier, latency: LowLatency,
-                 limits: NodeLimits = NodeLimits(), origin: str | None = None) -> None:
+                 limits: NodeLimits = NodeLimits(), origin: str | None = None,
+                 pass_url: str | None = None) -> None:
         self.room = room
         self.verifier = verifier
         self.latency = latency
         self.limits = limits
         self.origin = origin or f"http://{verifier.domain}"
+        self.pass_url = pass_url  # where a refused musician can get a pass (the web app's room page)
         self.join_limiter = RateLimiter(limits.join_burst, limits.join_rate)
         self.nonce_limiter = RateLimiter(limits.nonce_burst, limits.nonce_rate)
         self.pending_joins = 0
@@ -146,6 +148,7 @@ class MediaNode:
             "maxParticipants": self.room.max_participants,
             "participants": len(self.room.participants),
             "hrtfs": self.room.mixer.hrtfs.names, "latency": asdict(self.latency),
+            "passUrl": self.pass_url,
         })
 
     async def stats(self, request: web.Request) -> web.Response:
