@@ -187,11 +187,15 @@ def measure_latency(frame_ms: int, seconds: float) -> dict:
         stats = json.load(urllib.request.urlopen(f"{url}/api/stats", timeout=5))
     summary = lambda values: {"median_ms": round(float(np.median(values)), 1),  # noqa: E731
                               "p90_ms": round(float(np.percentile(values, 90)), 1),
+                              "p95_ms": round(float(np.percentile(values, 95)), 1),
                               "markers": len(values)} if values else {"markers": 0}
     result = {"frame_ms": frame_ms, "jitter_frames": 1, "direct_webrtc": summary(direct),
-              "via_node": summary(via_node), "node_mixer": stats["mixer"]}
+              "via_node": summary(via_node), "node_mixer": stats["mixer"],
+              "node_inputs": stats["inputs"]}
     if direct and via_node:
+        # Added by the node: its path minus the direct path's median (both measured in this run).
         result["node_added_ms"] = round(float(np.median(via_node) - np.median(direct)), 1)
+        result["node_added_p95_ms"] = round(float(np.percentile(via_node, 95) - np.median(direct)), 1)
     return result
 
 
@@ -283,19 +287,22 @@ def mixing_cost(frame_ms: int, counts: list[int], ticks: int = 200) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frame-ms", type=int, choices=(10, 20), default=10)
+    parser.add_argument("--frame-ms", type=int, choices=(5, 10, 20), default=10)
     parser.add_argument("--seconds", type=float, default=8.0, help="latency measurement length")
     parser.add_argument("--live-musicians", type=int, default=4,
                         help="clients (all in this process) for the live node CPU check")
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--latency-only", action="store_true", help="only the latency measurement")
     parser.add_argument("--node-process", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.node_process:
         run_node_process(args.node_process, args.frame_ms)
         return
-    report = {"cpu": os.cpu_count(), "python": sys.version.split()[0]}
-    report["mixing"] = mixing_cost(args.frame_ms, [2, 4, 8, 12, 16, 24, 32, 48, 64])
-    report["live"] = measure_live_cpu(args.frame_ms, args.live_musicians)
+    report = {"cpu": os.cpu_count(), "python": sys.version.split()[0],
+              "load_average": [round(x, 2) for x in os.getloadavg()]}
+    if not args.latency_only:
+        report["mixing"] = mixing_cost(args.frame_ms, [2, 4, 8, 12, 16, 24, 32, 48, 64])
+        report["live"] = measure_live_cpu(args.frame_ms, args.live_musicians)
     if not args.skip_latency:
         report["latency"] = measure_latency(args.frame_ms, args.seconds)
     print(json.dumps(report, indent=2))

@@ -44,15 +44,18 @@ def main(log_level: str) -> None:
 @click.option("--network", default="ethereum:local", show_default=True,
               help="Address book to read: ecosystem:network.")
 @click.option("--max-participants", type=click.IntRange(1, 64), default=8, show_default=True)
-@click.option("--frame-ms", type=click.Choice(["10", "20"]), default="10", show_default=True,
+@click.option("--frame-ms", type=click.Choice(["5", "10", "20"]), default="10", show_default=True,
               help="Opus frame and mixer block length.")
 @click.option("--jitter-frames", type=click.IntRange(1, 8), default=1, show_default=True,
-              help="Receive jitter buffer (frames); raise it on lossy networks.")
+              help="At a missing packet, wait for up to N-1 later ones before concealing it "
+                   "(adapts to reordering from there); raise it on networks that reorder.")
 @click.option("--pass-check-seconds", type=click.FloatRange(0.2, 3600), default=15.0, show_default=True,
-              help="How often every participant's pass is checked again on chain.")
+              help="Every participant's pass is checked again at each new block, and at the latest this often.")
 @click.option("--join-rate", type=click.FloatRange(0.01, 1000), default=1.0, show_default=True,
-              help="Joins per second per client address after the burst.")
+              help="Joins per second per signed-in account after the burst.")
 @click.option("--join-burst", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--pass-url", envvar="TUTTI_MEDIA_PASS_URL", default=None,
+              help="Where the jam page sends a musician refused for want of a pass (e.g. the web app's room page).")
 @click.option("--public-url", default=None,
               help="Base URL clients use to reach this node (announced; SIWE URI) [default: http://HOST:PORT].")
 @click.option("--announce", "announce", multiple=True, metavar="INDEXER_URL", envvar="TUTTI_MEDIA_ANNOUNCE",
@@ -65,7 +68,8 @@ def main(log_level: str) -> None:
 def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pass_contract: str | None,
           deployments_dir: Path | None, network: str, max_participants: int, frame_ms: str,
           jitter_frames: int, pass_check_seconds: float, join_rate: float, join_burst: int,
-          public_url: str | None, announce: tuple[str, ...], announce_ttl: int, host_key: str | None) -> None:
+          pass_url: str | None, public_url: str | None, announce: tuple[str, ...], announce_ttl: int,
+          host_key: str | None) -> None:
     """Serve one room: SIWE sign-in, on-chain pass checks, WebRTC, the browser client.
 
     With --announce, the node lists itself in the indexer's room directory, signed by the room's
@@ -136,10 +140,11 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
         the_room = Room(room, checker, mixer, max_participants=max_participants,
                         pass_check_seconds=pass_check_seconds)
         # The SIWE domain is what clients reach: the public URL's authority (HOST:PORT by default).
-        verifier = SignInVerifier(domain or urlsplit(public_url).netloc, chain_id, NonceStore())
+        verifier = SignInVerifier(domain or urlsplit(public_url).netloc, chain_id, NonceStore(),
+                                  uri=public_url)
         node = MediaNode(the_room, verifier, latency,
                          NodeLimits(max_participants=max_participants, join_rate=join_rate,
-                                    join_burst=join_burst), origin=public_url)
+                                    join_burst=join_burst), origin=public_url, pass_url=pass_url)
         logger.info("room %d on chain %d, AccessPass %s; listening on http://%s:%d, public URL %s", room,
                     chain_id, pass_contract, host, port, public_url)
         app = node.app()
@@ -165,7 +170,7 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
 @click.option("--seconds", type=click.FloatRange(0.1, 3600), default=5.0, show_default=True)
 @click.option("--record", type=click.Path(path_type=Path), default=None,
               help="Save the received mix (and timing) to this .npz file.")
-@click.option("--frame-ms", type=click.Choice(["10", "20"]), default="10", show_default=True)
+@click.option("--frame-ms", type=click.Choice(["5", "10", "20"]), default="10", show_default=True)
 def join_command(url: str | None, indexer: str | None, room: int, key: str, send: str, seconds: float,
                  record: Path | None, frame_ms: str) -> None:
     """Join as a musician: play a signal, record the personal mix, print a JSON summary."""

@@ -1,14 +1,16 @@
 """Low-latency settings for aiortc 1.16, applied once per process by :func:`configure_aiortc`.
 
-aiortc has no public knobs for these, so three of its module-level names are replaced:
+aiortc has no public knobs for these, so module-level names are replaced:
 
 * **Opus frames of ``frame_ms`` (default 10 ms)** instead of 20 ms, with libopus in its
   ``lowdelay`` application (CELT only, no SILK look-ahead: 2.5 ms algorithmic delay instead of
   6.5 ms). Each frame of the sender adds its own length to the latency.
-* **Receive jitter buffer prefetch of ``jitter_frames`` (default 1)** instead of 4. aiortc hands
-  a frame to the decoder only once ``prefetch`` later frames have arrived, so its default adds
-  4 x 20 ms = 80 ms; 1 frame is the least its algorithm allows. Loopback and LAN have almost
-  no jitter; on the internet raise it (``--jitter-frames``).
+* **Audio jitter buffer** :class:`media.jitter.AudioJitterBuffer` instead of aiortc's (which,
+  with any prefetch, falls ~14 frames behind after one lost packet and never catches up): a
+  packet is released as soon as it is the next one; at a gap it waits for at most
+  ``jitter_frames - 1`` later packets to start with (adapting to the reordering it sees).
+* **Opus decoder** :class:`media.jitter.ConcealingOpusDecoder`: lost frames become libopus
+  packet-loss concealment instead of a hole in the timeline.
 
 The replacements are checked against the pinned aiortc version, so an upgrade that moves them
 fails loudly instead of silently falling back to the high-latency defaults.
@@ -23,14 +25,17 @@ import aiortc
 import aiortc.codecs
 import aiortc.codecs.opus as aiortc_opus
 import aiortc.rtcrtpreceiver as aiortc_receiver
+from aiortc.codecs import get_decoder
 from aiortc.jitterbuffer import JitterBuffer
 from av import AudioResampler
+
+from .jitter import AudioJitterBuffer, ConcealingOpusDecoder
 
 logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 48000
 SUPPORTED_AIORTC = "1.16.0"
-SUPPORTED_FRAME_MS = (10, 20)
+SUPPORTED_FRAME_MS = (5, 10, 20)
 
 
 @dataclass(frozen=True)
@@ -68,18 +73,26 @@ def configure_aiortc(frame_ms: int = 10, jitter_frames: int = 1) -> LowLatency:
             self.resampler = AudioResampler(format="s16", layout="stereo", rate=SAMPLE_RATE,
                                             frame_size=samples)
 
-    class SmallJitterBuffer(JitterBuffer):
-        def __init__(self, capacity: int, prefetch: int = 0, is_video: bool = False) -> None:
-            super().__init__(capacity, prefetch if is_video else jitter_frames, is_video)
+    def jitter_buffer(capacity: int, prefetch: int = 0, is_video: bool = False):
+        if is_video:
+            return JitterBuffer(capacity, prefetch, is_video)
+        return AudioJitterBuffer(capacity, reorder_wait=jitter_frames - 1)
 
-    for module, name in ((aiortc.codecs, "OpusEncoder"), (aiortc_receiver, "JitterBuffer")):
+    def decoder(codec):
+        if codec.mimeType.lower() == "audio/opus":
+            return ConcealingOpusDecoder()
+        return get_decoder(codec)
+
+    for module, name in ((aiortc.codecs, "OpusEncoder"), (aiortc_receiver, "JitterBuffer"),
+                         (aiortc_receiver, "get_decoder")):
         if not hasattr(module, name):
             raise RuntimeError(f"aiortc layout changed: {module.__name__}.{name} is gone")
     aiortc.codecs.OpusEncoder = LowDelayOpusEncoder
-    aiortc_receiver.JitterBuffer = SmallJitterBuffer
+    aiortc_receiver.JitterBuffer = jitter_buffer
+    aiortc_receiver.get_decoder = decoder
     _active = settings
-    logger.info("aiortc: Opus %d ms frames (lowdelay), audio jitter buffer %d frame(s)",
-                frame_ms, jitter_frames)
+    logger.info("aiortc: Opus %d ms frames (lowdelay), audio jitter buffer waiting up to %d "
+                "packet(s) at a gap, Opus PLC", frame_ms, jitter_frames - 1)
     return settings
 
 

@@ -1,7 +1,10 @@
 """The room mixer: every musician's audio in, a personal binaural mix out to every listener.
 
-One clock task per room ticks every block (``frame_ms``, 10 ms by default). Each tick takes one
-block from every musician's :class:`InputBuffer` (silence on underrun) and, for every listener,
+One task per room mixes a block (``frame_ms``, 10 ms by default) as soon as every sending
+musician's :class:`InputBuffer` holds one (not on a free-running tick, whose phase against the
+arrivals added up to a whole frame), or when a musician is late by more than ``LATE_GRACE`` of a
+frame (then without waiting for them). Each mix takes one block from every musician's
+:class:`InputBuffer` (silence on underrun) and, for every listener,
 renders the *other* musicians through that listener's own :class:`~tutti.audio.BinauralRenderer`
 (their placements, head orientation and HRTF) into the listener's :class:`MixTrack`, which aiortc
 encodes and sends. Rendering is cheap next to Opus (see docs/media.md), so it runs on the loop.
@@ -58,17 +61,27 @@ def stereo_to_frame(stereo: np.ndarray, pts: int) -> AudioFrame:
 
 
 class InputBuffer:
-    """A musician's decoded audio waiting for the mixer: a tiny jitter buffer in samples.
+    """A musician's decoded audio waiting for the mixer: an adaptive jitter buffer in samples.
 
-    Reading starts once ``target_blocks`` are queued and returns silence on underrun (then waits
-    for ``target_blocks`` again); beyond ``max_blocks`` the oldest audio is dropped, so clock drift
-    between the musician and the node can never build up latency.
+    Reading returns silence on underrun. The target is what must be queued before reading starts
+    (again): one block on a clean link; each underrun raises it by a block (up to
+    ``max_target_blocks``), and ``RELAX_READS`` reads without one lower it again. Beyond
+    ``max_blocks`` the oldest audio is dropped, and a surplus that stayed unread through a whole
+    window beyond the target is trimmed, so neither a burst (a concealed loss arrives with the
+    next packet) nor clock drift can build up latency.
     """
 
-    def __init__(self, block: int, target_blocks: int = 1, max_blocks: int = 4) -> None:
+    TRIM_WINDOW = 50  # reads (0.5 s at 10 ms) over which a standing surplus is measured
+    TRIM_MARGIN = 96  # samples (2 ms) kept beyond the target against jitter
+    RELAX_READS = 500  # reads without an underrun before the target drops a block (5 s at 10 ms)
+
+    def __init__(self, block: int, target_blocks: int = 1, max_blocks: int = 6,
+                 max_target_blocks: int = 4) -> None:
         self.block = block
-        self.target = target_blocks * block
-        self.limit = max(max_blocks, target_blocks + 1) * block
+        self.target_blocks = target_blocks
+        self.min_target_blocks = target_blocks
+        self.max_target_blocks = max(max_target_blocks, target_blocks)
+        self.limit = max(max_blocks, self.max_target_blocks + 2) * block
         self._ring = np.zeros(self.limit + 4 * 960, dtype=np.float32)
         self._fill = 0
         self._primed = False
@@ -77,10 +90,17 @@ class InputBuffer:
         self.dropped_samples = 0
         self.last_write = 0.0
         self._reads = 0
+        self._clean_reads = 0
         self._window_min = 1 << 30
 
-    TRIM_WINDOW = 50  # reads (0.5 s at 10 ms) over which a standing surplus is measured
-    TRIM_MARGIN = 96  # samples (2 ms) always kept against jitter
+    @property
+    def target(self) -> int:
+        return self.target_blocks * self.block
+
+    @property
+    def ready(self) -> bool:
+        """A block can be read now (the mixer waits for this from every sender)."""
+        return self._fill >= (self.block if self._primed else self.target)
 
     def write(self, samples: np.ndarray) -> None:
         samples = np.asarray(samples, dtype=np.float32)[-len(self._ring):]
@@ -97,26 +117,33 @@ class InputBuffer:
         if not self._primed and self._fill >= self.target:
             self._primed = True
         if not self._primed or self._fill < self.block:
-            if self._primed:
+            if self._primed:  # ran dry while playing: this link needs more margin
                 self.underruns += 1
                 self._primed = False
+                self._clean_reads = 0
+                self.target_blocks = min(self.target_blocks + 1, self.max_target_blocks)
             self.level_dbfs = max(self.level_dbfs - 3.0, -120.0)
             return np.zeros(self.block, dtype=np.float32)
         block = self._ring[:self.block].copy()
         self._ring[:self._fill - self.block] = self._ring[self.block:self._fill]
         self._fill -= self.block
+        self._clean_reads += 1
+        if self._clean_reads >= self.RELAX_READS and self.target_blocks > self.min_target_blocks:
+            self.target_blocks -= 1
+            self._clean_reads = 0
         self._trim_standing_surplus()
         rms = float(np.sqrt(np.mean(block * block)) + 1e-9)
         self.level_dbfs = max(20 * math.log10(rms), self.level_dbfs - 3.0)  # fast up, slow down
         return block
 
     def _trim_standing_surplus(self) -> None:
-        """Audio that sat unread through a whole window only adds latency: drop it."""
+        """Audio that sat unread through a whole window beyond the target only adds latency."""
         self._window_min = min(self._window_min, self._fill)
         self._reads += 1
         if self._reads % self.TRIM_WINDOW == 0:
-            if self._window_min > self.TRIM_MARGIN:
-                self._drop(self._window_min - self.TRIM_MARGIN)
+            keep = (self.target_blocks - 1) * self.block + self.TRIM_MARGIN
+            if self._window_min > keep:
+                self._drop(self._window_min - keep)
             self._window_min = 1 << 30
 
     def _drop(self, count: int) -> None:
@@ -160,14 +187,15 @@ class HrtfLibrary:
     def __init__(self, sample_rate: int = SAMPLE_RATE, extra_sets: dict[str, HrtfSet] | None = None):
         self.sample_rate = sample_rate
         kemar = HrtfSet.kemar()
-        # (set, head radius for ITD personalisation; None keeps the measured ITDs)
-        self.choices: dict[str, tuple[HrtfSet, float | None]] = {
-            "kemar": (kemar, None),
-            "kemar-small-head": (kemar, 0.075),
-            "kemar-large-head": (kemar, 0.095),
+        # (set, head radius for ITD personalisation (None keeps the measured ITDs), filter phase)
+        self.choices: dict[str, tuple[HrtfSet, float | None, str]] = {
+            "kemar": (kemar, None, "minimum"),
+            "kemar-small-head": (kemar, 0.075, "minimum"),
+            "kemar-large-head": (kemar, 0.095, "minimum"),
+            "kemar-measured": (kemar, None, "measured"),  # keeps the measured excess phase
         }
         for name, hrtf_set in (extra_sets or {}).items():
-            self.choices[name] = (hrtf_set, None)
+            self.choices[name] = (hrtf_set, None, "minimum")
         self._prepared: dict[str, PreparedHrtf] = {}
         self._pending: dict[str, asyncio.Future] = {}
 
@@ -180,8 +208,8 @@ class HrtfLibrary:
 
     def prepare_now(self, name: str) -> PreparedHrtf:
         if name not in self._prepared:
-            hrtf_set, radius = self.choices[name]
-            self._prepared[name] = prepare_hrtf(hrtf_set, self.sample_rate, radius)
+            hrtf_set, radius, phase = self.choices[name]
+            self._prepared[name] = prepare_hrtf(hrtf_set, self.sample_rate, radius, phase=phase)
         return self._prepared[name]
 
     async def prepare(self, name: str) -> PreparedHrtf:
@@ -267,18 +295,22 @@ def default_azimuth(index: int, count: int) -> float:
 class MixerStats:
     ticks: int = 0
     late_ticks: int = 0  # ticks that started more than one block late
+    waited_out: int = 0  # mixes that went ahead without a late musician
     cost_ms: deque = field(default_factory=lambda: deque(maxlen=2000))
 
     def summary(self) -> dict:
         costs = np.asarray(self.cost_ms) if self.cost_ms else np.zeros(1)
-        return {"ticks": self.ticks, "late_ticks": self.late_ticks,
+        return {"ticks": self.ticks, "late_ticks": self.late_ticks, "waited_out": self.waited_out,
                 "tick_cost_ms_p50": round(float(np.percentile(costs, 50)), 4),
                 "tick_cost_ms_p99": round(float(np.percentile(costs, 99)), 4),
                 "tick_cost_ms_max": round(float(costs.max()), 4)}
 
 
 class RoomMixer:
-    """The room's clock: one block from every musician, one personal mix per listener."""
+    """The room's mixing task: one block from every musician, one personal mix per listener."""
+
+    LATE_GRACE = 0.5  # of a frame: how long past its due time a mix waits for a late musician
+    MIN_SPACING = 0.5  # of a frame: the least time between two mixes
 
     def __init__(self, block_size: int, hrtfs: HrtfLibrary, input_target_blocks: int = 1) -> None:
         self.block_size = block_size
@@ -288,11 +320,19 @@ class RoomMixer:
         self.listeners: dict[str, ListenerMix] = {}
         self.stats = MixerStats()
         self._task: asyncio.Task | None = None
+        self._arrived = asyncio.Event()
 
     def add_input(self, source_id: str) -> InputBuffer:
         buffer = InputBuffer(self.block_size, self.input_target_blocks)
         self.inputs[source_id] = buffer
         return buffer
+
+    def write(self, source_id: str, samples: np.ndarray) -> None:
+        """A musician's decoded audio arrived: queue it and wake the mixing task."""
+        buffer = self.inputs.get(source_id)
+        if buffer is not None:
+            buffer.write(samples)
+            self._arrived.set()
 
     def add_listener(self, listener_id: str) -> ListenerMix:
         mix = ListenerMix(listener_id, MixTrack(), self.hrtfs.prepare_now(HrtfLibrary.DEFAULT))
@@ -310,6 +350,16 @@ class RoomMixer:
         for mix in list(self.listeners.values()):
             mix.emit(mix.render(blocks, self.block_size))
 
+    def _live_inputs(self) -> list[InputBuffer]:
+        """Musicians who are sending (one silent for 200 ms, e.g. muted or gone, is not waited for)."""
+        recent = time.monotonic() - 0.2
+        return [b for b in self.inputs.values() if b.last_write > recent]
+
+    def all_arrived(self) -> bool:
+        """Every musician who is sending has a block queued (and someone is sending)."""
+        live = self._live_inputs()
+        return bool(live) and all(b.ready for b in live)
+
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.ensure_future(self._run())
@@ -324,10 +374,35 @@ class RoomMixer:
             self._task = None
 
     async def _run(self) -> None:
+        """Mix as soon as the inputs of a block have arrived. A late musician is waited for up
+        to ``LATE_GRACE`` of a frame past the block's due time, then the block is mixed without
+        them; with nobody sending, blocks follow the node's clock. Back-to-back mixes (a burst
+        arriving) are spaced by at least ``MIN_SPACING`` of a frame, so a queue drains smoothly."""
         loop = asyncio.get_running_loop()
         period = self.block_size / SAMPLE_RATE
-        deadline = loop.time()
+        last = loop.time()  # when the previous block was (nominally) mixed
         while True:
+            while True:
+                now = loop.time()
+                arrived = self.all_arrived()
+                if arrived and now >= last + self.MIN_SPACING * period:
+                    last = now
+                    break
+                live = bool(self._live_inputs())
+                deadline = last + period * ((1 + self.LATE_GRACE) if live else 1.0)
+                if now >= deadline:
+                    self.stats.waited_out += live
+                    last += period  # keep the cadence: the next block is due a frame later
+                    if last < now - period:  # fell behind (CPU starved): skip ahead, don't burst
+                        self.stats.late_ticks += 1
+                        last = now
+                    break
+                wake = last + self.MIN_SPACING * period if arrived else deadline
+                self._arrived.clear()
+                try:
+                    await asyncio.wait_for(self._arrived.wait(), max(wake - now, 0.0))
+                except asyncio.TimeoutError:
+                    pass
             started = time.perf_counter()
             try:
                 self.tick()
@@ -335,10 +410,4 @@ class RoomMixer:
                 logger.exception("mixer tick failed")
             self.stats.cost_ms.append((time.perf_counter() - started) * 1e3)
             self.stats.ticks += 1
-            deadline += period
-            delay = deadline - loop.time()
-            if delay < -period:  # fell behind (CPU starved): skip ahead, don't burst
-                self.stats.late_ticks += 1
-                deadline = loop.time()
-                delay = 0.0
-            await asyncio.sleep(max(delay, 0.0))
+            await asyncio.sleep(0)  # let aiortc's tasks run between back-to-back mixes

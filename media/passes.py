@@ -10,6 +10,7 @@ which a node that announces itself to the room directory must be signing for.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -66,6 +67,27 @@ class Web3PassChecker:
         except Exception as exc:  # noqa: BLE001 - any RPC/ABI failure means "could not ask"
             raise PassCheckError(f"hasValidPass call to {self.contract_address} via {self.rpc_url} "
                                  f"failed: {exc}") from exc
+
+    async def block_number(self) -> int:
+        """The chain's head; the node re-checks passes whenever it moves (a revocation's block)."""
+        try:
+            return int(await self.web3.eth.block_number)
+        except Exception as exc:  # noqa: BLE001
+            raise PassCheckError(f"cannot read the block number from {self.rpc_url}: {exc}") from exc
+
+    async def room_valid_until(self, room_id: int) -> float | None:
+        """When every pass of room ``room_id`` expires, on this machine's clock (``time.time()``),
+        or None if unknown. The chain's clock may run apart from ours (a test chain that was
+        fast-forwarded): the room's ``validUntil`` is moved by the head block's lead over our clock
+        (a head behind our clock is just an old block: no shift)."""
+        try:
+            room = await self.contract.functions.room(int(room_id)).call()
+            head = await self.web3.eth.get_block("latest")
+        except Exception:  # noqa: BLE001 - a stand-in without room(): per-block re-checks still apply
+            return None
+        if not room[6]:
+            return None
+        return int(room[6]) - max(int(head["timestamp"]) - time.time(), 0.0)
 
     async def room_host(self, room_id: int) -> str:
         """The checksummed address that created room ``room_id``."""

@@ -51,13 +51,15 @@ class Room:
 
     def __init__(self, room_id: int, passes: PassChecker, mixer: RoomMixer, *,
                  max_participants: int = 8, pass_check_seconds: float = 15.0,
-                 pass_check_grace: int = 4) -> None:
+                 pass_check_grace: int = 4, block_poll_seconds: float = 0.5) -> None:
         self.room_id = room_id
         self.passes = passes
         self.mixer = mixer
         self.max_participants = max_participants
         self.pass_check_seconds = pass_check_seconds
         self.pass_check_grace = pass_check_grace
+        self.block_poll_seconds = block_poll_seconds
+        self.valid_until: int | None = None  # the room's passes all expire then (unix time)
         self.participants: dict[str, Participant] = {}
         self._monitor: asyncio.Task | None = None
         self._state_task: asyncio.Task | None = None
@@ -88,14 +90,14 @@ class Room:
             raise JoinRefused(403, f"{address} holds no valid access pass for room {self.room_id}")
 
     async def join(self, address: str, offer: RTCSessionDescription) -> tuple[str, RTCSessionDescription]:
-        """Admit ``address`` (already signed in) with its SDP offer; returns (id, answer)."""
+        """Admit ``address`` (signed in, pass checked by the caller) with its SDP offer;
+        returns (id, answer)."""
         for pid, other in list(self.participants.items()):
             if other.address == address:  # a reconnect (e.g. a page reload) replaces the old one
                 await self.end(pid, "replaced by a new sign-in of the same account")
         if len(self.participants) >= self.max_participants:
             raise JoinRefused(409, f"room {self.room_id} is full "
                                    f"({self.max_participants}/{self.max_participants} participants)")
-        await self.check_pass(address)
         if "m=audio" not in offer.sdp:
             raise JoinRefused(400, "the SDP offer has no audio section (m=audio)")
 
@@ -135,8 +137,8 @@ class Room:
         def on_track(track) -> None:
             if track.kind == "audio" and not participant.sends_audio:
                 participant.sends_audio = True
-                buffer = self.mixer.add_input(participant.id)
-                participant.tasks.append(asyncio.ensure_future(self._consume(track, buffer)))
+                self.mixer.add_input(participant.id)
+                participant.tasks.append(asyncio.ensure_future(self._consume(track, participant.id)))
 
         @pc.on("datachannel")
         def on_datachannel(channel) -> None:
@@ -161,11 +163,11 @@ class Room:
             task.cancel()
         await participant.pc.close()
 
-    async def _consume(self, track, buffer) -> None:
+    async def _consume(self, track, participant_id: str) -> None:
         try:
             while True:
                 frame = await track.recv()
-                buffer.write(frame_to_mono(frame))
+                self.mixer.write(participant_id, frame_to_mono(frame))
         except MediaStreamError:
             pass
         except Exception:  # noqa: BLE001 - a bad stream ends this input only
@@ -249,9 +251,32 @@ class Room:
 
     # ------------------------------------------------------------------ pass monitoring
     async def _monitor_passes(self) -> None:
+        """Re-check every participant's pass whenever a block is mined (a revocation, a transfer,
+        a pass that expired at that block's time), at the latest every ``pass_check_seconds``, and
+        end everyone when the room's validity ends (a timer: no block needed)."""
+        loop = asyncio.get_running_loop()
+        room_valid_until = getattr(self.passes, "room_valid_until", None)
+        if room_valid_until is not None:
+            self.valid_until = await room_valid_until(self.room_id)
+        block_number = getattr(self.passes, "block_number", None)
+        last_block, last_check = None, loop.time()
         while True:
-            await asyncio.sleep(self.pass_check_seconds)
-            await self.recheck_passes()
+            await asyncio.sleep(self.block_poll_seconds)
+            if not self.participants:
+                continue
+            if self.valid_until is not None and time.time() >= self.valid_until:
+                for pid in list(self.participants):
+                    await self.end(pid, "access pass no longer valid (expired or revoked)")
+                continue
+            block = None
+            if block_number is not None:
+                try:
+                    block = await block_number()
+                except PassCheckError as exc:
+                    logger.warning("%s", exc)
+            if block != last_block or loop.time() - last_check >= self.pass_check_seconds:
+                last_block, last_check = block, loop.time()
+                await self.recheck_passes()
 
     async def recheck_passes(self) -> None:
         """Ask the chain again for every participant; end the sessions whose pass is gone."""

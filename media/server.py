@@ -35,15 +35,18 @@ MAX_BODY_BYTES = 64 * 1024  # an SDP offer is a few KiB
 @dataclass(frozen=True)
 class NodeLimits:
     max_participants: int = 8
-    max_pending_joins: int = 4  # handshakes in progress at once (each costs DTLS/ICE setup)
-    join_burst: int = 10  # per client address: this many joins at once ...
+    max_pending_joins: int = 4  # pass holders' handshakes at once (each costs DTLS/ICE setup)
+    max_pending_sign_ins: int = 256  # signed messages waiting for the sign-in worker
+    join_burst: int = 10  # per signed-in account: this many joins at once ...
     join_rate: float = 1.0  # ... then this many per second
-    nonce_burst: int = 30
-    nonce_rate: float = 5.0
+    # Per client IP. Generous: a nonce costs microseconds, and musicians behind one NAT (or on
+    # the flooder's host) must still get theirs; each nonce buys one sign-in attempt at most.
+    nonce_burst: int = 300
+    nonce_rate: float = 50.0
 
 
 class RateLimiter:
-    """Token bucket per client address (only 127.0.0.1 in tests, so per node in practice)."""
+    """Token bucket per key (a client IP for nonces, a signed-in account for joins)."""
 
     def __init__(self, burst: int, rate: float, max_clients: int = 10_000) -> None:
         self.burst, self.rate, self.max_clients = burst, rate, max_clients
@@ -70,15 +73,18 @@ class MediaNode:
     """Wires SIWE, the room and the HTTP routes together; one room per node process."""
 
     def __init__(self, room: Room, verifier: SignInVerifier, latency: LowLatency,
-                 limits: NodeLimits = NodeLimits(), origin: str | None = None) -> None:
+                 limits: NodeLimits = NodeLimits(), origin: str | None = None,
+                 pass_url: str | None = None) -> None:
         self.room = room
         self.verifier = verifier
         self.latency = latency
         self.limits = limits
         self.origin = origin or f"http://{verifier.domain}"
+        self.pass_url = pass_url  # where a refused musician can get a pass (the web app's room page)
         self.join_limiter = RateLimiter(limits.join_burst, limits.join_rate)
         self.nonce_limiter = RateLimiter(limits.nonce_burst, limits.nonce_rate)
         self.pending_joins = 0
+        self.pending_sign_ins = 0
         self.refusals: dict[int, int] = {}
 
     def app(self) -> web.Application:
@@ -96,10 +102,12 @@ class MediaNode:
         return app
 
     async def _startup(self, app: web.Application) -> None:
+        await self.verifier.warm_up()
         self.room.start()
 
     async def _shutdown(self, app: web.Application) -> None:
         await self.room.close()
+        self.verifier.close()
 
     @web.middleware
     async def _errors(self, request: web.Request, handler):
@@ -140,6 +148,7 @@ class MediaNode:
             "maxParticipants": self.room.max_participants,
             "participants": len(self.room.participants),
             "hrtfs": self.room.mixer.hrtfs.names, "latency": asdict(self.latency),
+            "passUrl": self.pass_url,
         })
 
     async def stats(self, request: web.Request) -> web.Response:
@@ -166,19 +175,10 @@ class MediaNode:
                                   "expiresIn": self.verifier.nonces.ttl})
 
     async def join(self, request: web.Request) -> web.Response:
+        """Cheapest refusal first: room, body, nonce (in the verifier), signature (worker process),
+        account rate, pass (eth_call); only a pass holder takes a handshake slot."""
         if (missing := self._room_or_404(request)) is not None:
             return missing
-        if not self.join_limiter.allow(request.remote or "?"):
-            return refuse(429, "too many join attempts from this address; retry in a few seconds")
-        if self.pending_joins >= self.limits.max_pending_joins:
-            return refuse(429, "too many joins in progress; retry in a moment")
-        self.pending_joins += 1
-        try:
-            return await self._join(request)
-        finally:
-            self.pending_joins -= 1
-
-    async def _join(self, request: web.Request) -> web.Response:
         try:
             body = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
@@ -188,10 +188,24 @@ class MediaNode:
         sdp, kind = body.get("sdp"), body.get("type")
         if not isinstance(sdp, str) or not sdp.strip() or kind != "offer":
             return refuse(400, "a join needs an SDP offer: {\"sdp\": \"v=0...\", \"type\": \"offer\"}")
+        if self.pending_sign_ins >= self.limits.max_pending_sign_ins:
+            return refuse(429, "too many sign-ins in progress; retry in a moment")
+        self.pending_sign_ins += 1
         try:
-            signed_in = self.verifier.verify(body.get("message"), body.get("signature"))
+            signed_in = await self.verifier.verify(body.get("message"), body.get("signature"))
         except SignInError as exc:
             return refuse(401, exc.reason)
+        finally:
+            self.pending_sign_ins -= 1
+        if not self.join_limiter.allow(signed_in.address):
+            return refuse(429, f"too many join attempts by {signed_in.address}; retry in a few seconds")
+        try:
+            await self.room.check_pass(signed_in.address)
+        except JoinRefused as exc:
+            return refuse(exc.status, exc.reason)
+        if self.pending_joins >= self.limits.max_pending_joins:
+            return refuse(429, "too many joins in progress; retry in a moment")
+        self.pending_joins += 1
         try:
             participant_id, answer = await asyncio.wait_for(
                 self.room.join(signed_in.address, RTCSessionDescription(sdp=sdp, type="offer")), 20)
@@ -199,5 +213,7 @@ class MediaNode:
             return refuse(exc.status, exc.reason)
         except asyncio.TimeoutError:
             return refuse(504, "negotiation timed out")
+        finally:
+            self.pending_joins -= 1
         return web.json_response({"id": participant_id, "address": signed_in.address,
                                   "sdp": answer.sdp, "type": answer.type})

@@ -110,8 +110,32 @@ function meter(stream) {
   }, 50);
 }
 
+// While in a session, the account cannot change; after a refusal that retrying cannot fix (no pass,
+// a sign-in the node rejected), joining waits until the account or the key changes.
+function sessionControls(inSession) {
+  for (const id of ['wallet-signin', 'dev-key', 'dev-generate']) $(id).disabled = inSession || (id === 'wallet-signin' && !window.ethereum);
+  $('leave').disabled = !inSession;
+}
+
+function showRefusal(error) {
+  const permanent = error.status === 403 || error.status === 401;
+  $('refusal-help').hidden = !permanent;
+  $('pass-help').hidden = error.status !== 403;
+  $('signin-help').hidden = error.status !== 401;
+  $('refusal-reason').textContent = permanent ? error.message : '';
+  $('join').disabled = permanent;  // 409 full, 429 busy, 503 chain down: trying again may work
+  tutti.refused = error.status || null;
+}
+
+function accountChanged() {
+  $('refusal-help').hidden = true;
+  if (!tutti.joined) $('join').disabled = false;
+}
+
 async function join() {
   $('join').disabled = true;
+  $('refusal-help').hidden = true;
+  sessionControls(true);
   try {
     audioCtx = audioCtx || new AudioContext({ latencyHint: 'interactive', sampleRate: 48000 });
     const keyText = $('dev-key').value.trim();
@@ -145,7 +169,7 @@ async function join() {
       body: JSON.stringify({ ...signedIn, sdp: pc.localDescription.sdp, type: 'offer' }),
     });
     const answer = await response.json();
-    if (!response.ok) throw new Error(`refused (${response.status}): ${answer.error}`);
+    if (!response.ok) throw Object.assign(new Error(`refused (${response.status}): ${answer.error}`), { status: response.status });
     await pc.setRemoteDescription({ sdp: stereoOpus(answer.sdp), type: answer.type });
     Object.assign(tutti, { joined: true, id: answer.id, ended: null });
     status(`In room ${room.room} as ${account.address}.`);
@@ -153,7 +177,9 @@ async function join() {
   } catch (error) {
     status(error.message || String(error), true);
     if (pc) pc.close();
+    sessionControls(false);
     $('join').disabled = false;
+    showRefusal(error);
   }
 }
 
@@ -162,8 +188,8 @@ function ended(reason) {
   tutti.ended = reason;
   status(`Session ended: ${reason}`, true);
   if (pc) pc.close();
+  sessionControls(false);
   $('join').disabled = false;
-  $('leave').disabled = true;
 }
 
 function sendControl(message) {
@@ -249,14 +275,16 @@ async function main() {
   const showAddress = () => {
     try { $('dev-address').textContent = devAccount($('dev-key').value.trim()).address; } catch { $('dev-address').textContent = '-'; }
   };
-  $('dev-key').addEventListener('input', showAddress);
+  $('dev-key').addEventListener('input', () => { showAddress(); accountChanged(); });
   $('dev-generate').addEventListener('click', () => {
     $('dev-key').value = '0x' + hex(secp.utils.randomPrivateKey());
     localStorage.setItem('tutti-dev-key', $('dev-key').value);
     showAddress();
+    accountChanged();
   });
+  if (room.passUrl) $('pass-link').href = room.passUrl;
   showAddress();
-  $('wallet-signin').addEventListener('click', () => { $('dev-key').value = ''; join(); });
+  $('wallet-signin').addEventListener('click', () => { $('dev-key').value = ''; accountChanged(); join(); });
   $('join').addEventListener('click', join);
   $('leave').addEventListener('click', () => ended('left'));
   $('yaw').addEventListener('input', () => {

@@ -1,8 +1,9 @@
 // Drives the web client in Debian's headless Chromium through playwright-core (no browser download).
-// Usage: node browser_e2e.mjs <node-url> <dev-key> <profile-dir>; prints one JSON line of findings.
+// Usage: node browser_e2e.mjs <node-url> <dev-key> <profile-dir> [refusal]; prints one JSON line of
+// findings. With "refusal", the key holds no pass: the page's refusal is examined instead.
 import { chromium } from 'playwright-core';
 
-const [url, devKey, profile] = process.argv.slice(2);
+const [url, devKey, profile, mode] = process.argv.slice(2);
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
@@ -21,7 +22,18 @@ try {
   await page.click('#join');
   await page.waitForFunction(() => window.tutti.joined || window.tutti.error, null, { timeout: 20000 });
   findings.error = await page.evaluate(() => window.tutti.error);
+  if (mode === 'refusal') {
+    findings.refused = await page.evaluate(() => window.tutti.refused);
+    findings.joinDisabled = await page.$eval('#join', (b) => b.disabled);
+    findings.passHelp = await page.$eval('#pass-help', (e) => (e.hidden ? '' : e.textContent));
+    findings.signInEnabled = !(await page.$eval('#dev-key', (e) => e.disabled));
+    await page.click('#dev-generate');  // another account: joining is possible again
+    findings.joinEnabledAfterNewKey = !(await page.$eval('#join', (b) => b.disabled));
+    findings.helpHiddenAfterNewKey = await page.$eval('#refusal-help', (e) => e.hidden);
+    throw new Error('done');
+  }
   if (findings.error) throw new Error(findings.error);
+  findings.signInLocked = await page.evaluate(() => ['dev-key', 'dev-generate'].every((id) => document.getElementById(id).disabled));
   // The other musician shows up on the stage and as playing.
   await page.waitForFunction(() => window.tutti.participants.some((p) => !p.you && p.playing), null, { timeout: 15000 });
   findings.participants = await page.evaluate(() => window.tutti.participants);
@@ -47,7 +59,7 @@ try {
   findings.statusText = await page.textContent('#status');
   await page.waitForTimeout(500);
 } catch (error) {
-  findings.failure = String(error);
+  if (String(error) !== 'Error: done') findings.failure = String(error);
 } finally {
   console.log(JSON.stringify(findings));
   await context.close();

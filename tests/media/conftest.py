@@ -98,7 +98,8 @@ def grant(stub_pass, deployer):
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory, stub_pass, rpc_url):
-    """A node reading the AccessPass address from an address book, re-checking passes twice a second."""
+    """A node reading the AccessPass address from an address book, with the default pass re-checks
+    (at every new block, else every 15 s)."""
     from ape import chain
     tmp = tmp_path_factory.mktemp("media")
     book = tmp / "deployments" / "ethereum" / "local.json"
@@ -107,7 +108,7 @@ def node(tmp_path_factory, stub_pass, rpc_url):
                                 "chain_id": chain.chain_id, "deployer": stub_pass.address,
                                 "start_block": 0, "contracts": {"AccessPass": stub_pass.address}}))
     node = start_node(tmp, ["--rpc-url", rpc_url, "--deployments-dir", str(tmp / "deployments"),
-                            "--pass-check-seconds", "0.5", "--join-burst", "30", "--join-rate", "10"],
+                            "--join-burst", "30", "--join-rate", "10"],
                       "node")
     yield node
     stop_node(node)

@@ -49,9 +49,25 @@ def test_browser_client_signs_in_hears_the_mix_and_places_a_musician(node, music
     assert found["address"] == browser_account.address
     assert {p["address"] for p in found["participants"]} == {browser_account.address, player.address}
     assert found["playingShown"] == 1  # the Python musician is shown as playing
+    assert found["signInLocked"], found  # no switching accounts in the middle of a session
     left, right = found["before"]
     assert 0.5 < left / right < 2.0, found  # straight ahead: both ears alike
     assert found["placement"]["azimuth"] < -60, found
     left, right = found["after"]
     assert left > 2.0 * right, found  # dragged to the far left: the left ear dominates
     assert not found["console"], found["console"]
+
+
+def test_browser_refusal_explains_how_to_get_a_pass(node, tmp_path):
+    ensure_chromium()
+    stranger = Account.create()  # no pass
+    driver = subprocess.run(["node", str(DRIVER), node.url, stranger.key.hex(), str(tmp_path / "profile"), "refusal"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    lines = [line for line in driver.stdout.splitlines() if line.startswith("{")]
+    assert lines, driver.stderr[-3000:]
+    found = json.loads(lines[-1])
+    assert "failure" not in found, found
+    assert found["refused"] == 403 and "no valid access pass" in found["error"], found
+    assert found["joinDisabled"] and "access pass" in found["passHelp"], found  # says how to get one
+    assert found["signInEnabled"], found  # the musician can switch accounts
+    assert found["joinEnabledAfterNewKey"] and found["helpHiddenAfterNewKey"], found

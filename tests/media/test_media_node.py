@@ -61,7 +61,11 @@ def test_binaural_mix_follows_the_listeners_placement(node, musicians, grant, tm
     alice, bob = musicians[0], musicians[1]
     grant(alice)
     grant(bob)
-    player = run_client(node, alice, send="noise:1", seconds=5)
+    player = run_client(node, alice, send="noise:1", seconds=8)
+    deadline = time.monotonic() + 30  # Alice playing before Bob listens (her process starts slowly)
+    while not any(m["sends_audio"] for m in node.stats()["musicians"]):
+        assert time.monotonic() < deadline, "alice never joined"
+        time.sleep(0.1)
 
     async def listen() -> np.ndarray:
         peers: dict = {}
@@ -76,7 +80,6 @@ def test_binaural_mix_follows_the_listeners_placement(node, musicians, grant, tm
                             peers[p["id"]] = p
                             channel.send(json.dumps({"type": "place", "id": p["id"],
                                                      "azimuth": -90, "distance": 1.0}))
-        await asyncio.sleep(1.0)
         session = await join(node.url, node.room, bob.key.hex(), None, 3.5, on_open=on_open)
         assert peers, "no state message named the other musician"
         return session.audio
@@ -102,11 +105,16 @@ def test_pass_revoked_mid_session_ends_the_session(node, musicians, grant):
     while carol.address not in json.dumps(node.stats()["musicians"]):
         assert time.monotonic() < deadline, "carol never joined"
         time.sleep(0.2)
-    grant(carol, False)
+    grant(carol, False)  # returns once the revoking block is mined
     revoked_at = time.monotonic()
+    while not any("access pass" in reason for reason in node.stats()["sessions_ended"].values()):
+        assert time.monotonic() - revoked_at < 10, "the session outlived its pass"
+        time.sleep(0.05)
+    # The node re-checks passes at every new block: the session ends within 2 s of the block, not
+    # at the next periodic re-check (15 s by default, what this node runs with).
+    assert time.monotonic() - revoked_at < 2.0
     result = client_result(client, timeout=30)
     assert result["ended"] == "access pass no longer valid (expired or revoked)", result
-    assert time.monotonic() - revoked_at < 5  # re-checked every 0.5 s, not at the 20 s timeout
 
 
 async def _post_join(url: str, body, room: int = 7, raw: bool = False) -> tuple[int, dict]:
@@ -212,11 +220,11 @@ def test_full_room_and_join_flood_are_refused_without_disturbing_a_session(small
             *(_post_join(small_node.url, junk) for _ in range(60)))]
 
     statuses = asyncio.run(flood())
-    assert set(statuses) <= {401, 429} and 429 in statuses, statuses
+    assert set(statuses) == {401}, statuses  # no live nonce: refused before any parsing
     results = [client_result(c) for c in playing]
     assert all(r["ended"] is None for r in results), results
     # Alice kept hearing Bob right through the flood.
     heard = np.load(tmp_path / "alice.npz")["audio"].sum(axis=1)
     assert peak_correlation(heard[-3 * 48000:], load_signal("noise:2", 8.0)[:8 * 48000]) > 0.2
     stats = small_node.stats()
-    assert stats["refusals"].get("429", 0) > 0 and small_node.alive()
+    assert stats["refusals"].get("401", 0) >= 60 and small_node.alive()

@@ -23,7 +23,7 @@ from .convolver import (FrequencyDomainDelayLine, check_block_size, mix_spectra,
 from .errors import RendererConfigError
 from .geometry import directions_to_vectors, head_rotation_matrix
 from .hrtf import HrtfSet
-from .interpolation import PreparedHrtf, lagrange_fractional_delay, prepare_hrtf
+from .interpolation import PreparedHrtf, prepare_hrtf
 
 logger = logging.getLogger(__name__)
 
@@ -202,12 +202,11 @@ class BinauralRenderer:
         """Partitioned spectra (P, len(sources), 2, B + 1) of the target HRIRs of ``sources``."""
         head_vectors = self._source_vectors[sources] @ self._rotation  # world -> head frame
         hints = None if self._triangles is None else self._triangles[sources]
-        filters, delays, triangles = self.hrtf.interpolate(head_vectors, hints)
+        impulse_responses, triangles = self.hrtf.delayed_filters(
+            head_vectors, self._source_gains[sources], hints, self._filter_length)
         if self._triangles is None:
             self._triangles = np.zeros(self.n_sources, dtype=np.int64)
         self._triangles[sources] = triangles
-        filters *= self._source_gains[sources].astype(np.float32)[:, None, None]
-        impulse_responses = lagrange_fractional_delay(filters, delays, self._filter_length)
         return partition_spectra(impulse_responses, self.block_size, self.n_partitions)
 
     def impulse_responses(self) -> np.ndarray:
