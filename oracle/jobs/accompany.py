@@ -53,9 +53,8 @@ class AccompanyJob:
 
     def run(self, context: JobContext) -> JobResult:
         from oracle.models.arranger import INSTRUMENTS, MOODS, STYLE_INSTRUMENTS, arrange
-        from oracle.models.bundles import load_bundle
         from oracle.models.harmonizer import Harmonizer, events_to_grid, harmonize
-        from oracle.models.inference import deterministic, seed_from
+        from oracle.models.inference import deterministic, load_model, seed_from
         from oracle.models.midi import key_signature, melody_track, write_midi
         from oracle.models.vocabulary import chord_symbol
 
@@ -84,12 +83,10 @@ class AccompanyJob:
         grid = events_to_grid(melody.events, melody.start_position)
         bar_length = max(4, {"3/4": 12, "2/4": 8, "6/8": 12}.get(melody.meter, 16))
         beats_per_bar = bar_length // 4
-        bundle = load_bundle("harmonizer")
-        model = Harmonizer(**bundle["config"])
-        model.load_state_dict(bundle["model"])
-        with deterministic(context.seed, "accompany/harmonize") as rng:
-            chords = harmonize(model, grid, melody.tonic_pc, melody.mode, beats_per_bar,
-                               temperature=temperature, rng=rng)
+        model, bundle = load_model("harmonizer", Harmonizer)
+        with deterministic(context.seed, "accompany/harmonize") as sampler:
+            chords = harmonize(model, grid, melody.tonic_pc, melody.mode, beats_per_bar, sampler=sampler,
+                               temperature=temperature)
         parts = arrange(chords, beats_per_bar, style=style, mood=mood, chord_program=INSTRUMENTS[names[0]],
                         bass_program=INSTRUMENTS[names[1]], rng=random.Random(seed_from(context.seed, "arrange")))
         lead = melody_track(melody.events, start=melody.start_position)
