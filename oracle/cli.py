@@ -6,12 +6,17 @@ import logging
 import signal
 from pathlib import Path
 
-import click
-from ape.cli import ConnectedProviderCommand, account_option
+from oracle.models.inference import pin_numeric_environment
 
-from tutti.chain import Tutti
-from tutti.errors import TuttiError, explain
-from tutti.settings import get_settings
+# Before ape (or anything else) can load torch: MKL reads its reproducibility mode once at start-up.
+pin_numeric_environment()
+
+import click  # noqa: E402
+from ape.cli import ConnectedProviderCommand, account_option  # noqa: E402
+
+from tutti.chain import Tutti  # noqa: E402
+from tutti.errors import TuttiError, explain  # noqa: E402
+from tutti.settings import get_settings  # noqa: E402
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,7 +6,8 @@ ambient; default: the style the recommender predicts from ``listening_history``,
 ``listening_history`` (work ids; the recommender is trained on a SIMULATED population until the
 indexer provides real plays), ``mood`` (calm | neutral | energetic), ``instruments``
 ({"chords": name, "bass": name}), ``tempo`` (30..240; default the input's), ``temperature``
-(harmonizer sampling, 0 = most likely chord, up to 1.5).
+(harmonizer sampling, 0 = most likely chord, up to 1.5). The key is found from the whole melody
+and the note it closes on (:mod:`oracle.models.keyfinding`), not from its pitch profile alone.
 """
 
 from __future__ import annotations
@@ -53,9 +54,9 @@ class AccompanyJob:
 
     def run(self, context: JobContext) -> JobResult:
         from oracle.models.arranger import INSTRUMENTS, MOODS, STYLE_INSTRUMENTS, arrange
-        from oracle.models.bundles import load_bundle
         from oracle.models.harmonizer import Harmonizer, events_to_grid, harmonize
-        from oracle.models.inference import deterministic, seed_from
+        from oracle.models.inference import deterministic, load_model, seed_from
+        from oracle.models.keyfinding import melody_key
         from oracle.models.midi import key_signature, melody_track, write_midi
         from oracle.models.vocabulary import chord_symbol
 
@@ -81,22 +82,20 @@ class AccompanyJob:
         if sum(d for _, d in melody.events) > 64 * 16 * 2:
             raise JobInputError("the melody is too long (at most 128 bars of 4/4)")
 
+        tonic, mode = melody_key(melody.events)
         grid = events_to_grid(melody.events, melody.start_position)
         bar_length = max(4, {"3/4": 12, "2/4": 8, "6/8": 12}.get(melody.meter, 16))
         beats_per_bar = bar_length // 4
-        bundle = load_bundle("harmonizer")
-        model = Harmonizer(**bundle["config"])
-        model.load_state_dict(bundle["model"])
-        with deterministic(context.seed, "accompany/harmonize") as rng:
-            chords = harmonize(model, grid, melody.tonic_pc, melody.mode, beats_per_bar,
-                               temperature=temperature, rng=rng)
+        model, bundle = load_model("harmonizer", Harmonizer)
+        with deterministic(context.seed, "accompany/harmonize") as sampler:
+            chords = harmonize(model, grid, tonic, mode, beats_per_bar, sampler=sampler,
+                               temperature=temperature)
         parts = arrange(chords, beats_per_bar, style=style, mood=mood, chord_program=INSTRUMENTS[names[0]],
                         bass_program=INSTRUMENTS[names[1]], rng=random.Random(seed_from(context.seed, "arrange")))
         lead = melody_track(melody.events, start=melody.start_position)
         midi = write_midi([lead, *parts], bpm=tempo, meter=melody.meter if melody.meter in ("4/4", "3/4", "2/4", "6/8")
-                          else "4/4", key_fifths=key_signature(melody.tonic_pc, melody.mode),
-                          minor=melody.mode == "minor")
-        summary = {"style": style, "style_source": style_source, "mood": mood,
+                          else "4/4", key_fifths=key_signature(tonic, mode), minor=mode == "minor")
+        summary = {"key": f"{tonic} {mode}", "style": style, "style_source": style_source, "mood": mood,
                    "instruments": {"chords": names[0], "bass": names[1]}, "tempo_bpm": tempo,
                    "chords_per_beat": [chord_symbol(c) for c in chords],
                    "harmonizer_sha256": bundle["sha256"]}

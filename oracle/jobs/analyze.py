@@ -2,8 +2,11 @@
 
 Chords are found per measure by template matching on the duration-weighted pitch-class profile
 (major, minor, diminished, augmented triads and dominant / major / minor sevenths), which is
-deterministic and robust to passing notes; music21 names them and gives their Roman numerals in
-the detected key.
+deterministic and robust to passing notes. Each root is spelled as the detected key spells it
+(C# in F# minor, not D-; E# for its leading tone, not F), music21 places it on the key's scale,
+and the Roman numeral follows from that degree and the template's quality, as textbooks write
+them: in F# minor C# major is V and C#7 is V7 (a chord built from unspelled MIDI numbers read
+"bi+#54"), E major is VII, E# diminished viio, D major VI.
 """
 
 from __future__ import annotations
@@ -30,7 +33,17 @@ CHORD_TEMPLATES: dict[str, tuple[int, ...]] = {
     "maj7": (0, 4, 7, 11),
     "m7": (0, 3, 7, 10),
 }
-PITCH_NAMES = ("C", "C#", "D", "E-", "E", "F", "F#", "G", "A-", "A", "B-", "B")
+# Each template's Roman-numeral case (upper for a major third) and figure suffix.
+TEMPLATE_FIGURES: dict[str, tuple[bool, str]] = {
+    "": (True, ""), "m": (False, ""), "dim": (False, "o"), "+": (True, "+"),
+    "7": (True, "7"), "maj7": (True, "maj7"), "m7": (False, "7"),
+}
+NUMERALS = ("I", "II", "III", "IV", "V", "VI", "VII")
+# Position on the line of fifths (F -1, C 0, G 1 ... B 5) of each letter with no accidental.
+LETTER_FIFTHS = {"F": -1, "C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5}
+# Where a key's chord roots centre on the line of fifths, relative to the tonic: a major key leans
+# flat (its borrowed bVI, bVII, bIII), a minor key sharp (its raised sixth and leading tone).
+KEY_CENTRE = {"major": 1.5, "minor": 0.5}
 # A chord tone missing costs less than a foreign tone present; sevenths must earn their extra tone.
 MISSING_TONE_PENALTY = 0.6
 FOREIGN_WEIGHT_PENALTY = 1.0
@@ -61,7 +74,7 @@ class AnalyzeParams:
 
 class AnalyzeJob:
     name = "analyze"
-    model_id = keccak(text="tutti.analyze/1 music21==10.5.1 chord-templates/1")
+    model_id = keccak(text="tutti.analyze/2 music21==10.5.1 chord-templates/1 spelled-roots/1")
 
     def run(self, context: JobContext) -> JobResult:
         params = AnalyzeParams.parse(context.params)
@@ -106,8 +119,6 @@ def analyze_midi(midi: bytes, max_measures: int = 512, window_beats: Fraction | 
 
 
 def _chords_by_window(score, key, measure_length: Fraction, window: Fraction, max_measures: int) -> list[dict]:
-    from music21 import chord, pitch, roman
-
     limit = max_measures * measure_length
     profiles: dict[int, list[float]] = {}
     for element in score.flatten().notes:
@@ -127,17 +138,44 @@ def _chords_by_window(score, key, measure_length: Fraction, window: Fraction, ma
     progression = []
     for index in sorted(profiles):
         root, quality = _best_chord(profiles[index])
-        # Root position (root lowest), so the Roman numeral names the function, not a voicing.
-        named = chord.Chord([pitch.Pitch(midi=48 + root + interval) for interval in CHORD_TEMPLATES[quality]])
-        figure = roman.romanNumeralFromChord(named, key).figure
+        root_name = spell_root(root, key.tonic.name, key.mode)
         offset = index * window
         progression.append({
             "measure": int(offset // measure_length) + 1,
             "beat": float(offset % measure_length) + 1,
-            "symbol": PITCH_NAMES[root] + quality,
-            "roman": figure,
+            "symbol": root_name + quality,
+            "roman": roman_figure(root_name, quality, key),
         })
     return progression
+
+
+def roman_figure(root_name: str, quality: str, key) -> str:
+    """The Roman numeral of a root-position chord on the spelled root in music21's ``key``: the
+    accidental is relative to the key's scale (natural minor in minor), except that a chord on a
+    minor key's leading tone is written vii / VII without one, as textbooks do."""
+    from music21 import pitch
+
+    degree, accidental = key.getScaleDegreeAndAccidentalFromPitch(pitch.Pitch(root_name))
+    alter = int(accidental.alter) if accidental is not None else 0
+    if key.mode == "minor" and degree == 7 and alter == 1:
+        alter = 0
+    upper, suffix = TEMPLATE_FIGURES[quality]
+    numeral = NUMERALS[degree - 1] if upper else NUMERALS[degree - 1].lower()
+    return ("#" * alter if alter > 0 else "b" * -alter) + numeral + suffix
+
+
+def fifths_position(name: str) -> int:
+    """A pitch name's place on the line of fifths ("C" 0, "F#" 6, "B-" -2)."""
+    return LETTER_FIFTHS[name[0]] + 7 * (name.count("#") - name.count("-"))
+
+
+def spell_root(pitch_class: int, tonic: str, mode: str) -> str:
+    """The spelling (music21 names, at most one accidental) of ``pitch_class`` nearest the key's
+    centre on the line of fifths; ties go to the flat side, so every operator agrees."""
+    centre = fifths_position(tonic) + KEY_CENTRE.get(mode, 1.0)
+    candidates = [letter + accidental for letter in LETTER_FIFTHS for accidental in ("", "#", "-")
+                  if (7 * fifths_position(letter + accidental)) % 12 == pitch_class]
+    return min(candidates, key=lambda name: (abs(fifths_position(name) - centre), fifths_position(name)))
 
 
 def _best_chord(profile: list[float]) -> tuple[int, str]:

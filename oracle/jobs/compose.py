@@ -83,9 +83,8 @@ class ComposeJob:
     model_id = model_id("composer")
 
     def run(self, context: JobContext) -> JobResult:
-        from oracle.models.bundles import load_bundle
         from oracle.models.composer import ComposerLSTM, sample
-        from oracle.models.inference import deterministic
+        from oracle.models.inference import deterministic, load_model
         from oracle.models.midi import key_signature, melody_track, write_midi
         from oracle.models.vocabulary import Conditioning, fit_range
 
@@ -101,12 +100,10 @@ class ComposeJob:
         primer_events = primer_events[-256:]
         start = (primer.start_position + sum(d for _, d in dropped)) if primer else 0
 
-        bundle = load_bundle("composer")
-        model = ComposerLSTM(**bundle["config"])
-        model.load_state_dict(bundle["model"])
-        with deterministic(context.seed, "compose") as generator:
-            new = sample(model, conditioning, params.bars, primer=primer_events, start_position=start,
-                         temperature=params.temperature, top_k=params.top_k, generator=generator)
+        model, bundle = load_model("composer", ComposerLSTM)
+        with deterministic(context.seed, "compose") as sampler:
+            new = sample(model, conditioning, params.bars, sampler=sampler, primer=primer_events,
+                         start_position=start, temperature=params.temperature, top_k=params.top_k)
         # Back to the input's register (Magenta's "transpose back after").
         new = [(p - shift if p is not None else None, d) for p, d in new]
         original = primer.events if primer else []

@@ -47,9 +47,8 @@ class ImproviseJob:
     model_id = model_id("improviser")
 
     def run(self, context: JobContext) -> JobResult:
-        from oracle.models.bundles import load_bundle
         from oracle.models.improviser import Generator, improvise
-        from oracle.models.inference import deterministic
+        from oracle.models.inference import deterministic, load_model
         from oracle.models.midi import Track, melody_track, write_midi
         from oracle.models.arranger import voicing
         from oracle.models.vocabulary import chord_symbol
@@ -62,11 +61,9 @@ class ImproviseJob:
         tempo = float(check_number(context.params, "tempo", 100, 30, 240))
         beats = progression(context, beats_per_chord)
 
-        bundle = load_bundle("improviser")
-        generator = Generator(**bundle["config"])
-        generator.load_state_dict(bundle["model"])
-        with deterministic(context.seed, "improvise") as rng:
-            melody = improvise(generator, beats, temperature=temperature, rng=rng)
+        generator, bundle = load_model("improviser", Generator)
+        with deterministic(context.seed, "improvise") as sampler:
+            melody = improvise(generator, beats, sampler=sampler, temperature=temperature)
         chords = Track("chords", 0, 1)
         for beat, chord in enumerate(beats):
             if beat == 0 or beats[beat - 1] != chord or beat % 4 == 0:

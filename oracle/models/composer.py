@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from oracle.models.inference import Sampler
 from oracle.models.vocabulary import (
     DURATIONS, FIRST_DURATION_TOKEN, MAX_BAR_POSITION, METERS, MODES, PAD, STYLES, VOCAB_SIZE,
     Conditioning, Event, bar_positions, events_to_tokens, is_duration_token, is_pitch_token, tokens_to_events,
@@ -41,16 +42,16 @@ class ComposerLSTM(nn.Module):
         return self.head(self.drop(outputs)), state
 
 
-# Grammar masks: after BOS or a duration comes a pitch (or rest); after a pitch, a duration.
-_PITCH_ALLOWED = torch.tensor([is_pitch_token(t) for t in range(VOCAB_SIZE)])
-_DURATION_ALLOWED = torch.tensor([is_duration_token(t) for t in range(VOCAB_SIZE)])
+# Token grammar: after BOS or a duration comes a pitch (or rest); after a pitch, a duration.
+_PITCH_TOKENS = [t for t in range(VOCAB_SIZE) if is_pitch_token(t)]
+_DURATION_TOKENS = [t for t in range(VOCAB_SIZE) if is_duration_token(t)]
 
 
-def sample(model: ComposerLSTM, conditioning: Conditioning, bars: int, *, primer: list[Event] = (),
-           start_position: int = 0, temperature: float = 1.0, top_k: int = 0,
-           generator: torch.Generator | None = None) -> list[Event]:
+def sample(model: ComposerLSTM, conditioning: Conditioning, bars: int, *, sampler: Sampler, primer: list[Event] = (),
+           start_position: int = 0, temperature: float = 1.0, top_k: int = 0) -> list[Event]:
     """``bars`` bars of new melody after ``primer`` (which is not repeated in the result). The last
-    note is shortened, if need be, so the result lasts exactly ``bars`` bars."""
+    note is shortened, if need be, so the result lasts exactly ``bars`` bars. Every draw goes
+    through ``sampler`` (quantized logits, a Python RNG) so all CPUs take the same decisions."""
     model.eval()
     bar_length = conditioning.bar_length
     prefix = events_to_tokens(list(primer), bos=True, eos=False)
@@ -65,14 +66,8 @@ def sample(model: ComposerLSTM, conditioning: Conditioning, bars: int, *, primer
         last = logits[0, -1]
         expecting_pitch = True
         while elapsed < budget:
-            mask = _PITCH_ALLOWED if expecting_pitch else _DURATION_ALLOWED
-            scores = last / max(temperature, 1e-4)
-            scores = scores.masked_fill(~mask, float("-inf"))
-            if top_k:
-                threshold = torch.topk(scores, min(top_k, int(mask.sum()))).values[-1]
-                scores = scores.masked_fill(scores < threshold, float("-inf"))
-            probabilities = torch.softmax(scores, dim=-1)
-            token = int(torch.multinomial(probabilities, 1, generator=generator))
+            token = sampler.choose(last, allowed=_PITCH_TOKENS if expecting_pitch else _DURATION_TOKENS,
+                                   temperature=temperature, top_k=top_k)
             produced.append(token)
             position = min(now % bar_length, MAX_BAR_POSITION - 1)
             if is_duration_token(token):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from oracle.models.inference import Sampler
 from oracle.models.vocabulary import NUM_CHORDS, transpose_chord
 
 BEAT_FEATURES = 12 + 12 + 4 + 2  # beat profile, pitch on the beat, beat in bar (mod 4), mode
@@ -59,13 +60,14 @@ class Harmonizer(nn.Module):
 
 
 def harmonize(model: Harmonizer, grid: list[int], tonic_pc: int, mode: str, beats_per_bar: int = 4, *,
-              temperature: float = 0.0, rng: torch.Generator | None = None) -> list[int]:
+              sampler: Sampler, temperature: float = 0.0) -> list[int]:
     """A chord id per beat in the melody's key. temperature 0 = the most likely chord each beat."""
     model.eval()
+    dtype = next(model.parameters()).dtype
     with torch.no_grad():
-        logits = model(beat_features(grid, tonic_pc, mode, beats_per_bar).unsqueeze(0))[0]
-        if temperature <= 0:
-            relative = logits.argmax(-1).tolist()
-        else:
-            relative = torch.multinomial(torch.softmax(logits / temperature, -1), 1, generator=rng)[:, 0].tolist()
+        logits = model(beat_features(grid, tonic_pc, mode, beats_per_bar).unsqueeze(0).to(dtype))[0]
+    if temperature <= 0:
+        relative = [sampler.argmax(beat) for beat in logits]
+    else:
+        relative = [sampler.choose(beat, temperature=temperature) for beat in logits]
     return [transpose_chord(int(c), tonic_pc) for c in relative]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from oracle.models.inference import Sampler
 from oracle.models.vocabulary import chord_pitch_classes
 
 STEPS = 16
@@ -77,23 +78,25 @@ class Discriminator(nn.Module):
         return self.judge(features).squeeze(-1), features
 
 
-def improvise(generator: Generator, beat_chords: list[int], *, temperature: float = 1.0,
-              rng: torch.Generator | None = None) -> list[tuple[int | None, int]]:
+def improvise(generator: Generator, beat_chords: list[int], *, sampler: Sampler,
+              temperature: float = 1.0) -> list[tuple[int | None, int]]:
     """A melody over ``beat_chords`` (one chord id per quarter-note beat, 4/4, -1 = none), as
-    (pitch, sixteenths) events. Each bar's classes are sampled from the generator's distribution."""
+    (pitch, sixteenths) events. Each bar's classes are sampled from the generator's distribution;
+    noise and draws come from ``sampler`` so all CPUs take the same decisions."""
     generator.eval()
+    dtype = next(generator.parameters()).dtype
     bars = (len(beat_chords) + 3) // 4
-    previous = torch.zeros(1, BAR_FEATURES)
+    previous = torch.zeros(1, BAR_FEATURES, dtype=dtype)
     classes: list[int] = []
     with torch.no_grad():
         for bar in range(bars):
             chords = list(beat_chords[4 * bar:4 * bar + 4])
             chords += [chords[-1] if chords else -1] * (4 - len(chords))
-            z = torch.randn(1, generator.noise, generator=rng)
-            logits = generator(z, chord_features(chords).unsqueeze(0), previous)[0] / max(temperature, 1e-3)
-            bar_classes = [int(c) for c in torch.multinomial(torch.softmax(logits, -1), 1, generator=rng)[:, 0]]
+            z = sampler.normal(generator.noise).to(dtype)
+            logits = generator(z, chord_features(chords).unsqueeze(0).to(dtype), previous)[0]
+            bar_classes = [sampler.choose(step, temperature=temperature) for step in logits]
             classes += bar_classes
-            previous = one_hot_bar(bar_classes).unsqueeze(0)
+            previous = one_hot_bar(bar_classes).unsqueeze(0).to(dtype)
     return classes_to_events(classes)
 
 

@@ -1,5 +1,6 @@
 """The composition baseline: an interpolated Witten-Bell n-gram model over the same tokens (no
-key, meter or style), trained on the same augmented training rows."""
+key, meter or style), trained on the same augmented training rows. ``vocabulary`` sets the
+alphabet size for other symbol sequences (the soprano pitch baselines)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from oracle.models.vocabulary import BOS, VOCAB_SIZE
 
 
 class NGramModel:
-    def __init__(self, order: int = 4):
+    def __init__(self, order: int = 4, vocabulary: int = VOCAB_SIZE):
         self.order = order
+        self.vocabulary = vocabulary
         self.counts: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         self.unigram: dict[int, int] = defaultdict(int)
         self.total = 0
@@ -31,7 +33,7 @@ class NGramModel:
         return self
 
     def probability(self, history: tuple, token: int) -> float:
-        p = (self.unigram.get(token, 0) + 1) / (self.total + VOCAB_SIZE)
+        p = (self.unigram.get(token, 0) + 1) / (self.total + self.vocabulary)
         for n in range(1, min(self.order, len(history) + 1)):
             context = tuple(history[-n:])
             if context not in self.counts:

@@ -23,9 +23,9 @@ class PrepareConfig:
     limit_per_corpus: int | None = None
     # Training pieces appear once per transposition; held-out pieces only in their own key.
     transpositions: tuple[int, ...] = (-3, -2, -1, 0, 1, 2, 3)
-    validation_percent: int = 10
-    test_percent: int = 10
-    split_salt: str = "tutti-split/1"
+    # Tune families are dealt to folds; fold 0 is the test split, fold 1 validation, the rest train.
+    folds: int = 10
+    split_salt: str = "tutti-families/1"
     master: str = "local[*]"
     partitions: int = 16
     output: str = str(DEFAULT_DATA)
@@ -33,8 +33,8 @@ class PrepareConfig:
     def check(self) -> "PrepareConfig":
         if 0 not in self.transpositions:
             raise ConfigError("transpositions must include 0 (the original key)")
-        if self.validation_percent + self.test_percent >= 100:
-            raise ConfigError("validation + test must leave some training data")
+        if self.folds < 3:
+            raise ConfigError("folds must be at least 3 (test, validation and training)")
         return self
 
 
@@ -53,11 +53,17 @@ class ComposerConfig:
     eval_interval: int = 250
     eval_batches: int = 20
     seed: int = 1337
+    # Bar-in-phrase and bars-to-go inputs (0 = the first generation's composer, the baseline).
+    phrase_embedding: int = 16
 
     def check(self) -> "ComposerConfig":
         if self.hidden < 8 or self.layers < 1 or self.sequence_length < 8:
             raise ConfigError("composer model too small to be meaningful")
         return self
+
+
+#: The first composer's architecture, trained on the same data as the baseline row of the report.
+COMPOSER_BASELINE = ComposerConfig(phrase_embedding=0)
 
 
 @dataclass(frozen=True)

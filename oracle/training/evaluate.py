@@ -14,6 +14,7 @@ import random
 from collections import Counter
 from pathlib import Path
 
+from oracle.models.inference import Sampler
 from oracle.training import metrics as m
 from oracle.training.config import CHECKPOINTS, PROJECT
 from oracle.training.prepare import load_rows
@@ -81,13 +82,13 @@ def evaluate_composer(data_dir: str) -> dict:
     ngram_nll, ngram_count = ngram.nll(r["tokens"] for r in test)
 
     chosen = _spread(test, GENERATED_PIECES)
-    generator = torch.Generator().manual_seed(1234)
+    sampler = Sampler(1234, "evaluate/compose")
     rng = random.Random(1234)
     lstm_items, ngram_items, real_items = [], [], []
     for row in chosen:
         conditioning = row_conditioning(row)
         budget = BARS * conditioning.bar_length
-        lstm_items.append((sample(model, conditioning, BARS, generator=generator), row["tonic_pc"]))
+        lstm_items.append((sample(model, conditioning, BARS, sampler=sampler), row["tonic_pc"]))
         tokens = ngram.sample(8 * BARS * 2, rng)
         ngram_items.append((_first_bars(tokens_to_events(tokens), budget), row["tonic_pc"]))
         real_items.append((_first_bars(tokens_to_events(row["tokens"]), budget), row["tonic_pc"]))
@@ -127,7 +128,7 @@ def evaluate_improviser(data_dir: str) -> dict:
     bundle = load_bundle("improviser")
     generator = Generator(**bundle["config"])
     generator.load_state_dict(bundle["model"])
-    rng_torch = torch.Generator().manual_seed(99)
+    sampler = Sampler(99, "evaluate/improvise")
     rng = random.Random(99)
 
     def chord_tone_ratio(events, beat_chords):
@@ -152,7 +153,7 @@ def evaluate_improviser(data_dir: str) -> dict:
         from oracle.models.improviser import classes_to_events, grid_to_classes
 
         real = classes_to_events(grid_to_classes(list(row["grid"])))
-        gan = improvise(generator, chords, rng=rng_torch)
+        gan = improvise(generator, chords, sampler=sampler)
         baseline = []
         now = 0
         for pitch, duration in real:  # real rhythm, a random chord tone in the soprano range per note

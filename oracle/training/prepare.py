@@ -1,14 +1,18 @@
-"""Data preparation on Apache Spark: parse -> transpose-augment -> tokenize -> split by tune ->
-Parquet. Local (``local[*]``) by default; give ``--master spark://host:7077`` for a cluster.
+"""Data preparation on Apache Spark: parse -> tune families -> folds -> transpose-augment ->
+tokenize -> Parquet. Local (``local[*]``) by default; give ``--master spark://host:7077`` for a cluster.
 
-Deterministic: the split is a hash of the tune (never of a row), every row depends only on its
-source file, and the output is sorted; running twice gives the same rows. Spark's console
-progress bar shows each stage; counts are logged at the end and written to ``summary.json``.
+Files are dealt to partitions by size, weighted by format (heaviest first, each to the lightest
+partition), so one task does not get all the large multi-tune files. Parsed pieces stay cached while the driver
+groups them into tune families (:mod:`oracle.training.families`: shared 8-interval n-grams,
+chorale tune titles) and deals the families to folds; every row then carries its family and fold.
+
+Deterministic: folds are a hash of the family (never of a row), families a pure function of the
+pieces, and the output is sorted; running twice gives the same rows. Spark's console progress bar
+shows each stage; counts are logged at the end and written to ``summary.json``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -19,7 +23,8 @@ from pathlib import Path
 
 from oracle.models.vocabulary import events_to_tokens, fit_range, transpose_chord
 from oracle.training.config import PrepareConfig, as_dict
-from oracle.training.corpora import HOLD, SILENT, SourceFile, corpus_files, parse_source, user_midi_files
+from oracle.training.corpora import HOLD, SILENT, SourceFile, corpus_files, parse_source, parse_cost, user_midi_files
+from oracle.training.families import fold_of, split_of_fold, tune_families
 
 logger = logging.getLogger(__name__)
 
@@ -41,18 +46,22 @@ def spark_session(master: str = "local[*]", app: str = "tutti-prepare", partitio
             .getOrCreate())
 
 
-def split_of(tune_group: str, config: PrepareConfig) -> str:
-    bucket = int(hashlib.sha256(f"{config.split_salt}:{tune_group}".encode()).hexdigest(), 16) % 100
-    if bucket < config.test_percent:
-        return "test"
-    if bucket < config.test_percent + config.validation_percent:
-        return "validation"
-    return "train"
+def balanced_slices(sources: list[SourceFile], count: int) -> list[list[SourceFile]]:
+    """``count`` lists of sources with nearly equal parsing work (:func:`parse_cost`, the file size
+    weighted by format): heaviest file first, each to the lightest list so far (ties to the lower
+    index); deterministic."""
+    slices: list[list[SourceFile]] = [[] for _ in range(count)]
+    loads = [0.0] * count
+    for size, source in sorted(((parse_cost(s), s) for s in sources), key=lambda item: (-item[0], item[1].path)):
+        lightest = min(range(count), key=lambda i: (loads[i], i))
+        slices[lightest].append(source)
+        loads[lightest] += size
+    return [s for s in slices if s]
 
 
-def augmented_rows(piece: dict, config: PrepareConfig) -> list[dict]:
+def augmented_rows(piece: dict, family: str, fold: int, config: PrepareConfig) -> list[dict]:
     """One row per transposition (training pieces) or the original key only (held-out pieces)."""
-    split = split_of(piece["tune_group"], config)
+    split = split_of_fold(fold)
     shifts = config.transpositions if split == "train" else (0,)
     rows = []
     for shift in shifts:
@@ -61,7 +70,7 @@ def augmented_rows(piece: dict, config: PrepareConfig) -> list[dict]:
         grid = [cell if cell in (HOLD, SILENT) else cell + shift for cell in piece["grid"]]
         chords = [c if c < 0 else transpose_chord(c, shift) for c in piece["beat_chords"]]
         rows.append({
-            "piece_id": piece["piece_id"], "tune_group": piece["tune_group"], "corpus": piece["corpus"],
+            "piece_id": piece["piece_id"], "tune_family": family, "fold": fold, "corpus": piece["corpus"],
             "style": piece["style"], "split": split, "transpose": shift, "meter": piece["meter"],
             "bar_length": piece["bar_length"], "start_position": piece["start_position"],
             "tonic_pc": (piece["tonic_pc"] + shift) % 12, "mode": piece["mode"],
@@ -75,7 +84,8 @@ def schema():
 
     text, number, numbers = StringType(), IntegerType(), ArrayType(IntegerType())
     return StructType([
-        StructField("piece_id", text), StructField("tune_group", text), StructField("corpus", text),
+        StructField("piece_id", text), StructField("tune_family", text), StructField("fold", number),
+        StructField("corpus", text),
         StructField("style", text), StructField("split", text), StructField("transpose", number),
         StructField("meter", text), StructField("bar_length", number), StructField("start_position", number),
         StructField("tonic_pc", number), StructField("mode", text), StructField("tokens", numbers),
@@ -101,10 +111,15 @@ def prepare(config: PrepareConfig, spark=None, sources: list[SourceFile] | None 
     started = time.perf_counter()
     logger.info("preparing %d source files on %s", len(sources), spark.sparkContext.master)
     try:
-        slices = max(1, min(len(sources), config.partitions))
-        rows = (spark.sparkContext.parallelize([asdict(s) for s in sources], slices)
-                .flatMap(lambda s: parse_source(SourceFile(**s)))
-                .flatMap(lambda piece: augmented_rows(piece, config)))
+        slices = balanced_slices(sources, max(1, min(len(sources), config.partitions)))
+        pieces = (spark.sparkContext.parallelize([[asdict(s) for s in part] for part in slices], len(slices))
+                  .flatMap(lambda part: [piece for s in part for piece in parse_source(SourceFile(**s))])
+                  .cache())
+        melodies = dict(pieces.map(lambda piece: (piece["piece_id"], piece["pitches"])).collect())
+        families = tune_families(melodies)
+        placement = spark.sparkContext.broadcast(
+            {piece: (family, fold_of(family, config.split_salt, config.folds)) for piece, family in families.items()})
+        rows = pieces.flatMap(lambda piece: augmented_rows(piece, *placement.value[piece["piece_id"]], config))
         frame = spark.createDataFrame(rows, schema())
         output = Path(config.output)
         (frame.repartition(1).sortWithinPartitions("split", "piece_id", "transpose")
@@ -120,7 +135,7 @@ def prepare(config: PrepareConfig, spark=None, sources: list[SourceFile] | None 
         if own_session:
             spark.stop()
     summary = {"config": as_dict(config), "sources": len(sources), "seconds": round(time.perf_counter() - started, 1),
-               "pieces_and_rows": counts}
+               "pieces_and_rows": counts, "pieces": len(families), "tune_families": len(set(families.values()))}
     (Path(config.output) / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     for name, (pieces, rows_) in counts.items():
         logger.info("%-28s %5d pieces %6d rows", name, pieces, rows_)

@@ -18,8 +18,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 def test_composer_trains_on_two_processes_through_torch_distributor(spark, tmp_path):
     data, output = tmp_path / "prepared", tmp_path / "bundles"
-    prepare(PrepareConfig(output=str(data), transpositions=(0,), validation_percent=30, test_percent=30,
-                          partitions=2), spark=spark, sources=SOURCES)
+    prepare(PrepareConfig(output=str(data), transpositions=(0,), folds=3, partitions=2), spark=spark, sources=SOURCES)
 
     done = subprocess.run(
         [str(Path(sys.executable).parent / "tutti-train"), "train", "composer", "--data", str(data),
