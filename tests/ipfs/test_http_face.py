@@ -79,6 +79,9 @@ def test_directory_add_matches_the_embedded_importer(kubo: KuboStore, tmp_path: 
     cid = kubo.add_directory(tree, cid_version=1)
     assert cid == expected
     assert kubo.cat(f"{cid}/assets/a b.txt") == b"x"
+    listing = httpx.post(f"{kubo.url}/api/v0/ls", params={"arg": cid}).json()["Objects"][0]["Links"]
+    assert [(link["Name"], link["Type"]) for link in listing] == [("assets", 1), ("index.html", 2)]
+    assert listing[1]["Size"] == len(tree["index.html"])
 
 
 def test_add_answers_one_line_per_entry_and_respects_pin_false(http: httpx.Client, served) -> None:

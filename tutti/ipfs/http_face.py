@@ -3,7 +3,7 @@
 So the browser app, and any tool that speaks Kubo's RPC (``ipfs --api``, ``KuboStore``, js
 clients), can use the embedded store without a Go node:
 
-* RPC (POST only, as in Kubo): ``/api/v0/add``, ``cat``, ``block/stat``, ``pin/add``, ``pin/rm``,
+* RPC (POST only, as in Kubo): ``/api/v0/add``, ``cat``, ``ls``, ``block/stat``, ``pin/add``, ``pin/rm``,
   ``pin/ls``, ``dag/export``, ``dag/import``, ``version``. Errors answer Kubo's JSON shape
   ``{"Message", "Code", "Type"}`` with a 4xx status naming the reason (404 unknown CID, 400 bad
   argument), where Kubo answers 500 for everything.
@@ -256,6 +256,18 @@ def create_app(store: EmbeddedStore, *, cors_origins: tuple[str, ...] = ("*",)) 
         return StreamingResponse(iterate_in_threadpool(pieces), media_type="text/plain",
                                  headers={"X-Content-Length": str(max(stop - offset, 0))})
 
+    async def ls(request: Request) -> Response:
+        root, segments = split_cid_path(_argument(request))
+        target = await run_in_threadpool(resolve_path, root, segments, store.get_block)
+        if not await run_in_threadpool(_is_directory, store, target):
+            raise NotAFile(f"{target} is a file, not a directory")
+        links = []
+        for name, cid in await run_in_threadpool(_directory_links, store, target):
+            is_dir = await run_in_threadpool(_is_directory, store, cid)
+            size = 0 if is_dir else await run_in_threadpool(file_size, store, cid)
+            links.append({"Name": name, "Hash": str(cid), "Size": size, "Type": 1 if is_dir else 2, "Target": ""})
+        return JSONResponse({"Objects": [{"Hash": str(target), "Links": links}]})
+
     async def block_stat(request: Request) -> Response:
         cid = Cid.parse(_argument(request))
         block = await run_in_threadpool(store.get_block, cid)
@@ -357,7 +369,7 @@ def create_app(store: EmbeddedStore, *, cors_origins: tuple[str, ...] = ("*",)) 
         return _error(405, "the RPC API answers POST only (as Kubo does)")
 
     rpc = {
-        "add": add, "cat": cat, "block/stat": block_stat, "pin/add": pin_add, "pin/rm": pin_rm,
+        "add": add, "cat": cat, "ls": ls, "block/stat": block_stat, "pin/add": pin_add, "pin/rm": pin_rm,
         "pin/ls": pin_ls, "dag/export": dag_export, "dag/import": dag_import, "version": version,
     }
     routes = [Route(f"/api/v0/{name}", _rpc(handler), methods=["POST"]) for name, handler in rpc.items()]
