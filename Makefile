@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup demo test bench-licences bench-gas bench-oracle bench-indexer bench-media bench-generation bench-spatial compile clean
+.PHONY: help setup demo platform test bench-licences bench-gas bench-oracle bench-indexer bench-media bench-generation bench-spatial compile clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -13,6 +13,9 @@ setup:  ## Install what is missing (Python venv, npm toolchain, solc shim) and c
 
 demo: setup  ## Local chain + deploy + the whole story (register, pay, withdraw, govern)
 	@bin/demo
+
+platform: setup  ## The whole platform on this machine for the web app (prints the URL; Ctrl-C stops it)
+	@bin/platform
 
 test: setup  ## The whole test suite on anvil, via ape test (ARGS="..." to pass pytest arguments)
 	@bin/system-packages

@@ -30,6 +30,8 @@ class IndexerSettings(BaseSettings):
     reorg_window: int = Field(default=1_000, ge=1,
                               description="Blocks of undo history kept; a deeper reorg needs a reindex.")
     poll_interval: float = Field(default=1.0, gt=0, description="Seconds between polls once at the head.")
+    cors_origins: str = Field(default="", description="Comma-separated origins browsers may read the API from "
+                                                      "(e.g. the web app's), or * for any; empty: none.")
 
     @field_validator("database_url")
     @classmethod

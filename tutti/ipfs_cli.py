@@ -107,3 +107,24 @@ def import_car(store, source: Path) -> None:
     """Store (and pin) every block of a CARv1 file; print its roots."""
     for root in store.import_car(source):
         click.echo(root)
+
+
+@ipfs.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=5001, show_default=True, help="Port (0: a free one, printed).")
+@click.option("--cors-origin", "cors_origins", multiple=True, default=("*",), show_default=True,
+              help="Origin allowed to call the RPC API from a browser (repeat for several).")
+@click.pass_obj
+def serve(store, host: str, port: int, cors_origins: tuple[str, ...]) -> None:
+    """Serve the embedded store over HTTP: Kubo RPC add/cat/pin/dag and a read-only /ipfs/ gateway."""
+    import uvicorn
+
+    from tutti.ipfs.embedded import EmbeddedStore
+    from tutti.ipfs.http_face import create_app
+    from tutti.net import free_port
+
+    if not isinstance(store, EmbeddedStore):
+        raise click.ClickException("serve shares the embedded store; with a Kubo node, use Kubo's own API and gateway")
+    port = port or free_port()
+    click.echo(f"IPFS RPC on http://{host}:{port}/api/v0, gateway on http://{host}:{port}/ipfs/ (store {store.directory})")
+    uvicorn.run(create_app(store, cors_origins=cors_origins), host=host, port=port, log_level="warning")

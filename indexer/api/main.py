@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -121,7 +122,8 @@ def allowed_methods(request: Request) -> list[str]:
 API_POOL_SIZE = 32
 
 
-def create_app(database_url: str | None = None, *, engine: Engine | None = None, stream_poll: float = 0.5) -> FastAPI:
+def create_app(database_url: str | None = None, *, engine: Engine | None = None, stream_poll: float = 0.5,
+               cors_origins: list[str] | None = None) -> FastAPI:
     """The API over the index at ``database_url`` (or an existing ``engine``)."""
     engine = engine or make_engine(database_url, pool_size=API_POOL_SIZE, max_overflow=4, pool_timeout=10)
 
@@ -150,6 +152,8 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None,
 
     app.add_middleware(RejectNul)
     app.add_middleware(RequestMetrics, requests=requests, latency=latency)
+    if cors_origins:  # the web app reads the API (and its event stream) from another origin
+        app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"])
 
     errors = {400: {"model": Problem, "description": "A query the API cannot answer, and why."},
               404: {"model": Problem, "description": "No such entity."}}
