@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from tutti.logs import logging_options
 from tutti.media_directory import MAX_TTL_SECONDS
 
 from .directory import DEFAULT_TTL_SECONDS
@@ -20,14 +21,9 @@ logger = logging.getLogger(__name__)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--log-level", default="INFO", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
-def main(log_level: str) -> None:
+@logging_options()
+def main() -> None:
     """Tutti media node: WebRTC jam sessions with personal binaural mixes."""
-    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("aioice", "aiortc", "web3", "urllib3", "asyncio"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 @main.command()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 from pathlib import Path
 
@@ -11,10 +10,12 @@ from ape.cli import ConnectedProviderCommand, account_option
 
 from tutti.chain import Tutti
 from tutti.errors import TuttiError, explain
+from tutti.logs import logging_options
 from tutti.settings import get_settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@logging_options()
 def main() -> None:
     """Tutti oracle operator tools."""
 
@@ -34,8 +35,8 @@ def main() -> None:
               help="Fault injection for tests: attest to deliberately wrong results.")
 @click.option("--kill-after", type=click.Choice(["computed", "signed", "submitting", "broadcast"]), hidden=True,
               help="Crash test: SIGKILL the worker right after this step.")
-@click.option("-v", "--verbose", count=True, help="More logging.")
-def run(network, account, kinds, ipfs_url, journal, confirmations, poll_interval, once, fault, kill_after, verbose):
+@logging_options()
+def run(network, account, kinds, ipfs_url, journal, confirmations, poll_interval, once, fault, kill_after):
     """Follow OracleHub jobs, compute them, pin the results to IPFS and attest on chain.
 
     Stop it with Ctrl-C or SIGTERM; restarted, it resumes from its journal."""
@@ -43,9 +44,6 @@ def run(network, account, kinds, ipfs_url, journal, confirmations, poll_interval
     from oracle.worker import Worker, WorkerConfig
     from tutti.ipfs_cli import open_configured_store
 
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("oracle").setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     try:
