@@ -77,6 +77,7 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
     from .lowlatency import configure_aiortc
     from .mixer import HrtfLibrary, RoomMixer
     from .passes import PassCheckError, Web3PassChecker, pass_contract_from_book
+    from .metrics import mount_metrics
     from .room import Room
     from .server import MediaNode, NodeLimits
 
@@ -139,6 +140,7 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
         logger.info("room %d on chain %d, AccessPass %s; listening on http://%s:%d, public URL %s", room,
                     chain_id, pass_contract, host, port, public_url)
         app = node.app()
+        mount_metrics(app, node)  # /metrics and /readyz (media/metrics.py)
         if announcer is not None:
             logger.info("room %d: announcing %s to %s every %d s (signed by host %s)", room, public_url,
                         ", ".join(announce), announce_ttl // 2, host_account.address)

@@ -35,8 +35,12 @@ def main() -> None:
               help="Fault injection for tests: attest to deliberately wrong results.")
 @click.option("--kill-after", type=click.Choice(["computed", "signed", "submitting", "broadcast"]), hidden=True,
               help="Crash test: SIGKILL the worker right after this step.")
+@click.option("--metrics-port", type=click.IntRange(0, 65535), envvar="TUTTI_ORACLE_METRICS_PORT",
+              help="Serve Prometheus /metrics, /healthz and /readyz on this port (0: any free port).")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Address the metrics port binds.")
 @logging_options()
-def run(network, account, kinds, ipfs_url, journal, confirmations, poll_interval, once, fault, kill_after):
+def run(network, account, kinds, ipfs_url, journal, confirmations, poll_interval, once, fault, kill_after,
+        metrics_port, metrics_host):
     """Follow OracleHub jobs, compute them, pin the results to IPFS and attest on chain.
 
     Stop it with Ctrl-C or SIGTERM; restarted, it resumes from its journal."""
@@ -53,7 +57,14 @@ def run(network, account, kinds, ipfs_url, journal, confirmations, poll_interval
                               poll_interval=poll_interval, fault=fault, kill_after=kill_after)
         path = journal or get_settings().data_dir / "oracle" / f"{account.address}-{tutti.book.chain_id}.sqlite"
         store = open_configured_store(ipfs_url)
-        worker = Worker(tutti.hub, account, store, Journal(path), config, start_block=tutti.book.start_block)
+        if metrics_port is None:
+            worker = Worker(tutti.hub, account, store, Journal(path), config, start_block=tutti.book.start_block)
+        else:
+            from oracle.metrics import MeteredWorker, serve_worker_metrics
+
+            worker = MeteredWorker(tutti.hub, account, store, Journal(path), config, start_block=tutti.book.start_block)
+            server = serve_worker_metrics(worker, metrics_port, metrics_host)
+            click.echo(f"metrics on http://{metrics_host}:{server.server_port}/metrics")
         if not tutti.hub.isOperator(account.address):
             click.echo(f"warning: {account.address} is not an operator of {tutti.hub.address} yet; "
                        "its attestations will be refused until governance adds it", err=True)
