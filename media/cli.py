@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import click
 
 from tutti.logs import logging_options
+from tutti.settings import secret_option
 from tutti.media_directory import MAX_TTL_SECONDS
 
 from .directory import DEFAULT_TTL_SECONDS
@@ -56,8 +57,9 @@ def main() -> None:
                    "space-separated).")
 @click.option("--announce-ttl", type=click.IntRange(10, MAX_TTL_SECONDS), default=DEFAULT_TTL_SECONDS,
               show_default=True, help="Seconds each announcement stays valid; renewed at half of it.")
-@click.option("--host-key", envvar="TUTTI_MEDIA_HOST_KEY", default=None,
-              help="Private key of the room's host, which signs the announcements (env TUTTI_MEDIA_HOST_KEY).")
+@click.option("--host-key", default=None, callback=secret_option("TUTTI_MEDIA_HOST_KEY"),
+              help="Private key of the room's host, which signs the announcements: from env TUTTI_MEDIA_HOST_KEY "
+                   "or TUTTI_MEDIA_HOST_KEY_FILE only, never typed here.")
 def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pass_contract: str | None,
           deployments_dir: Path | None, network: str, max_participants: int, frame_ms: str,
           jitter_frames: int, pass_check_seconds: float, join_rate: float, join_burst: int,
@@ -156,8 +158,9 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
 @click.option("--indexer", default=None, metavar="INDEXER_URL",
               help="Instead of --url: join the room's newest live node in this indexer's room directory.")
 @click.option("--room", type=click.IntRange(min=0), required=True)
-@click.option("--key", envvar="TUTTI_MEDIA_KEY", required=True,
-              help="Private key that signs the SIWE message (env TUTTI_MEDIA_KEY).")
+@click.option("--key", default=None, callback=secret_option("TUTTI_MEDIA_KEY", required=True),
+              help="Private key that signs the SIWE message: from env TUTTI_MEDIA_KEY or TUTTI_MEDIA_KEY_FILE "
+                   "only, never typed here.")
 @click.option("--send", "send", default="noise:1", show_default=True,
               help="none | noise:<seed> | tone:<hz> | file.npy | file.wav (48 kHz).")
 @click.option("--seconds", type=click.FloatRange(0.1, 3600), default=5.0, show_default=True)
