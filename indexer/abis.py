@@ -15,6 +15,7 @@ from eth_utils import event_abi_to_log_topic, to_checksum_address
 from web3 import Web3
 from web3._utils.events import get_event_data
 
+from tutti.contract_types import packaged_abis
 from tutti.settings import PROJECT_ROOT
 
 DEFAULT_BUILD_FILE = PROJECT_ROOT / ".build" / "__local__.json"
@@ -25,6 +26,8 @@ def load_abis(build_file: Path = DEFAULT_BUILD_FILE) -> dict[str, list[dict]]:
     try:
         data = json.loads(Path(build_file).read_text())
     except FileNotFoundError:
+        if build_file == DEFAULT_BUILD_FILE and (shipped := packaged_abis()):
+            return shipped  # an installed wheel: the ABIs shipped as package data
         raise FileNotFoundError(f"{build_file} is missing; run `ape compile` first") from None
     return {name: ct["abi"] for name, ct in data["contractTypes"].items()}
 

@@ -6,7 +6,7 @@ Used by ``make demo``, the one-command platform and the tests; also a command:
         [--port 9090] [--data-dir .tutti/prometheus]
 
 prints the URL and runs until interrupted. Targets are ``JOB=HOST:PORT`` (scraped at /metrics);
-Tutti's alert rules (``tutti/data/prometheus/alerts.yml``) are loaded.
+Tutti's alert rules (``deploy/prometheus/alerts.yml``) are loaded.
 """
 
 from __future__ import annotations
@@ -26,8 +26,11 @@ from pathlib import Path
 
 from tutti.net import free_port
 
-#: The alert rules, shipped as package data (deploy/ mounts the same file into containers).
-ALERT_RULES = Path(__file__).resolve().parent / "data" / "prometheus" / "alerts.yml"
+#: The alert rules: deploy/prometheus/alerts.yml in a checkout, the copy shipped as package data
+#: (tools/package_data.py) in an installed wheel.
+ALERT_RULES = next((p for p in (Path(__file__).resolve().parent.parent / "deploy" / "prometheus" / "alerts.yml",
+                                Path(__file__).resolve().parent / "data" / "prometheus" / "alerts.yml") if p.is_file()),
+                   Path(__file__).resolve().parent / "data" / "prometheus" / "alerts.yml")
 
 
 @dataclass(frozen=True)
