@@ -80,3 +80,23 @@ def install(app: FastAPI, settings: IndexerSettings | None = None) -> None:
     async def readyz(request: Request) -> JSONResponse:
         reasons = await run_in_threadpool(_readiness, request.app.state.engine, settings.rpc_url, max_lag)
         return JSONResponse({"ready": not reasons, "reasons": reasons}, status_code=503 if reasons else 200)
+
+
+def main() -> int:
+    """``python -m indexer.api.probes``: exit 0 when the index is ready (as /readyz), else print the
+    reasons and exit 1. The probe of the follower (``tutti-indexer run``), which has no HTTP side."""
+    from indexer.db import make_engine
+
+    settings = IndexerSettings()
+    engine = make_engine(settings.database_url, pool_size=1)
+    try:
+        reasons = _readiness(engine, settings.rpc_url, getattr(settings, "ready_max_lag_blocks", DEFAULT_MAX_LAG_BLOCKS))
+    finally:
+        engine.dispose()
+    for reason in reasons:
+        print(reason)
+    return 1 if reasons else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
