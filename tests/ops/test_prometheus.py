@@ -4,9 +4,7 @@ the alert rules pass promtool's checks and unit tests."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -14,7 +12,7 @@ from pathlib import Path
 import pytest
 from ape import chain
 
-from tests.media.conftest import start_node, stop_node
+from tests.media.conftest import indexer_service, start_node, stop_node  # noqa: F401  (fixture)
 from tests.worker.conftest import job_store, shared_data_dir, wait_until, workers  # noqa: F401  (fixtures)
 from tests.worker.midi_samples import progression_midi
 from tutti.jobs import request_job
@@ -50,25 +48,9 @@ def get(url: str) -> tuple[int, bytes]:
 
 
 @pytest.fixture
-def indexer_api(tutti, deployments_dir, tmp_path):
-    """`tutti-indexer run` following the session's chain and `serve` on a free port."""
-    port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "TUTTI_DEPLOYMENTS_DIR": str(deployments_dir),
-           "TUTTI_INDEXER_DATABASE_URL": f"sqlite:///{tmp_path / 'index.sqlite3'}",
-           "TUTTI_INDEXER_RPC_URL": chain.provider.uri}
-    indexer = [sys.executable, "-m", "indexer.cli"]
-    follow = [*indexer, "run", "--network", "ethereum:local", "--poll-interval", "0.2"]
-    subprocess.run([*follow, "--until-head"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=180)
-    processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=(tmp_path / f"{name}.log").open("w"),
-                                  stderr=subprocess.STDOUT)
-                 for name, command in (("run", follow), ("serve", [*indexer, "serve", "--port", str(port)]))]
-    url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: get(f"{url}/healthz")[0] == 200, 60, "the indexer API")
-    yield url
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.wait(15)
+def indexer_api(indexer_service):
+    """`tutti-indexer run` following the session's chain and `serve` on a free port (the media tests' fixture)."""
+    return indexer_service().url
 
 
 @pytest.fixture
@@ -84,7 +66,7 @@ def value(prometheus, expression: str) -> float | None:
     return float(result[0]["value"][1]) if result else None
 
 
-def test_prometheus_scrapes_the_worker_indexer_and_media_node(tutti, workers, job_store, fan, operators,  # noqa: F811
+def test_prometheus_scrapes_the_worker_indexer_and_media_node(tutti, workers, job_store, fan, operators,
                                                               indexer_api, media_node):
     metrics_port = free_port()
     workers.start("TEST::7", "--metrics-port", str(metrics_port))
