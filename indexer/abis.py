@@ -17,6 +17,7 @@ from eth_abi import decode as abi_decode
 from eth_utils import event_abi_to_log_topic, to_checksum_address
 from eth_utils.abi import collapse_if_tuple
 
+from tutti.contract_types import packaged_abis
 from tutti.settings import PROJECT_ROOT
 
 DEFAULT_BUILD_FILE = PROJECT_ROOT / ".build" / "__local__.json"
@@ -27,6 +28,8 @@ def load_abis(build_file: Path = DEFAULT_BUILD_FILE) -> dict[str, list[dict]]:
     try:
         data = json.loads(Path(build_file).read_text())
     except FileNotFoundError:
+        if build_file == DEFAULT_BUILD_FILE and (shipped := packaged_abis()):
+            return shipped  # an installed wheel: the ABIs shipped as package data
         raise FileNotFoundError(f"{build_file} is missing; run `ape compile` first") from None
     return {name: ct["abi"] for name, ct in data["contractTypes"].items()}
 

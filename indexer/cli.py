@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from indexer.config import IndexerSettings
+from tutti.logs import logging_options
 
 
 def _settings(**overrides) -> IndexerSettings:
@@ -16,10 +17,9 @@ def _settings(**overrides) -> IndexerSettings:
 
 
 @click.group(help=__doc__)
-@click.option("-v", "--verbose", is_flag=True, help="Log every batch.")
-def main(verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+@logging_options(base=logging.WARNING)  # -v logs every batch
+def main() -> None:
+    pass
 
 
 @main.command(help="Follow the deployment's contracts from its start block; resumes where it stopped.")

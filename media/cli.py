@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 import click
 
+from tutti.logs import logging_options
+from tutti.settings import secret_option
 from tutti.media_directory import MAX_TTL_SECONDS
 
 from .directory import DEFAULT_TTL_SECONDS
@@ -20,14 +22,9 @@ logger = logging.getLogger(__name__)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--log-level", default="INFO", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
-def main(log_level: str) -> None:
+@logging_options()
+def main() -> None:
     """Tutti media node: WebRTC jam sessions with personal binaural mixes."""
-    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("aioice", "aiortc", "web3", "urllib3", "asyncio"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 @main.command()
@@ -63,8 +60,9 @@ def main(log_level: str) -> None:
                    "space-separated).")
 @click.option("--announce-ttl", type=click.IntRange(10, MAX_TTL_SECONDS), default=DEFAULT_TTL_SECONDS,
               show_default=True, help="Seconds each announcement stays valid; renewed at half of it.")
-@click.option("--host-key", envvar="TUTTI_MEDIA_HOST_KEY", default=None,
-              help="Private key of the room's host, which signs the announcements (env TUTTI_MEDIA_HOST_KEY).")
+@click.option("--host-key", default=None, callback=secret_option("TUTTI_MEDIA_HOST_KEY"),
+              help="Private key of the room's host, which signs the announcements: from env TUTTI_MEDIA_HOST_KEY "
+                   "or TUTTI_MEDIA_HOST_KEY_FILE only, never typed here.")
 def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pass_contract: str | None,
           deployments_dir: Path | None, network: str, max_participants: int, frame_ms: str,
           jitter_frames: int, pass_check_seconds: float, join_rate: float, join_burst: int,
@@ -85,6 +83,7 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
     from .lowlatency import configure_aiortc
     from .mixer import HrtfLibrary, RoomMixer
     from .passes import PassCheckError, Web3PassChecker, pass_contract_from_book
+    from .metrics import mount_metrics
     from .room import Room
     from .server import MediaNode, NodeLimits
 
@@ -148,6 +147,7 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
         logger.info("room %d on chain %d, AccessPass %s; listening on http://%s:%d, public URL %s", room,
                     chain_id, pass_contract, host, port, public_url)
         app = node.app()
+        mount_metrics(app, node)  # /metrics and /readyz (media/metrics.py)
         if announcer is not None:
             logger.info("room %d: announcing %s to %s every %d s (signed by host %s)", room, public_url,
                         ", ".join(announce), announce_ttl // 2, host_account.address)
@@ -163,8 +163,9 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
 @click.option("--indexer", default=None, metavar="INDEXER_URL",
               help="Instead of --url: join the room's newest live node in this indexer's room directory.")
 @click.option("--room", type=click.IntRange(min=0), required=True)
-@click.option("--key", envvar="TUTTI_MEDIA_KEY", required=True,
-              help="Private key that signs the SIWE message (env TUTTI_MEDIA_KEY).")
+@click.option("--key", default=None, callback=secret_option("TUTTI_MEDIA_KEY", required=True),
+              help="Private key that signs the SIWE message: from env TUTTI_MEDIA_KEY or TUTTI_MEDIA_KEY_FILE "
+                   "only, never typed here.")
 @click.option("--send", "send", default="noise:1", show_default=True,
               help="none | noise:<seed> | tone:<hz> | file.npy | file.wav (48 kHz).")
 @click.option("--seconds", type=click.FloatRange(0.1, 3600), default=5.0, show_default=True)

@@ -28,7 +28,9 @@ from .room import JoinRefused, Room
 
 logger = logging.getLogger(__name__)
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+# The checkout's web/, or the copy an installed wheel ships (tools/package_data.py).
+WEB_DIR = next((d for d in (Path(__file__).resolve().parent.parent / "web", Path(__file__).resolve().parent / "web")
+                if d.is_dir()), Path(__file__).resolve().parent / "web")
 MAX_BODY_BYTES = 64 * 1024  # an SDP offer is a few KiB
 
 

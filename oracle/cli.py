@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 from pathlib import Path
 
@@ -16,10 +15,12 @@ from ape.cli import ConnectedProviderCommand, account_option  # noqa: E402
 
 from tutti.chain import Tutti  # noqa: E402
 from tutti.errors import TuttiError, explain  # noqa: E402
+from tutti.logs import logging_options  # noqa: E402
 from tutti.settings import get_settings  # noqa: E402
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@logging_options()
 def main() -> None:
     """Tutti oracle operator tools."""
 
@@ -61,9 +62,12 @@ def parse_min_fees(options: tuple[str, ...]) -> dict[str, int]:
               help="Fault injection for tests: attest to deliberately wrong results.")
 @click.option("--kill-after", type=click.Choice(["computed", "signed", "submitting", "broadcast"]), hidden=True,
               help="Crash test: SIGKILL the worker right after this step.")
-@click.option("-v", "--verbose", count=True, help="More logging.")
+@click.option("--metrics-port", type=click.IntRange(0, 65535), envvar="TUTTI_ORACLE_METRICS_PORT",
+              help="Serve Prometheus /metrics, /healthz and /readyz on this port (0: any free port).")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Address the metrics port binds.")
+@logging_options()
 def run(network, account, kinds, ipfs_url, journal, confirmations, poll_interval, min_fees, once, fault, kill_after,
-        verbose):
+        metrics_port, metrics_host):
     """Follow OracleHub jobs, compute them, pin the results to IPFS and attest on chain.
 
     Stop it with Ctrl-C or SIGTERM; restarted, it resumes from its journal."""
@@ -71,9 +75,6 @@ def run(network, account, kinds, ipfs_url, journal, confirmations, poll_interval
     from oracle.worker import Worker, WorkerConfig
     from tutti.ipfs_cli import open_configured_store
 
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("oracle").setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     try:
@@ -84,7 +85,14 @@ def run(network, account, kinds, ipfs_url, journal, confirmations, poll_interval
                               min_fees=parse_min_fees(min_fees))
         path = journal or get_settings().data_dir / "oracle" / f"{account.address}-{tutti.book.chain_id}.sqlite"
         store = open_configured_store(ipfs_url)
-        worker = Worker(tutti.hub, account, store, Journal(path), config, start_block=tutti.book.start_block)
+        if metrics_port is None:
+            worker = Worker(tutti.hub, account, store, Journal(path), config, start_block=tutti.book.start_block)
+        else:
+            from oracle.metrics import MeteredWorker, serve_worker_metrics
+
+            worker = MeteredWorker(tutti.hub, account, store, Journal(path), config, start_block=tutti.book.start_block)
+            server = serve_worker_metrics(worker, metrics_port, metrics_host)
+            click.echo(f"metrics on http://{metrics_host}:{server.server_port}/metrics")
         if not tutti.hub.isOperator(account.address):
             click.echo(f"warning: {account.address} is not an operator of {tutti.hub.address} yet; "
                        "its attestations will be refused until governance adds it", err=True)
@@ -120,6 +128,7 @@ def keys() -> None:
               help="Kubo RPC URL holding the manifests (default: the embedded store in TUTTI_DATA_DIR).")
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
               help="X25519 key-release key (default: <data dir>/oracle/<operator>.x25519; created if missing).")
+@logging_options()
 def keys_serve(network, account, port, host, ipfs_url, key_file):
     """Release this operator's share of a gated work's key to requesters the chain allows
     (licence or pass holders, owners, contributors), sealed to their ephemeral key."""
@@ -129,7 +138,6 @@ def keys_serve(network, account, port, host, ipfs_url, key_file):
     from oracle.keys import build_service, create_app
     from tutti.ipfs_cli import open_configured_store
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         tutti = Tutti.connect()
         path = key_file or get_settings().data_dir / "oracle" / f"{account.address}.x25519"

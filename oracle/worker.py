@@ -144,7 +144,8 @@ class Worker:
             ]
             self.journal.record_scan(chain.chain_id, self.hub.address, found, stop + 1)
             for job in found:
-                logger.info("job %s (%s) requested in block %s", job["job_id"], job["kind"], job["block"])
+                logger.info("job %s (%s) requested in block %s", job["job_id"], job["kind"], job["block"],
+                            extra={"job": job["job_id"], "kind": job["kind"], "block": job["block"]})
             start = stop + 1
 
     # -- a job's steps --------------------------------------------------------------------
@@ -169,7 +170,7 @@ class Worker:
         digest = attested_hash(job.kind, files)
         self.journal.advance(job.job_id, "computed", result_cid=cid, result_hash=digest.hex(),
                              model_id=bytes(kind.model_id).hex())
-        logger.info("job %s computed: %s", job.job_id, cid)
+        logger.info("job %s computed: %s", job.job_id, cid, extra={"job": job.job_id, "kind": job.kind})
 
     def _from_computed(self, job: JournaledJob) -> None:
         from ape import chain
@@ -211,7 +212,8 @@ class Worker:
         receipt = web3.eth.wait_for_transaction_receipt(HexBytes(job.tx_hash), timeout=self.config.receipt_timeout)
         if receipt["status"] == 1:
             self.journal.advance(job.job_id, "done", note=f"attested in block {receipt['blockNumber']}")
-            logger.info("job %s attested in block %s", job.job_id, receipt["blockNumber"])
+            logger.info("job %s attested in block %s", job.job_id, receipt["blockNumber"],
+                        extra={"job": job.job_id, "block": receipt["blockNumber"], "tx": job.tx_hash})
         else:
             status = self.hub.job(job.job_id).status
             note = "job closed before the attestation landed" if status != JOB_OPEN else "attestation reverted"

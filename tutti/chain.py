@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tutti.addressbook import AddressBook, AddressBookMissing
+from tutti.contract_types import contract_container
 from tutti.settings import get_settings
 
 if TYPE_CHECKING:
@@ -30,10 +31,8 @@ class Tutti:
 
     @classmethod
     def from_book(cls, book: AddressBook) -> "Tutti":
-        from ape import project
-
         def at(name: str) -> "ContractInstance":
-            return getattr(project, name).at(book.address(name))
+            return contract_container(name).at(book.address(name))
 
         return cls(
             book=book,
@@ -71,6 +70,4 @@ class Tutti:
 
     def extra(self, name: str) -> "ContractInstance":
         """A contract deployed beside the system, such as the local test stablecoin."""
-        from ape import project
-
-        return getattr(project, name).at(self.book.address(name))
+        return contract_container(name).at(self.book.address(name))

@@ -8,15 +8,14 @@ import click
 
 from tutti import __version__
 from tutti.ipfs_cli import ipfs
+from tutti.logs import logging_options
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tutti")
-@click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
-def main(verbose: int) -> None:
+@logging_options(base=logging.WARNING)
+def main() -> None:
     """Tutti off-chain tools: IPFS content, spatial audio."""
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
 main.add_command(ipfs)

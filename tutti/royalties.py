@@ -38,9 +38,11 @@ class WorkBalances:
 
 def erc20_at(token: str):
     """Any ERC-20, through the ABI of the project's test token (a superset of ERC-20's)."""
-    from ape import Contract, project
+    from ape import Contract
 
-    return Contract(token, contract_type=project.TestToken.contract_type)
+    from tutti.contract_types import contract_container
+
+    return Contract(token, contract_type=contract_container("TestToken").contract_type)
 
 
 def split_of(tutti: Tutti, work_id: int) -> int:

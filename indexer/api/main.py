@@ -22,6 +22,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from indexer import schema
+from indexer.api import probes
 from indexer.api.models import Problem
 from indexer.api.routes import events, governance, media, oracle, passes, royalties, system, usage, works
 from indexer.db import make_engine
@@ -181,4 +182,5 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None,
 
     for module in (works, royalties, usage, governance, oracle, passes, media, events, system):
         app.include_router(module.router, responses=errors)
+    probes.install(app)  # /healthz, /readyz, chain head gauge (indexer/api/probes.py)
     return app

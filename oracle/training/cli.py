@@ -7,20 +7,16 @@
 
 from __future__ import annotations
 
-import logging
-
 import click
 
 from oracle.training.config import DEFAULT_DATA
+from tutti.logs import logging_options
 
 
 @click.group()
-@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
-def main(verbose: bool) -> None:
+@logging_options()
+def main() -> None:
     """Data preparation, training and evaluation of Tutti's generative models."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("py4j").setLevel(logging.WARNING)
 
 
 @main.command()

@@ -310,8 +310,9 @@ def api_schema(app):
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
-# /stream never ends by design (it is tested above over a real socket).
-schema = schemathesis.pytest.from_fixture("api_schema").exclude(path="/stream")
+# /stream never ends by design (it is tested above over a real socket); /readyz answers 503 by
+# design while the index lags or the chain is unreachable (tested in tests/ops with a real node).
+schema = schemathesis.pytest.from_fixture("api_schema").exclude(path="/stream").exclude(path="/readyz")
 
 
 @schema.parametrize()
