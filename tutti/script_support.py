@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
+import traceback
 from decimal import Decimal, InvalidOperation
 from typing import Iterator
 
@@ -14,27 +16,68 @@ from tutti.errors import TuttiError, explain
 from tutti.royalties import ETH, erc20_at
 
 
+def expected_errors() -> tuple[type[BaseException], ...]:
+    """What people at a terminal cause or meet, as opposed to bugs: a contract's revert, a
+    transaction the chain refused, bad input, an unreachable node or IPFS, a missing deployment,
+    an account that cannot sign."""
+    from ape.exceptions import (
+        AccountsError,
+        ContractNotFoundError,
+        ConversionError,
+        NetworkError,
+        ProviderError,
+        TransactionError,
+    )
+    from requests.exceptions import ConnectionError as HttpConnectionError
+    from requests.exceptions import Timeout as HttpTimeout
+    from web3.exceptions import TimeExhausted
+
+    from tutti.ipfs.errors import IpfsError
+
+    return (TuttiError, TransactionError, ProviderError, NetworkError, AccountsError, ConversionError,
+            ContractNotFoundError, IpfsError, ConnectionError, TimeoutError, HttpConnectionError, HttpTimeout,
+            TimeExhausted)
+
+
+def show_trace() -> bool:
+    """``TUTTI_SHOW_TRACE=1``: every error with its Python traceback and ape's call trace."""
+    return os.environ.get("TUTTI_SHOW_TRACE") == "1"
+
+
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn any failure (a revert, a missing deployment, bad input) into a one-line CLI error.
+    """Turn an expected failure (see :func:`expected_errors`) into a one-line CLI error.
 
     ape-foundry prints a full call trace on every revert; people at a terminal get the one-line
-    reason instead, and developers can ask for the trace with ``TUTTI_SHOW_TRACE=1``.
+    reason instead. Anything else is a bug and propagates with its traceback. With
+    ``TUTTI_SHOW_TRACE=1`` nothing is shortened: tracebacks and call traces are shown.
     """
+    if show_trace():
+        try:
+            yield
+        except Exception:
+            _print_traceback()
+            raise
+        return
     try:
         with _call_traces_hidden():
             yield
     except click.ClickException:
         raise
-    except (TuttiError, Exception) as exc:  # noqa: BLE001 - the user gets the reason, not a traceback
+    except expected_errors() as exc:
         raise click.ClickException(explain(exc)) from None
+    except Exception:
+        _print_traceback()
+        raise
+
+
+def _print_traceback() -> None:
+    # `ape run` reports an exception escaping a script as one line; a bug needs its whole traceback.
+    traceback.print_exc(file=sys.stderr)
 
 
 @contextlib.contextmanager
 def _call_traces_hidden() -> Iterator[None]:
-    if os.environ.get("TUTTI_SHOW_TRACE") == "1":
-        yield
-        return
     from unittest import mock
 
     from ape_ethereum.trace import Trace

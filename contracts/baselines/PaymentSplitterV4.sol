@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.27;
+pragma solidity 0.8.37;
 
 import {PaymentSplitter} from "@openzeppelin/contracts-v4/finance/PaymentSplitter.sol";
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.27;
+pragma solidity 0.8.37;
 
 import {Governor} from "@openzeppelin/contracts/governance/Governor.sol";
 import {GovernorSettings} from "@openzeppelin/contracts/governance/extensions/GovernorSettings.sol";
@@ -33,6 +33,8 @@ contract TuttiGovernor is
     /// @notice Highest quorum a vote may set, in percent: above it no proposal could ever pass.
     uint256 public constant MAX_QUORUM_PERCENT = 50;
 
+    /// @dev The token or the timelock given to the constructor is the zero address.
+    error ZeroAddress();
     /// @dev Governance setting `name` of `value`, outside `min`..`max`: a vote cannot freeze the DAO.
     error GovernanceSettingOutOfRange(string name, uint256 value, uint256 min, uint256 max);
 
@@ -55,7 +57,11 @@ contract TuttiGovernor is
         GovernorVotes(token)
         GovernorVotesQuorumFraction(quorumPercent)
         GovernorTimelockControl(timelock)
-    {}
+    {
+        if (address(token) == address(0) || address(timelock) == address(0)) {
+            revert ZeroAddress();
+        }
+    }
 
     /// @dev Bounds the voting delay a vote may set (OpenZeppelin leaves it unbounded).
     function _setVotingDelay(uint48 newVotingDelay) internal override {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.27;
+pragma solidity 0.8.37;
 
 /// @title IAccessPass
 /// @notice Paid passes to rooms and performances, as ERC-1155 tokens: one token id per room.

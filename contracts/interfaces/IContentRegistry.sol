@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.27;
+pragma solidity 0.8.37;
 
 /// @title IContentRegistry
 /// @notice Musical works as ERC-721 tokens: IPFS metadata, a content hash, contributors and their

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.27;
+pragma solidity 0.8.37;
 
 /// @title IOracleHub
 /// @notice Paid off-chain jobs (analyse, compose, render, ...) answered by a k-of-n quorum of
@@ -95,6 +95,8 @@ interface IOracleHub {
     error InvalidQuorum(uint256 quorum, uint256 operatorCount);
     /// @dev The zero address cannot be an operator.
     error ZeroOperator();
+    /// @dev The registry given to the constructor is the zero address.
+    error ZeroRegistry();
     /// @dev `operator` is already an operator.
     error OperatorAlreadyAdded(address operator);
     /// @dev `operator` is not an operator.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.27;
+pragma solidity 0.8.37;
 
 /// @title IUsageRoyalties
 /// @notice Usage-based royalty epochs. Revenue that is not tied to one work (a streaming
@@ -66,6 +66,8 @@ interface IUsageRoyalties {
     error InvalidEpochLength(uint64 length, uint64 min, uint64 max);
     /// @dev The zero address cannot be the reporter.
     error ZeroReporter();
+    /// @dev A constructor address (registry, splitter, hub) is the zero address.
+    error ZeroAddress();
     /// @dev ETH is funded with {fundETH}, not as the ERC-20 `address(0)`.
     error InvalidToken(address token);
     /// @dev The reporter superseded job `jobId` for epoch `epoch`: only jobs from `firstValidJobId` on count.

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.27;
+pragma solidity 0.8.37;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+
+import {Governed} from "../governance/Governed.sol";
 
 import {IContentRegistry} from "../interfaces/IContentRegistry.sol";
 import {IOracleHub} from "../interfaces/IOracleHub.sol";
@@ -18,7 +20,7 @@ import {IOracleHub} from "../interfaces/IOracleHub.sol";
 /// are bounded by the operator set ({MAX_OPERATORS}): fulfilment credits exactly the
 /// job's quorum of operators and visits each attester of the job once, and only an operator can
 /// attest, once per job, so no job can grow too large to settle (0xSplits issue #18).
-contract OracleHub is IOracleHub, EIP712, Ownable {
+contract OracleHub is IOracleHub, EIP712, Governed {
     using EnumerableSet for EnumerableSet.AddressSet;
 
     /*//////////////////////////////////////////////////////////////
@@ -94,6 +96,7 @@ contract OracleHub is IOracleHub, EIP712, Ownable {
         uint256 minBond_,
         uint256 unbondingDelay_
     ) EIP712("Tutti OracleHub", "1") Ownable(governance) {
+        if (address(registry_) == address(0)) revert ZeroRegistry();
         registry = registry_;
         for (uint256 i; i < operators_.length; ++i) {
             _addOperator(operators_[i]);

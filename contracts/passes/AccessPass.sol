@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.27;
+pragma solidity 0.8.37;
 
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+
+import {Governed} from "../governance/Governed.sol";
 
 import {IAccessPass} from "../interfaces/IAccessPass.sol";
 import {IRoyaltySplitter} from "../interfaces/IRoyaltySplitter.sol";
@@ -16,7 +18,7 @@ import {IRoyaltySplitter} from "../interfaces/IRoyaltySplitter.sol";
 /// the fees elsewhere, so no fee is ever locked. The host's share needs no such care: it goes
 /// into the host's split in the same transaction, where its recipients pull it.
 /// Every loop is over the ids of one ERC-1155 transfer, chosen by its caller.
-contract AccessPass is IAccessPass, ERC1155, Ownable {
+contract AccessPass is IAccessPass, ERC1155, Governed {
     /*//////////////////////////////////////////////////////////////
                                  STORAGE
     //////////////////////////////////////////////////////////////*/

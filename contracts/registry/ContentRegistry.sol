@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.27;
+pragma solidity 0.8.37;
 
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
@@ -7,6 +7,8 @@ import {Create2} from "@openzeppelin/contracts/utils/Create2.sol";
 import {IERC2981} from "@openzeppelin/contracts/interfaces/IERC2981.sol";
 import {IERC4906} from "@openzeppelin/contracts/interfaces/IERC4906.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+
+import {Governed} from "../governance/Governed.sol";
 
 import {IContentRegistry} from "../interfaces/IContentRegistry.sol";
 import {ILicenseOffers} from "../interfaces/ILicenseOffers.sol";
@@ -21,7 +23,7 @@ import {SplitWallet} from "../royalties/SplitWallet.sol";
 /// through the work's own {SplitWallet} address (the EIP-2981 receiver). The wallet's address is
 /// fixed at registration (CREATE2) and its code deployed only when first needed.
 /// @dev Every parameter (fee, limits, treasury) is owned by governance: the owner is the timelock.
-contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Ownable {
+contract ContentRegistry is IContentRegistry, ERC721, IERC2981, IERC4906, Governed {
     /*//////////////////////////////////////////////////////////////
                                  STORAGE
     //////////////////////////////////////////////////////////////*/

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.27;
+pragma solidity 0.8.37;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
@@ -8,6 +8,8 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
+
+import {Governed} from "../governance/Governed.sol";
 
 import {IContentRegistry} from "../interfaces/IContentRegistry.sol";
 import {IOracleHub} from "../interfaces/IOracleHub.sol";
@@ -22,7 +24,7 @@ import {IUsageRoyalties} from "../interfaces/IUsageRoyalties.sol";
 /// epoch with any number of works can always be paid out (0xSplits issue #18). Claims and
 /// roll-overs only move counters; the money leaves solely through {claim}, into the splitter.
 /// Rebasing tokens are not supported (a balance that shrinks by itself breaks the accounting).
-contract UsageRoyalties is IUsageRoyalties, Ownable, ReentrancyGuard {
+contract UsageRoyalties is IUsageRoyalties, Governed, ReentrancyGuard {
     using BitMaps for BitMaps.BitMap;
     using SafeERC20 for IERC20;
 
@@ -95,6 +97,9 @@ contract UsageRoyalties is IUsageRoyalties, Ownable, ReentrancyGuard {
         uint64 claimWindow_,
         address reporter_
     ) Ownable(governance) {
+        if (address(registry_) == address(0) || address(splitter_) == address(0) || address(hub_) == address(0)) {
+            revert ZeroAddress();
+        }
         if (epochLength_ < MIN_EPOCH_LENGTH || epochLength_ > MAX_EPOCH_LENGTH) {
             revert InvalidEpochLength(epochLength_, MIN_EPOCH_LENGTH, MAX_EPOCH_LENGTH);
         }

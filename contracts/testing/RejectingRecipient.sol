@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.27;
+pragma solidity 0.8.37;
 
 /// @title RejectingRecipient
 /// @notice Test double: a split recipient that refuses every ETH transfer, so the splitter's

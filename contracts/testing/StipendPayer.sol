@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.27;
+pragma solidity 0.8.37;
 
 /// @title StipendPayer
 /// @notice Test helper: pays like an old marketplace, with Solidity's 2,300-gas `transfer`.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.27;
+pragma solidity 0.8.37;
 
 /// @title StubAccessPass
 /// @notice Stands in for AccessPass in the media node's tests: a settable answer to

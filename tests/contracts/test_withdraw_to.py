@@ -4,6 +4,7 @@ share used to be locked for ever. `withdrawTo` sends it to an address the recipi
 
 from __future__ import annotations
 
+import pytest
 from ape import chain
 from eth_account import Account
 
@@ -18,6 +19,15 @@ def _split(splitter, creator, accounts, shares):
     return receipt.decode_logs(splitter.SplitCreated)[0].splitId
 
 
+@pytest.fixture
+def funded_wallet(splitter, project, deployer, artist, fan):
+    """A contract wallet that rejects ETH, owed a quarter of a 1 ETH deposit; returns (wallet, split)."""
+    wallet = deployer.deploy(project.RejectingWallet, OWNER.address)
+    split = _split(splitter, artist, [wallet, artist], [2_500, 7_500])
+    splitter.depositETH(split, sender=fan, value=ETHER)
+    return wallet, split
+
+
 def _signed(splitter, split, account, to, *, key=OWNER.key, deadline=None, nonce=None):
     deadline = chain.pending_timestamp + 3_600 if deadline is None else deadline
     nonce = splitter.nonces(account) if nonce is None else nonce
@@ -25,11 +35,8 @@ def _signed(splitter, split, account, to, *, key=OWNER.key, deadline=None, nonce
     return deadline, sign_withdraw_to(key, document)
 
 
-def test_withdrawTo_succeedsIfContractWalletThatRejectsETHSigns(splitter, project, deployer, artist, fan, producer,
-                                                                reverts):
-    wallet = deployer.deploy(project.RejectingWallet, OWNER.address)
-    split = _split(splitter, artist, [wallet, artist], [2_500, 7_500])
-    splitter.depositETH(split, sender=fan, value=ETHER)
+def test_withdrawTo_succeedsIfContractWalletThatRejectsETHSigns(splitter, funded_wallet, fan, producer, reverts):
+    wallet, split = funded_wallet
     with reverts(splitter.ETHTransferFailed, to=wallet.address, amount=ETHER // 4):
         splitter.withdraw(split, ETH, wallet, sender=fan)
 
@@ -48,10 +55,8 @@ def test_withdrawTo_succeedsIfContractWalletThatRejectsETHSigns(splitter, projec
         splitter.withdrawTo(split, ETH, wallet, producer, deadline, signature, sender=fan)
 
 
-def test_withdrawTo_failsIfSignatureNotTheRecipients(splitter, project, deployer, artist, fan, reverts):
-    wallet = deployer.deploy(project.RejectingWallet, OWNER.address)
-    split = _split(splitter, artist, [wallet, artist], [2_500, 7_500])
-    splitter.depositETH(split, sender=fan, value=ETHER)
+def test_withdrawTo_failsIfSignatureNotTheRecipients(splitter, funded_wallet, artist, fan, reverts):
+    wallet, split = funded_wallet
 
     # A thief signs with its own key to redirect the wallet's share to itself.
     deadline, forged = _signed(splitter, split, wallet.address, fan.address, key=Account.create().key)
@@ -63,10 +68,8 @@ def test_withdrawTo_failsIfSignatureNotTheRecipients(splitter, project, deployer
         splitter.withdrawTo(split, ETH, wallet, fan, deadline, signature, sender=fan)
 
 
-def test_withdrawTo_failsIfExpiredOrToZero(splitter, project, deployer, artist, fan, reverts):
-    wallet = deployer.deploy(project.RejectingWallet, OWNER.address)
-    split = _split(splitter, artist, [wallet, artist], [2_500, 7_500])
-    splitter.depositETH(split, sender=fan, value=ETHER)
+def test_withdrawTo_failsIfExpiredOrToZero(splitter, funded_wallet, fan, reverts):
+    wallet, split = funded_wallet
     deadline, signature = _signed(splitter, split, wallet.address, fan.address, deadline=chain.pending_timestamp - 1)
     with reverts(splitter.WithdrawalSignatureExpired, deadline=deadline):
         splitter.withdrawTo(split, ETH, wallet, fan, deadline, signature, sender=fan)
