@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -71,6 +72,26 @@ def _read_full(source: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
+def _chunks(source: BinaryIO, size: int) -> Iterator[tuple[int, bytes, bool]]:
+    """``(counter, chunk, final)`` over ``source`` in chunks of ``size`` bytes, reading one ahead so
+    the last chunk (maybe empty, maybe full-sized) is known to be last."""
+    counter = 0
+    chunk = _read_full(source, size)
+    while True:
+        following = _read_full(source, size) if len(chunk) == size else b""
+        yield counter, chunk, not following
+        if not following:
+            return
+        counter += 1
+        chunk = following
+
+
+def _nonce(header: bytes, counter: int) -> bytes:
+    if counter >= 2**32:
+        raise TuttiError("file too large for this chunk size (2**32 chunks)")
+    return header[-8:] + struct.pack(">I", counter)
+
+
 def encrypt_stream(key: bytes, source: BinaryIO, sink: BinaryIO, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Digests:
     """Encrypt ``source`` into ``sink``; returns both hashes. Holds two chunks in memory at most."""
     if len(key) != KEY_SIZE:
@@ -79,37 +100,20 @@ def encrypt_stream(key: bytes, source: BinaryIO, sink: BinaryIO, chunk_size: int
         raise TuttiError(f"the chunk size must be between 1 and {MAX_CHUNK_SIZE} bytes")
     aead = AESGCM(key)
     header = MAGIC + struct.pack(">I", chunk_size) + os.urandom(8)
-    plain_hash, cipher_hash = _keccak(), _keccak()
-    plain_size = 0
     sink.write(header)
-    cipher_hash.update(header)
-    cipher_size = len(header)
-    counter = 0
-    chunk = _read_full(source, chunk_size)
-    while True:
-        following = _read_full(source, chunk_size) if len(chunk) == chunk_size else b""
-        final = not following
-        nonce = header[-8:] + struct.pack(">I", counter)
-        sealed = aead.encrypt(nonce, chunk, _aad(header, counter, final))
-        plain_hash.update(chunk)
-        plain_size += len(chunk)
-        cipher_hash.update(sealed)
-        cipher_size += len(sealed)
+    tally = _Tally(header)
+    for counter, chunk, final in _chunks(source, chunk_size):
+        sealed = aead.encrypt(_nonce(header, counter), chunk, _aad(header, counter, final))
+        tally.add(chunk, sealed)
         sink.write(sealed)
-        if final:
-            break
-        counter += 1
-        if counter >= 2**32:
-            raise TuttiError("file too large for this chunk size (2**32 chunks)")
-        chunk = following
-    return Digests(plain_hash.digest(), cipher_hash.digest(), plain_size, cipher_size)
+    return tally.digests()
 
 
 def decrypt_stream(key: bytes, source: BinaryIO, sink: BinaryIO) -> Digests:
     """Decrypt ``source`` into ``sink``, refusing anything but the whole, untouched ciphertext.
 
     Plaintext is written chunk by chunk as each authenticates; on :class:`DecryptionError` the
-    caller must discard what was written (the demo and client write to a temporary file)."""
+    caller must discard what was written (the client writes to a temporary file first)."""
     header = _read_full(source, HEADER_SIZE)
     if len(header) != HEADER_SIZE or not header.startswith(MAGIC):
         raise DecryptionError("not a Tutti encrypted file (bad header)")
@@ -117,29 +121,33 @@ def decrypt_stream(key: bytes, source: BinaryIO, sink: BinaryIO) -> Digests:
     if not 0 < chunk_size <= MAX_CHUNK_SIZE:
         raise DecryptionError(f"bad chunk size {chunk_size} in the header")
     aead = AESGCM(key)
-    plain_hash, cipher_hash = _keccak(), _keccak()
-    cipher_hash.update(header)
-    plain_size, cipher_size = 0, HEADER_SIZE
-    counter = 0
-    sealed = _read_full(source, chunk_size + TAG_SIZE)
-    while True:
-        following = _read_full(source, chunk_size + TAG_SIZE) if len(sealed) == chunk_size + TAG_SIZE else b""
-        final = not following
-        nonce = header[-8:] + struct.pack(">I", counter)
+    tally = _Tally(header)
+    for counter, sealed, final in _chunks(source, chunk_size + TAG_SIZE):
         try:
-            chunk = aead.decrypt(nonce, sealed, _aad(header, counter, final))
+            chunk = aead.decrypt(_nonce(header, counter), sealed, _aad(header, counter, final))
         except InvalidTag:
             raise DecryptionError(f"chunk {counter} does not authenticate (wrong key, or altered or cut file)") from None
-        plain_hash.update(chunk)
-        plain_size += len(chunk)
-        cipher_hash.update(sealed)
-        cipher_size += len(sealed)
+        tally.add(chunk, sealed)
         sink.write(chunk)
-        if final:
-            break
-        counter += 1
-        sealed = following
-    return Digests(plain_hash.digest(), cipher_hash.digest(), plain_size, cipher_size)
+    return tally.digests()
+
+
+class _Tally:
+    """Running hashes and sizes of both sides (the header counts as ciphertext)."""
+
+    def __init__(self, header: bytes):
+        self.plain, self.cipher = _keccak(), _keccak()
+        self.cipher.update(header)
+        self.plain_size, self.cipher_size = 0, len(header)
+
+    def add(self, chunk: bytes, sealed: bytes) -> None:
+        self.plain.update(chunk)
+        self.cipher.update(sealed)
+        self.plain_size += len(chunk)
+        self.cipher_size += len(sealed)
+
+    def digests(self) -> Digests:
+        return Digests(self.plain.digest(), self.cipher.digest(), self.plain_size, self.cipher_size)
 
 
 def encrypt_bytes(key: bytes, data: bytes, chunk_size: int = DEFAULT_CHUNK_SIZE) -> tuple[bytes, Digests]:

@@ -18,18 +18,13 @@ from eth_account import Account
 from eth_account.messages import SignableMessage, encode_defunct, encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
+from tutti.attestations import EIP712_DOMAIN_TYPE
 from tutti.errors import TuttiError
 
 DOMAIN_NAME = "Tutti Key Release"
 DOMAIN_VERSION = "1"
 #: Longest a request may stay valid: bounds how long an operator remembers spent nonces.
 MAX_REQUEST_TTL_SECONDS = 300
-EIP712_DOMAIN_TYPE = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-]
 KEY_REQUEST_TYPE = [
     {"name": "workId", "type": "uint256"},
     {"name": "requester", "type": "address"},
