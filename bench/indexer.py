@@ -1,10 +1,12 @@
 """Indexer benchmark: backfill speed and API throughput, on SQLite and on PostgreSQL.
 
-    cd /work/main && source bin/env && python bench/indexer.py [--events 30000] [--duration 10]
+    source bin/env && python bench/indexer.py [--events 100000] [--duration 10]
 
-Starts its own anvil (through ape-foundry, on a free port), deploys the system, registers a few
-works and then sends tens of thousands of royalty deposits (batched JSON-RPC, 500 transactions per
-block), so most events are ``Deposited``. Then, for SQLite and for a throw-away PostgreSQL 15
+Starts its own anvil (through ape-foundry, on a free port), deploys the system, makes one round of
+every kind of event the indexer follows (``tutti.activity.make_activity``: works, royalties,
+governance, oracle jobs, bonds, passes, usage epochs), then about ``--events`` more in full blocks of
+mixed transactions (``tutti.activity.send_mixed_activity``: deposits, pass sales, usage fundings,
+token transfers with vote changes, withdrawals). Then, for SQLite and for a throw-away PostgreSQL 15
 cluster (needs the Debian server binaries): times a backfill from the deployment block into an empty
 database (events per second), serves the API with ``tutti-indexer serve`` (2 worker processes) and
 loads ``/deposits?work_id=1&limit=20`` with wrk (installed with apt-get if missing) from a separate
@@ -27,57 +29,39 @@ from pathlib import Path
 from tutti.net import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# First on the path even when PYTHONPATH names it too: this file's folder comes before PYTHONPATH,
+# and this file is itself called `indexer`.
+sys.path.insert(0, str(ROOT))
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 ETHER = 10**18
 PATH = "/deposits?work_id=1&limit=20"
 
 
-def rpc(url: str, payload):
-    import json
-
-    request = urllib.request.Request(url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=300) as response:
-        return json.loads(response.read())
-
-
 def make_events(count: int, deployments: Path) -> tuple[str, object]:
-    """Deploy, register works, send ``count`` deposits; returns the RPC URL and the address book."""
+    """Deploy, make one round of every kind of event (``tutti.activity.make_activity``), then about
+    ``count`` more in full blocks of mixed transactions; returns the RPC URL and the address book."""
     from ape import accounts, chain
 
+    from tutti.activity import make_activity, send_mixed_activity
     from tutti.deployment import DeployParams, deploy_system
-    from tests.indexer.activity import register
 
     test = accounts.test_accounts
-    tutti = deploy_system(test[0], DeployParams())
+    deployer, artist, producer, vocalist, fan = test[:5]
+    voters, operators = (test[5], test[6]), (test[7], test[8], test[9])
+    tutti = deploy_system(deployer, DeployParams(
+        voting_delay_blocks=1, voting_period_blocks=20, quorum_percent=4, timelock_delay_seconds=60,
+        registration_fee_wei=0, oracle_operators=tuple(o.address for o in operators), oracle_quorum=2,
+        test_token=True))
     tutti.book.save(deployments)
-    works = [register(tutti, test[1], f"bench-{i}", [(test[1], 5000), (test[2], 3000), (test[3], 2000)])
-             for i in range(10)]
+    for voter in voters:  # as the tests' `governance` fixture: two self-delegated holders
+        tutti.token.transfer(voter, 300_000 * ETHER, sender=deployer)
+        tutti.token.invoke_transaction("delegate", voter.address, sender=voter)
+    make_activity(tutti, chain, tutti.extra("TestToken"), deployer, artist, producer, vocalist, fan, voters,
+                  operators)
     url = chain.provider.uri
-    senders = [a.address for a in test[4:10]]
-    nonces = {a: int(rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionCount",
-                               "params": [a, "pending"]})["result"], 16) for a in senders}
-    rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "evm_setAutomine", "params": [False]})
-    calldata = {w.split_id: "0x" + tutti.splitter.depositETH.encode_input(w.split_id).hex() for w in works}
-    splits = list(calldata)
-    sent = 0
-    while sent < count:
-        batch = []
-        for i in range(min(500, count - sent)):
-            sender = senders[(sent + i) % len(senders)]
-            batch.append({"jsonrpc": "2.0", "id": i, "method": "eth_sendTransaction", "params": [{
-                "from": sender, "to": tutti.splitter.address, "value": hex(10**12 + sent + i), "gas": hex(80_000),
-                "data": calldata[splits[(sent + i) % len(splits)]], "nonce": hex(nonces[sender]),
-                "maxFeePerGas": hex(10**10), "maxPriorityFeePerGas": hex(10**9)}]})
-            nonces[sender] += 1
-        errors = [r for r in rpc(url, batch) if "error" in r]
-        if errors:
-            raise RuntimeError(f"anvil refused transactions: {errors[:2]}")
-        rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "evm_mine", "params": []})
-        sent += len(batch)
-    rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "evm_setAutomine", "params": [True]})
+    send_mixed_activity(tutti, chain, url, count, artist=artist, producer=producer, vocalist=vocalist,
+                        payers=[fan, *operators, deployer], holders=voters)
     return url, tutti.book
 
 
@@ -95,21 +79,47 @@ def start_postgres(root: Path) -> tuple[str, list[str], Path]:
 
 
 def backfill(url: str, rpc_url: str, book) -> tuple[int, float]:
-    from web3 import HTTPProvider, Web3
-
     from indexer.config import IndexerSettings
     from indexer.db import make_engine, migrate
     from indexer.ingest import Indexer
 
     engine = make_engine(url, pool_size=2)
     migrate(engine)
-    indexer = Indexer(Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 120})), engine, book,
+    indexer = Indexer(rpc_url, engine, book,
                       IndexerSettings(database_url=url, max_batch_blocks=2000, target_batch_logs=5000))
     started = time.perf_counter()
     indexer.sync()
     elapsed = time.perf_counter() - started
     engine.dispose()
     return indexer.events_ingested, elapsed
+
+
+BASELINE_PROGRAM = """
+import sys, time
+from web3 import HTTPProvider, Web3
+from indexer.config import IndexerSettings
+from indexer.db import make_engine, migrate
+from indexer.ingest import Indexer
+from tutti.addressbook import AddressBook
+url, rpc_url, deployments = sys.argv[1:4]
+engine = make_engine(url, pool_size=2)
+migrate(engine)
+indexer = Indexer(Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 120})), engine,
+                  AddressBook.load(deployments, "ethereum", "local"),
+                  IndexerSettings(database_url=url, max_batch_blocks=2000, target_batch_logs=5000))
+started = time.perf_counter()
+indexer.sync()
+print(indexer.events_ingested, time.perf_counter() - started)
+"""
+
+
+def baseline_backfill(tree: Path, url: str, rpc_url: str, deployments: Path) -> tuple[int, float]:
+    """The same backfill by another checkout's indexer (e.g. the main branch before a change), run
+    from that tree in a subprocess on the same chain; ``Indexer(web3, ...)`` as it was before."""
+    out = subprocess.run([sys.executable, "-c", BASELINE_PROGRAM, url, rpc_url, str(deployments)], cwd=tree,
+                         env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True, text=True, check=True)
+    events, seconds = out.stdout.split()[-2:]
+    return int(events), float(seconds)
 
 
 def ensure_wrk() -> str:
@@ -161,9 +171,11 @@ def load(wrk: str, db_url: str, connections: list[int], duration: int) -> list[t
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=30_000, help="deposits to send (one event each)")
+    parser.add_argument("--events", type=int, default=100_000, help="events to make beyond one round of every kind")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per connection count")
     parser.add_argument("--connections", default="1000,5000")
+    parser.add_argument("--baseline", type=Path, metavar="TREE",
+                        help="also time the backfill of another checkout (e.g. the main branch) on the same chain")
     args = parser.parse_args(argv)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # wrk and uvicorn inherit it
@@ -182,13 +194,24 @@ def main(argv: list[str] | None = None) -> int:
     with networks.parse_network_choice("ethereum:local:foundry"):
         started = time.perf_counter()
         rpc_url, book = make_events(args.events, work / "deployments")
-        print(f"made {args.events:,} deposits in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        print(f"made about {args.events:,} mixed events in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         pg_url, prefix, pg_data = start_postgres(pg_root)
         try:
             for name, db_url in (("SQLite", f"sqlite:///{work / 'index.sqlite3'}"), ("PostgreSQL", pg_url)):
                 events, seconds = backfill(db_url, rpc_url, book)
-                lines.append(f"{name}: backfill {events:,} events in {seconds:.1f} s = {events / seconds:,.0f} events/s")
+                lines.append(f"{name}: backfill {events:,} events in {seconds:.1f} s = {events / seconds:,.0f} events/s "
+                             f"(load average {os.getloadavg()[0]:.1f})")
                 print(lines[-1], file=sys.stderr)
+                if args.baseline:
+                    other = f"sqlite:///{work / 'baseline.sqlite3'}" if name == "SQLite" else pg_url.replace(
+                        "/postgres", "/baseline")
+                    if name != "SQLite":
+                        subprocess.run([*prefix, str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p",
+                                        pg_url.rsplit(":", 1)[1].split("/")[0], "-U", "tutti", "baseline"], check=True)
+                    events, seconds = baseline_backfill(args.baseline, other, rpc_url, work / "deployments")
+                    lines.append(f"{name}: baseline ({args.baseline}) backfill {events:,} events in {seconds:.1f} s = "
+                                 f"{events / seconds:,.0f} events/s (load average {os.getloadavg()[0]:.1f})")
+                    print(lines[-1], file=sys.stderr)
                 connections = [int(c) for c in args.connections.split(",")]
                 for count, rps, p50, p99, non2xx, errors in load(wrk, db_url, connections, args.duration):
                     lines.append(f"{name}: GET {PATH} with {count:,} connections: {rps:,.0f} req/s, p50 {p50:.1f} ms, "

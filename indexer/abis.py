@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from functools import lru_cache
 
@@ -61,10 +61,53 @@ def checksum(address: str) -> str:
     return to_checksum_address(address)
 
 
-class _Event:
-    """One event ABI prepared for decoding: its types split into topics and data, once."""
+def _word_decoder(kind: str) -> Callable[[bytes], Any] | None:
+    """How to read one 32-byte word of a static ABI type (as web3 returns it, made plain), or None."""
+    if "[" in kind or "(" in kind:
+        return None
+    if kind.startswith("uint"):
+        return lambda word: int.from_bytes(word, "big")
+    if kind.startswith("int"):
+        return lambda word: int.from_bytes(word, "big", signed=True)
+    if kind == "address":
+        return lambda word: checksum("0x" + word[12:].hex())
+    if kind == "bool":
+        return lambda word: word[31] != 0
+    if kind.startswith("bytes") and kind[5:].isdigit():
+        size = int(kind[5:])
+        return lambda word: "0x" + word[:size].hex()
+    return None
 
-    __slots__ = ("contract", "name", "topic_count", "topic_fields", "data_names", "data_types", "address_fields")
+
+def _data_decoder(kind: str) -> Callable[[bytes, int], Any] | None:
+    """How to read the value whose head word is at ``offset`` of the data, or None for a type left
+    to eth_abi (tuples, fixed arrays, arrays of dynamic types)."""
+    word = _word_decoder(kind)
+    if word is not None:
+        return lambda data, offset: word(data[offset:offset + 32])
+
+    def tail(data: bytes, offset: int) -> tuple[int, int]:
+        start = int.from_bytes(data[offset:offset + 32], "big")
+        return start + 32, int.from_bytes(data[start:start + 32], "big")
+
+    if kind == "string":  # invalid UTF-8 (any contract may emit it) must not stop the indexer
+        return lambda data, offset: (lambda at, n: data[at:at + n].decode("utf-8", "replace"))(*tail(data, offset))
+    if kind == "bytes":
+        return lambda data, offset: (lambda at, n: "0x" + data[at:at + n].hex())(*tail(data, offset))
+    if kind.endswith("[]") and "[" not in kind[:-2]:
+        element = _word_decoder(kind[:-2])
+        if element is not None:
+            return lambda data, offset: (lambda at, n: [element(data[at + 32 * k:at + 32 * k + 32])
+                                                        for k in range(n)])(*tail(data, offset))
+    return None
+
+
+class _Event:
+    """One event ABI prepared for decoding, once: a reader per topic and per data field (plain
+    slicing of the log's bytes), or eth_abi for types without one."""
+
+    __slots__ = ("contract", "name", "topic_count", "topic_fields", "data_fields", "data_names", "data_types",
+                 "slow", "address_fields")
 
     def __init__(self, contract: str, abi: dict):
         self.contract, self.name = contract, abi["name"]
@@ -75,7 +118,39 @@ class _Event:
         self.topic_fields = [(i["name"], None if _dynamic(i) else collapse_if_tuple(i)) for i in indexed]
         self.data_names = [i["name"] for i in data]
         self.data_types = [collapse_if_tuple(i) for i in data]
+        topic_words = [(name, kind and _word_decoder(kind)) for name, kind in self.topic_fields]
+        data_readers = [_data_decoder(kind) for kind in self.data_types]
+        self.slow = any(kind is not None and read is None for (_n, kind), (_m, read) in
+                        zip(self.topic_fields, topic_words)) or None in data_readers
+        self.topic_fields = topic_words if not self.slow else self.topic_fields
+        self.data_fields = [(name, read, 32 * position) for position, (name, read) in
+                            enumerate(zip(self.data_names, data_readers))]
         self.address_fields = {i["name"]: _address_shape(i) for i in abi["inputs"] if _address_shape(i)}
+
+    def args(self, topics: list[str], data_hex: str) -> dict[str, Any]:
+        if self.slow:
+            return self._args_by_eth_abi(topics, data_hex)
+        args: dict[str, Any] = {}
+        for (name, read), topic in zip(self.topic_fields, topics[1:]):
+            args[name] = topic.lower() if read is None else read(bytes.fromhex(topic[2:]))
+        if self.data_fields:
+            data = bytes.fromhex(data_hex[2:])
+            if len(data) < 32 * len(self.data_fields):
+                raise ValueError(f"{self.name}: {len(data)} bytes of data, too short for its fields")
+            for name, read, offset in self.data_fields:
+                args[name] = read(data, offset)
+        return args
+
+    def _args_by_eth_abi(self, topics: list[str], data_hex: str) -> dict[str, Any]:
+        args: dict[str, Any] = {}
+        for (name, kind), topic in zip(self.topic_fields, topics[1:]):
+            args[name] = topic.lower() if kind is None else _plain(abi_decode([kind], bytes.fromhex(topic[2:]))[0])
+        if self.data_types:
+            values = abi_decode(self.data_types, bytes.fromhex(data_hex[2:]))
+            args.update(zip(self.data_names, (_plain(v) for v in values)))
+        for name, shape in self.address_fields.items():
+            args[name] = checksum(args[name]) if shape == "address" else [checksum(a) for a in args[name]]
+        return args
 
 
 class EventDecoder:
@@ -98,14 +173,7 @@ class EventDecoder:
         event = self._events.get((log["address"].lower(), topics[0].lower()))
         if event is None or len(topics) != event.topic_count:
             return None
-        args: dict[str, Any] = {}
-        for (name, kind), topic in zip(event.topic_fields, topics[1:]):
-            args[name] = topic.lower() if kind is None else _plain(abi_decode([kind], bytes.fromhex(topic[2:]))[0])
-        if event.data_types:
-            values = abi_decode(event.data_types, bytes.fromhex(log["data"][2:]))
-            args.update(zip(event.data_names, (_plain(v) for v in values)))
-        for name, shape in event.address_fields.items():
-            args[name] = checksum(args[name]) if shape == "address" else [checksum(a) for a in args[name]]
+        args = event.args(topics, log["data"])
         block_number = log["blockNumber"]
         return DecodedLog(
             contract=event.contract,

@@ -11,11 +11,11 @@ fault. Only the node's own JSON-RPC errors come back to the caller (:class:`Node
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import threading
 from typing import Any, Callable
 
+import orjson
 import requests
 
 logger = logging.getLogger(__name__)
@@ -45,11 +45,11 @@ class Rpc:
         delay = self.backoff
         for attempt in itertools.count(1):
             try:
-                response = self._session.post(self.url, data=json.dumps(payload), timeout=self.timeout,
+                response = self._session.post(self.url, data=orjson.dumps(payload), timeout=self.timeout,
                                               headers={"Content-Type": "application/json"})
                 if response.status_code >= 500 or response.status_code == 429:
                     raise OSError(f"HTTP {response.status_code}")
-                answer = response.json()
+                answer = orjson.loads(response.content)  # a JSONDecodeError is a ValueError
                 if isinstance(payload, list) != isinstance(answer, list):
                     raise ValueError("answer is not shaped like the request")
                 return answer

@@ -501,6 +501,26 @@ def work_metadata(tutti: Tutti, work_id: int) -> str:
     return tutti.registry.work(work_id).metadataCid
 
 
+def backfill_rate(tutti: Tutti) -> tuple[int, float]:
+    """Events indexed and seconds taken by a backfill of the deployment into a throw-away SQLite file."""
+    import tempfile
+
+    from indexer.config import IndexerSettings
+    from indexer.db import make_engine, migrate
+    from indexer.ingest import Indexer
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/index.sqlite3"
+        engine = make_engine(url, pool_size=1)
+        migrate(engine)
+        indexer = Indexer(chain.provider.uri, engine, tutti.book, IndexerSettings(database_url=url))
+        started = time.perf_counter()
+        indexer.sync()
+        seconds = time.perf_counter() - started
+        engine.dispose()
+    return indexer.events_ingested, seconds
+
+
 def show_index(tutti: Tutti, url: str, work_id: int, artist: str, proposal_id: int, job_id: int, liar: str,
                epoch: int) -> None:
     """Read the story back from the indexer's HTTP API, as a client or the browser would."""
@@ -510,6 +530,11 @@ def show_index(tutti: Tutti, url: str, work_id: int, artist: str, proposal_id: i
     head = chain.blocks.head.number
     wait_until(lambda: (httpx.get(f"{url}/health").json().get("block_number") or 0) >= head,
                f"the indexer to reach block {head}")
+    indexed = next(line for line in httpx.get(f"{url}/metrics").text.splitlines()
+                   if line.startswith("tutti_indexer_events "))
+    events, seconds = backfill_rate(tutti)
+    click.echo(f"   the indexer holds {float(indexed.split()[1]):,.0f} events; indexing the whole story again into a "
+               f"new SQLite file: {events:,} events in {seconds:.2f} s ({events / seconds:,.0f} events/s)")
     works = httpx.get(f"{url}/works", params={"limit": 500}).json()["items"]
     check(len(works) == tutti.registry.workCount(), f"GET /works lists all {len(works)} works")
     work = httpx.get(f"{url}/works/{work_id}").json()

@@ -17,7 +17,7 @@ from indexer import schema
 from indexer.config import IndexerSettings
 from indexer.db import make_engine, migrate
 from indexer.ingest import Indexer
-from tests.indexer.activity import make_activity
+from tutti.activity import make_activity
 from tutti.net import free_port
 
 PG_BIN = Path(os.environ.get("TUTTI_PG_BIN", "/usr/lib/postgresql/15/bin"))

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 
 from indexer.api import create_app
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from tests.indexer.activity import ETHER
+from tutti.activity import ETHER
 from tests.indexer.conftest import index
 from tutti.net import free_port
 from tutti.royalties import ETH

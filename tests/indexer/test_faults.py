@@ -25,7 +25,7 @@ from indexer.api import create_app
 from indexer.cli import main as cli
 from indexer.db import make_engine, migrate, writer
 from indexer.ingest import Indexer, ReorgTooDeep
-from tests.indexer.activity import ETHER
+from tutti.activity import ETHER
 from tests.indexer.conftest import dump, index, settings_for
 from tests.indexer.rpc_proxy import RpcProxy
 from tutti import royalties

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from indexer import schema
 from indexer.db import make_engine, migrate
 from indexer.ingest import Indexer
-from tests.indexer.activity import ETHER, register
+from tutti.activity import ETHER, register
 from tests.indexer.conftest import dump, index, settings_for
 from tutti import passes, royalties
 from tutti import governance as gov

@@ -1,6 +1,11 @@
-"""Real activity on the session's Tutti system: every kind of event the indexer follows."""
+"""Real activity on a Tutti deployment: every kind of event the indexer follows (``make_activity``,
+used by the indexer's tests and benchmark), and a bulk mix of the common ones in full blocks
+(``send_mixed_activity``, the benchmark's volume)."""
 
 from __future__ import annotations
+
+import json
+import urllib.request
 
 from ape import accounts
 from eth_utils import keccak
@@ -180,3 +185,85 @@ def make_activity(tutti, chain, stablecoin, deployer, artist, producer, vocalist
     chain.mine(1)
     return {"works": [song, remix, solo], "proposals": [passed, failing], "jobs": [done, done + 1],
             "rooms": [live, later, encore], "usage": usage}
+
+
+TOKEN = 10**18
+#: One bulk transaction of each kind, in turn: (kind, events it emits).
+MIXED_KINDS = (("deposit", 1), ("pass", 3), ("funding", 1), ("token", 3), ("deposit-remix", 1), ("withdrawal", 1))
+
+
+def _rpc(url: str, payload):
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=300) as response:
+        return json.loads(response.read())
+
+
+def _mine_all(url: str) -> None:
+    """Mine until the pool is empty (a block the gas limit fills leaves the rest waiting; a pool
+    that grows makes every later block slower to build)."""
+    while True:
+        _rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "evm_mine", "params": []})
+        status = _rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "txpool_status", "params": []})["result"]
+        if not int(status["pending"], 16):
+            return
+
+
+def send_mixed_activity(tutti, chain, url: str, events: int, *, artist, producer, vocalist, payers, holders,
+                        per_block: int = 200) -> int:
+    """About ``events`` more events in full blocks of ``per_block`` transactions, sent in JSON-RPC
+    batches with automine off: royalty deposits into a work and into its remix, pass sales (sale,
+    deposit, mint), usage-pool fundings, token transfers between two self-delegated holders (transfer
+    and two vote changes) and withdrawals by a work's contributors. Needs ``make_activity``'s works
+    first. Returns the number of transactions sent."""
+    song = 1
+    remix = 2
+    song_split = tutti.registry.work(song).splitId
+    remix_split = tutti.registry.work(remix).splitId
+    now = chain.blocks.head.timestamp
+    room = passes.create_room(tutti, artist, split_id=song_split, price=10**9, supply_cap=2**32 - 1,
+                              valid_from=now - 60, valid_until=now + 365 * DAY, metadata_cid="bafy-room-bulk").room_id
+    calls = {
+        "deposit": (tutti.splitter.address, tutti.splitter.depositETH.encode_input(song_split), 10**12, 90_000),
+        "deposit-remix": (tutti.splitter.address, tutti.splitter.depositETH.encode_input(remix_split), 10**12, 90_000),
+        "pass": (tutti.passes.address, tutti.passes.buyPass.encode_input(room, payers[0].address), 10**9, 260_000),
+        "funding": (tutti.usage.address, tutti.usage.fundETH.encode_input(), 10**12, 90_000),
+    }
+    transfers = [tutti.token.transfer.encode_input(holder.address, 1) for holder in reversed(holders)]
+    withdrawals = [(who.address, tutti.splitter.withdraw.encode_input(song_split, ETH, who.address))
+                   for who in (artist, producer, vocalist)]
+    senders = [p.address for p in payers]
+    everyone = set(senders) | {h.address for h in holders} | {a for a, _ in withdrawals}
+    nonces = {a: int(_rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionCount",
+                                "params": [a, "pending"]})["result"], 16) for a in everyone}
+    _rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "evm_setAutomine", "params": [False]})
+    sent = emitted = 0
+    try:
+        while emitted < events:
+            batch = []
+            for _ in range(per_block):
+                kind, count = MIXED_KINDS[sent % len(MIXED_KINDS)]
+                if kind == "token":
+                    sender = holders[sent % 2].address
+                    to, data, value, gas = tutti.token.address, transfers[sent % 2], 0, 130_000
+                elif kind == "withdrawal":
+                    sender, data = withdrawals[(sent // len(MIXED_KINDS)) % len(withdrawals)]
+                    to, value, gas = tutti.splitter.address, 0, 120_000
+                else:
+                    sender = senders[sent % len(senders)]
+                    to, data, value, gas = calls[kind]
+                batch.append({"jsonrpc": "2.0", "id": len(batch), "method": "eth_sendTransaction", "params": [{
+                    "from": sender, "to": to, "value": hex(value), "gas": hex(gas), "data": "0x" + bytes(data).hex(),
+                    "nonce": hex(nonces[sender]), "maxFeePerGas": hex(10**10), "maxPriorityFeePerGas": hex(10**9)}]})
+                nonces[sender] += 1
+                sent += 1
+                emitted += count
+            errors = [r for r in _rpc(url, batch) if "error" in r]
+            if errors:
+                raise RuntimeError(f"anvil refused transactions: {errors[:2]}")
+            _mine_all(url)
+        while int(_rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "txpool_status", "params": []})
+                  ["result"]["pending"], 16):
+            _rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "evm_mine", "params": []})
+    finally:
+        _rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "evm_setAutomine", "params": [True]})
+    return sent
