@@ -11,11 +11,10 @@ import time
 import numpy as np
 import pytest
 
-from media.client import load_signal
+from media.clicks import click_delays_ms, tone_with_clicks
 from tutti.net import free_port
 
 from .conftest import client_result, run_client, start_node, stop_node
-from .test_media_node import peak_correlation
 
 TURN_USER, TURN_PASSWORD = "tutti", "relay-test-password"
 
@@ -62,16 +61,20 @@ def test_musicians_play_through_a_turn_relay(coturn, stub_pass, rpc_url, musicia
             ice = json.load(response)["ice"]
         assert ice["iceTransportPolicy"] == "relay" and ice["iceServers"][0]["urls"] == turn_url, ice
         assert info["participants"] == 0
-        clients = [run_client(node, alice, send="noise:1", seconds=5, record=tmp_path / "alice.npz",
-                              extra=relay, env=env),
-                   run_client(node, bob, send="noise:2", seconds=5, record=tmp_path / "bob.npz",
-                              extra=relay, env=env)]
+        for name, tone in (("alice", 440), ("bob", 660)):
+            np.save(tmp_path / f"{name}-send.npy", tone_with_clicks(tone, 8.0))
+        clients = [run_client(node, account, send=str(tmp_path / f"{name}-send.npy"), seconds=5,
+                              record=tmp_path / f"{name}.npz", extra=relay, env=env)
+                   for name, account in (("alice", alice), ("bob", bob))]
         results = [client_result(c, timeout=120) for c in clients]
     finally:
         stop_node(node)
     assert all(r["ended"] is None and r["samples"] > 48000 for r in results), results
-    heard = np.load(tmp_path / "alice.npz")["audio"].sum(axis=1)
-    assert peak_correlation(heard, load_signal("noise:2", 6.0)[:6 * 48000]) > 0.2
+    delays = click_delays_ms(np.load(tmp_path / "alice.npz"), np.load(tmp_path / "bob.npz"))
+    assert delays, "bob heard none of alice's clicks through the relay"
+    # The figure (reported, not asserted: the machine is shared); compare bench/media.py's
+    # direct and node paths measured the same way.
+    print(f"relay-only click-to-ear through the node: median {np.median(delays):.1f} ms over {len(delays)} clicks")
     log = turn_log.read_text()
     # Every peer connection (node side and client side) allocated a relay on coturn.
     assert log.count("ALLOCATE processed, success") >= 4, log[-3000:]
