@@ -51,6 +51,11 @@ def main() -> None:
 @click.option("--join-rate", type=click.FloatRange(0.01, 1000), default=1.0, show_default=True,
               help="Joins per second per signed-in account after the burst.")
 @click.option("--join-burst", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--ice-server", "ice_servers", multiple=True, metavar="URL",
+              help="STUN/TURN server (stun:HOST:PORT, turn:HOST:PORT?transport=udp), repeatable [env "
+                   "TUTTI_ICE_SERVERS]; TURN credentials from TUTTI_TURN_USERNAME / TUTTI_TURN_CREDENTIAL "
+                   "or TUTTI_TURN_SECRET.")
+@click.option("--relay-only", is_flag=True, help="Relay (TURN) candidates only [env TUTTI_ICE_RELAY_ONLY=1].")
 @click.option("--pass-url", envvar="TUTTI_MEDIA_PASS_URL", default=None,
               help="Where the jam page sends a musician refused for want of a pass (e.g. the web app's room page).")
 @click.option("--public-url", default=None,
@@ -66,7 +71,7 @@ def main() -> None:
 def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pass_contract: str | None,
           deployments_dir: Path | None, network: str, max_participants: int, frame_ms: str,
           jitter_frames: int, pass_check_seconds: float, join_rate: float, join_burst: int,
-          pass_url: str | None, public_url: str | None, announce: tuple[str, ...], announce_ttl: int,
+          ice_servers: tuple[str, ...], relay_only: bool, pass_url: str | None, public_url: str | None, announce: tuple[str, ...], announce_ttl: int,
           host_key: str | None) -> None:
     """Serve one room: SIWE sign-in, on-chain pass checks, WebRTC, the browser client.
 
@@ -104,6 +109,7 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
         except Exception:  # noqa: BLE001 - never echo what was given: it may be a key with a typo
             raise click.BadParameter("not a private key (32 bytes, hex)", param_hint="--host-key") from None
     latency = configure_aiortc(int(frame_ms), jitter_frames)
+    ice = _ice(ice_servers, relay_only)
     book_chain_id = None
     if pass_contract is None:
         directory = deployments_dir or get_settings().deployments_dir
@@ -137,7 +143,7 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
         await hrtfs.prepare(HrtfLibrary.DEFAULT)
         mixer = RoomMixer(latency.frame_samples, hrtfs)
         the_room = Room(room, checker, mixer, max_participants=max_participants,
-                        pass_check_seconds=pass_check_seconds)
+                        pass_check_seconds=pass_check_seconds, ice=ice)
         # The SIWE domain is what clients reach: the public URL's authority (HOST:PORT by default).
         verifier = SignInVerifier(domain or urlsplit(public_url).netloc, chain_id, NonceStore(),
                                   uri=public_url)
@@ -171,9 +177,14 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
 @click.option("--seconds", type=click.FloatRange(0.1, 3600), default=5.0, show_default=True)
 @click.option("--record", type=click.Path(path_type=Path), default=None,
               help="Save the received mix (and timing) to this .npz file.")
+@click.option("--ice-server", "ice_servers", multiple=True, metavar="URL",
+              help="STUN/TURN server (stun:HOST:PORT, turn:HOST:PORT?transport=udp), repeatable [env "
+                   "TUTTI_ICE_SERVERS]; TURN credentials from TUTTI_TURN_USERNAME / TUTTI_TURN_CREDENTIAL "
+                   "or TUTTI_TURN_SECRET.")
+@click.option("--relay-only", is_flag=True, help="Relay (TURN) candidates only [env TUTTI_ICE_RELAY_ONLY=1].")
 @click.option("--frame-ms", type=click.Choice(["5", "10", "20"]), default="10", show_default=True)
 def join_command(url: str | None, indexer: str | None, room: int, key: str, send: str, seconds: float,
-                 record: Path | None, frame_ms: str) -> None:
+                 record: Path | None, ice_servers: tuple[str, ...], relay_only: bool, frame_ms: str) -> None:
     """Join as a musician: play a signal, record the personal mix, print a JSON summary."""
     import numpy as np
 
@@ -193,7 +204,8 @@ def join_command(url: str | None, indexer: str | None, room: int, key: str, send
     latency = configure_aiortc(int(frame_ms), 1)
     signal = load_signal(send, seconds=max(seconds, 1.0) + 1.0)
     try:
-        session = asyncio.run(join(url, room, key, signal, seconds, latency.frame_samples))
+        session = asyncio.run(join(url, room, key, signal, seconds, latency.frame_samples,
+                                   ice=_ice(ice_servers, relay_only)))
     except JoinError as exc:
         click.echo(json.dumps({"url": url, "refused": exc.status, "reason": exc.reason}))
         sys.exit(3)
@@ -205,6 +217,14 @@ def join_command(url: str | None, indexer: str | None, room: int, key: str, send
                            "samples": int(len(session.audio)),
                            "peers_seen": sorted({p["id"] for m in session.messages if m.get("type") == "state"
                                                  for p in m["participants"]})}))
+
+
+def _ice(urls: tuple[str, ...], relay_only: bool):
+    from .ice import IceConfigError, ice_settings
+    try:
+        return ice_settings(urls, relay_only)
+    except IceConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--ice-server") from None
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 
 from .auth import build_message
+from .ice import IceSettings
 from .mixer import SAMPLE_RATE, frame_to_mono
 
 logger = logging.getLogger(__name__)
@@ -103,10 +104,11 @@ async def sign_in_payload(http: aiohttp.ClientSession, base_url: str, room: int,
 
 async def join(base_url: str, room: int, key: str, signal: np.ndarray | None, seconds: float,
                frame_samples: int = 480, payload: dict | None = None,
-               on_open=None) -> Session:
-    """Join, play ``signal`` (None: listen only) and record the mix for ``seconds``."""
+               on_open=None, ice: IceSettings | None = None) -> Session:
+    """Join, play ``signal`` (None: listen only) and record the mix for ``seconds``
+    (``ice``: STUN/TURN servers and relay-only, see :mod:`media.ice`)."""
     session = Session()
-    pc = RTCPeerConnection()
+    pc = RTCPeerConnection(ice.configuration() if ice else None)
     channel = pc.createDataChannel("control")
     sender_track = SignalTrack(signal, frame_samples) if signal is not None else None
     if sender_track is not None:

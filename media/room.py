@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
+from .ice import IceSettings
 from .mixer import RoomMixer, frame_to_mono
 from .passes import PassCheckError, PassChecker
 
@@ -51,7 +52,8 @@ class Room:
 
     def __init__(self, room_id: int, passes: PassChecker, mixer: RoomMixer, *,
                  max_participants: int = 8, pass_check_seconds: float = 15.0,
-                 pass_check_grace: int = 4, block_poll_seconds: float = 0.5) -> None:
+                 pass_check_grace: int = 4, block_poll_seconds: float = 0.5,
+                 ice: IceSettings | None = None) -> None:
         self.room_id = room_id
         self.passes = passes
         self.mixer = mixer
@@ -59,6 +61,7 @@ class Room:
         self.pass_check_seconds = pass_check_seconds
         self.pass_check_grace = pass_check_grace
         self.block_poll_seconds = block_poll_seconds
+        self.ice = ice or IceSettings()
         self.valid_until: int | None = None  # the room's passes all expire then (unix time)
         self.participants: dict[str, Participant] = {}
         self._monitor: asyncio.Task | None = None
@@ -101,7 +104,7 @@ class Room:
         if "m=audio" not in offer.sdp:
             raise JoinRefused(400, "the SDP offer has no audio section (m=audio)")
 
-        pc = RTCPeerConnection()
+        pc = RTCPeerConnection(self.ice.configuration())
         participant = Participant(secrets.token_hex(4), address, pc)
         self._wire(participant)  # before setRemoteDescription, which already fires "track"
         try:

@@ -150,7 +150,7 @@ class MediaNode:
             "maxParticipants": self.room.max_participants,
             "participants": len(self.room.participants),
             "hrtfs": self.room.mixer.hrtfs.names, "latency": asdict(self.latency),
-            "passUrl": self.pass_url,
+            "passUrl": self.pass_url, "ice": self.room.ice.for_browser(),
         })
 
     async def stats(self, request: web.Request) -> web.Response:

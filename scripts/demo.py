@@ -379,6 +379,8 @@ def jam_session(tutti: Tutti, room_id: int, players, stranger, host) -> None:
 
     import numpy as np
 
+    from media.clicks import click_delays_ms, tone_with_clicks
+
     buy_pass(tutti, host, room_id, to=players[1].address)  # the host invites the vocalist
     tools = Path(sys.executable).parent
     port = int(subprocess.run([str(Path("bin/free-port"))], capture_output=True, text=True).stdout)
@@ -417,7 +419,7 @@ def jam_session(tutti: Tutti, room_id: int, players, stranger, host) -> None:
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
         for index, player in enumerate(players):  # a tone each, and clicks to time the session by
-            np.save(folder / f"send{index}.npy", _tone_with_clicks(tones[player], 8.0))
+            np.save(folder / f"send{index}.npy", tone_with_clicks(tones[player], 8.0))
         playing = [join(p, str(folder / f"send{i}.npy"), 5.0, folder / f"{i}.npz") for i, p in enumerate(players)]
         refused = json.loads(join(stranger, "noise:1", 2.0).communicate(timeout=60)[0].splitlines()[-1])
         check(refused.get("refused") == 403, f"a musician without a pass is refused: {refused.get('reason')}")
@@ -431,47 +433,13 @@ def jam_session(tutti: Tutti, room_id: int, players, stranger, host) -> None:
                   f"{players[index].address[:10]}... (playing {own} Hz) hears the other's {other} Hz "
                   f"{10 * np.log10(heard_other / heard_own):.0f} dB above its own, in stereo "
                   f"(L {left:.3f} / R {right:.3f} RMS)")
-        delays = _click_delays_ms(np.load(folder / "0.npz"), np.load(folder / "1.npz"))
+        delays = click_delays_ms(np.load(folder / "0.npz"), np.load(folder / "1.npz"))
         check(len(delays) > 0, f"measured in this session: a click played by {players[0].address[:10]}... reaches "
               f"{players[1].address[:10]}...'s ears {np.median(delays) if delays else float('nan'):.1f} ms later "
               f"(median of {len(delays)}; through the node: two WebRTC hops, mixing, 3-D rendering)")
     finally:
         node.terminate()
         node.wait(timeout=30)
-
-
-def _tone_with_clicks(frequency: float, seconds: float, rate: int = 48_000):
-    """A tone with a 2 ms noise click every 0.5 s (at 0.25 s, 0.75 s, ...)."""
-    import numpy as np
-
-    signal = 0.5 * np.sin(2 * np.pi * frequency * np.arange(int(seconds * rate)) / rate)
-    clicks = np.random.default_rng(7).uniform(-0.45, 0.45, 96)
-    for start in range(rate // 4, len(signal) - 96, rate // 2):
-        signal[start:start + 96] += clicks
-    return signal.astype(np.float32)
-
-
-def _click_delays_ms(sender, listener, rate: int = 48_000) -> list[float]:
-    """Click to ear (ms): when the listener's WebRTC delivered each click (found above 3 kHz, where
-    the tones are not) minus when the sender handed it to WebRTC. Both clients stamp frames with
-    the machine's monotonic clock, so their times compare."""
-    import numpy as np
-    from scipy.signal import butter, sosfilt
-
-    def time_of(sample: int, stamps) -> float:
-        return float(stamps[max(np.searchsorted(stamps[:, 0], sample, side="right") - 1, 0), 1])
-
-    highs = np.abs(sosfilt(butter(4, 3000, "highpass", fs=rate, output="sos"), listener["audio"].sum(axis=1)))
-    loud = np.flatnonzero(highs > 0.3 * highs.max())
-    onsets = [int(i) for n, i in enumerate(loud) if n == 0 or i - loud[n - 1] > rate // 4]
-    sent = [time_of(m, sender["sent_at"]) for m in range(rate // 4, int(sender["sent_at"][-1, 0]), rate // 2)]
-    delays = []
-    for onset in onsets[1:]:  # the first may meet a cold start
-        heard = time_of(onset, listener["received_at"])
-        before = [t for t in sent if t <= heard]
-        if before and heard - before[-1] < 0.25:
-            delays.append((heard - before[-1]) * 1e3)
-    return delays
 
 
 def _key(account) -> str:

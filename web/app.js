@@ -147,7 +147,7 @@ async function join() {
     const microphone = await navigator.mediaDevices.getUserMedia({
       audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 1 },
     });
-    pc = new RTCPeerConnection();
+    pc = new RTCPeerConnection(room.ice || {});  // the node's STUN/TURN servers (TURN credentials short-lived)
     channel = pc.createDataChannel('control');
     channel.onmessage = (event) => onControl(JSON.parse(event.data));
     channel.onopen = () => sendControl({ type: 'head', yaw: Number($('yaw').value) });

@@ -125,7 +125,8 @@ def small_node(tmp_path_factory, stub_pass, rpc_url):
 
 
 def run_client(node: Node | None, account, *, send: str = "noise:1", seconds: float = 4.0,
-               record: Path | None = None, indexer: str | None = None, room: int | None = None) -> subprocess.Popen:
+               record: Path | None = None, indexer: str | None = None, room: int | None = None,
+               extra: list[str] = (), env: dict[str, str] | None = None) -> subprocess.Popen:
     """A musician in its own process (``tutti-media join``); its stdout is one JSON line.
 
     With ``indexer``, the client finds room ``room``'s node in that indexer's room directory."""
@@ -135,7 +136,8 @@ def run_client(node: Node | None, account, *, send: str = "noise:1", seconds: fl
             "--room", str(room), "--send", send, "--seconds", str(seconds)]
     if record is not None:
         args += ["--record", str(record)]
-    return subprocess.Popen(args, cwd=ROOT, env={**os.environ, "TUTTI_MEDIA_KEY": account.key.hex()},
+    args += list(extra)
+    return subprocess.Popen(args, cwd=ROOT, env={**os.environ, **(env or {}), "TUTTI_MEDIA_KEY": account.key.hex()},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

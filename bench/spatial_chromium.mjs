@@ -1,0 +1,50 @@
+// Chromium's HRTF PannerNode, measured like bench/spatial.py measures ours: N looping noise sources
+// on circles around the listener (every source moving all the time), rendered continuously by an
+// OfflineAudioContext (as fast as the audio thread can; one render quantum = 128 frames at 48 kHz).
+// Usage: node bench/spatial_chromium.mjs <seconds> <n> [<n> ...]; prints one JSON line per n:
+// {"sources": n, "seconds": s, "render_ms": t, "rtf": t / (1000 s)}. The offline render runs on one
+// audio thread.
+import { chromium } from 'playwright-core';
+
+const [seconds, ...counts] = process.argv.slice(2).map(Number);
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium', headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+});
+try {
+  const page = await browser.newPage();
+  for (const n of counts) {
+    const renderMs = await page.evaluate(async ([n, seconds]) => {
+      const rate = 48000;
+      const ctx = new OfflineAudioContext(2, rate * seconds, rate);
+      const noise = ctx.createBuffer(1, rate, rate);
+      const samples = noise.getChannelData(0);
+      for (let i = 0; i < samples.length; i++) samples[i] = Math.random() * 2 - 1;
+      for (let s = 0; s < n; s++) {
+        const source = ctx.createBufferSource();
+        source.buffer = noise;
+        source.loop = true;
+        const panner = ctx.createPanner();
+        panner.panningModel = 'HRTF';
+        // A circle of 1.5 m at 30..90 deg/s, its own start angle; 20 position points a second,
+        // ramped linearly in between, so the position changes every render quantum.
+        const speed = ((30 + (60 * (s % 7)) / 6) * Math.PI) / 180, phase = s * 2.39996, radius = 1.5;
+        const height = 0.5 * Math.sin(s);
+        panner.positionY.value = height;
+        for (let k = 0; k <= seconds * 20; k++) {
+          const t = k / 20, angle = phase + speed * t;
+          panner.positionX.linearRampToValueAtTime(radius * Math.sin(angle), t);
+          panner.positionZ.linearRampToValueAtTime(-radius * Math.cos(angle), t);
+        }
+        source.connect(panner).connect(ctx.destination);
+        source.start();
+      }
+      const started = performance.now();
+      await ctx.startRendering();
+      return performance.now() - started;
+    }, [n, seconds]);
+    console.log(JSON.stringify({ sources: n, seconds, render_ms: renderMs, rtf: renderMs / (1000 * seconds) }));
+  }
+} finally {
+  await browser.close();
+}
