@@ -1,7 +1,7 @@
 """Benchmark of the generative models: generation latency for 16 bars per job kind, training
 throughput per model, and Spark data-preparation time on 1 and 2 cores.
 
-    python bench/generation.py [--spark-files 40] [--repeats 3]
+    python bench/generation.py [--spark-files N] [--repeats 3]   # Spark: the full corpus unless N is given
 
 Prints a table and writes ``oracle/models/checkpoints/benchmark.json``, then re-renders
 ``docs/models.md`` with the figures.
@@ -67,7 +67,7 @@ def training_throughput() -> dict:
     positions, conditions = torch.zeros_like(tokens), torch.zeros(config.batch_size, 3, dtype=torch.long)
 
     def composer_step():
-        logits, _ = model(tokens[:, :-1], positions[:, :-1], conditions)
+        logits, _ = model(tokens[:, :-1], positions[:, :-1], conditions, phrases=positions[:, :-1])
         loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1))
         optimizer.zero_grad()
         loss.backward()
@@ -109,32 +109,38 @@ def training_throughput() -> dict:
 
 
 def spark_times(files: int) -> dict:
+    """local[1] vs local[2] on the whole corpus (all three built-in corpora, with their large
+    multi-tune Essen files), or on ``files`` files per corpus when given."""
     from oracle.training.config import PrepareConfig
     from oracle.training.prepare import prepare, sources_for
 
     figures = {}
-    config = PrepareConfig(corpora=("chorales", "ryans"), limit_per_corpus=files // 2, partitions=8)
+    config = PrepareConfig(limit_per_corpus=files or None)
     sources = sources_for(config)
     with tempfile.TemporaryDirectory() as folder:  # warm-up: JVM, music21's parse cache, imports
         prepare(PrepareConfig(corpora=config.corpora, master="local[1]", output=folder), sources=sources[:4])
+    seconds = {}
     for cores in (1, 2):
         with tempfile.TemporaryDirectory() as folder:
-            run = PrepareConfig(corpora=config.corpora, limit_per_corpus=config.limit_per_corpus, partitions=8,
+            run = PrepareConfig(corpora=config.corpora, limit_per_corpus=config.limit_per_corpus,
                                 master=f"local[{cores}]", output=folder)
             started = time.perf_counter()
             prepare(run, sources=sources)
-            figures[f"Spark prepare, {len(sources)} files, local[{cores}]"] = f"{time.perf_counter() - started:.1f} s"
+            seconds[cores] = time.perf_counter() - started
+            figures[f"Spark prepare, {len(sources)} files, local[{cores}]"] = f"{seconds[cores]:.1f} s"
+    figures["Spark speed-up, local[2] over local[1] (goal >= 1.8x)"] = f"{seconds[1] / seconds[2]:.2f}x"
     return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--spark-files", type=int, default=80, help="corpus files for the Spark timing")
+    parser.add_argument("--spark-files", type=int, default=0,
+                        help="files per corpus for the Spark timing (default 0: the whole corpus)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-spark", action="store_true")
     args = parser.parse_args()
     random.seed(0)
-    figures = {}
+    figures = {"load average before the run (1, 5, 15 min)": ", ".join(f"{v:.1f}" for v in os.getloadavg())}
     figures.update(generation_latency(args.repeats))
     figures.update(training_throughput())
     if not args.skip_spark:

@@ -1,5 +1,8 @@
 """Composition: an LSTM language model over note events (alternating pitch and duration tokens),
-conditioned on key, meter and corpus style, and told where in the bar each token falls.
+conditioned on key, meter and corpus style, and told where in the bar each token falls. With
+``phrase_embedding`` > 0 (the second-generation composer) it is also told the bar's place in its
+4-bar phrase and how many bars remain, so it can shape phrases and close on a cadence; the first
+composer (``phrase_embedding`` 0) is kept as the baseline bundle ``composer_baseline``.
 
 Sampling (temperature, top-k) follows the token grammar (a pitch, then its duration), continues a
 given melody or starts from nothing, and stops at exactly the requested number of bars.
@@ -12,32 +15,39 @@ from torch import nn
 
 from oracle.models.inference import Sampler
 from oracle.models.vocabulary import (
-    DURATIONS, FIRST_DURATION_TOKEN, MAX_BAR_POSITION, METERS, MODES, PAD, STYLES, VOCAB_SIZE,
-    Conditioning, Event, bar_positions, events_to_tokens, is_duration_token, is_pitch_token, tokens_to_events,
+    DURATIONS, FIRST_DURATION_TOKEN, MAX_BAR_POSITION, METERS, MODES, PAD, PHRASE_STATES, STYLES, VOCAB_SIZE,
+    Conditioning, Event, bar_positions, events_to_tokens, is_duration_token, is_pitch_token, phrase_positions,
+    phrase_state, tokens_to_events,
 )
 
 
 class ComposerLSTM(nn.Module):
     def __init__(self, embedding: int = 64, condition_embedding: int = 16, position_embedding: int = 16,
-                 hidden: int = 256, layers: int = 2, dropout: float = 0.2, **_unused):
+                 hidden: int = 256, layers: int = 2, dropout: float = 0.2, phrase_embedding: int = 0, **_unused):
         super().__init__()
+        self.phrase_embedding = phrase_embedding
         self.tokens = nn.Embedding(VOCAB_SIZE, embedding, padding_idx=PAD)
         self.keys = nn.Embedding(12 * len(MODES), condition_embedding)
         self.meters = nn.Embedding(len(METERS), condition_embedding)
         self.styles = nn.Embedding(len(STYLES), condition_embedding)
         self.positions = nn.Embedding(MAX_BAR_POSITION, position_embedding)
-        width = embedding + 3 * condition_embedding + position_embedding
+        width = embedding + 3 * condition_embedding + position_embedding + phrase_embedding
+        if phrase_embedding:
+            self.phrases = nn.Embedding(PHRASE_STATES, phrase_embedding)
         self.lstm = nn.LSTM(width, hidden, layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden, VOCAB_SIZE)
 
-    def forward(self, tokens, positions, conditions, state=None):
-        """tokens, positions: (batch, time); conditions: (batch, 3) key, meter, style ids."""
+    def forward(self, tokens, positions, conditions, state=None, phrases=None):
+        """tokens, positions, phrases: (batch, time); conditions: (batch, 3) key, meter, style ids.
+        ``phrases`` (:func:`phrase_state` per token) only when the model has phrase inputs."""
         steps = tokens.shape[1]
         condition = torch.cat([self.keys(conditions[:, 0]), self.meters(conditions[:, 1]),
                                self.styles(conditions[:, 2])], dim=-1)
-        inputs = torch.cat([self.tokens(tokens), condition.unsqueeze(1).expand(-1, steps, -1),
-                            self.positions(positions)], dim=-1)
+        parts = [self.tokens(tokens), condition.unsqueeze(1).expand(-1, steps, -1), self.positions(positions)]
+        if self.phrase_embedding:
+            parts.append(self.phrases(phrases))
+        inputs = torch.cat(parts, dim=-1)
         outputs, state = self.lstm(inputs, state)
         return self.head(self.drop(outputs)), state
 
@@ -61,8 +71,11 @@ def sample(model: ComposerLSTM, conditioning: Conditioning, bars: int, *, sample
     produced: list[int] = []
     elapsed = 0
     now = sum(d for _, d in primer) + start_position
+    end = now + budget
+    phrases = [phrase_state(t, bar_length, end) for t in _onset_times(prefix, start_position)]
     with torch.no_grad():
-        logits, state = model(torch.tensor([prefix]), torch.tensor([positions]), conditions)
+        logits, state = model(torch.tensor([prefix]), torch.tensor([positions]), conditions,
+                              phrases=torch.tensor([phrases]))
         last = logits[0, -1]
         expecting_pitch = True
         while elapsed < budget:
@@ -70,12 +83,14 @@ def sample(model: ComposerLSTM, conditioning: Conditioning, bars: int, *, sample
                                    temperature=temperature, top_k=top_k)
             produced.append(token)
             position = min(now % bar_length, MAX_BAR_POSITION - 1)
+            phrase = phrase_state(now, bar_length, end)
             if is_duration_token(token):
                 step = DURATIONS[token - FIRST_DURATION_TOKEN]
                 elapsed += step
                 now += step
             expecting_pitch = not expecting_pitch
-            logits, state = model(torch.tensor([[token]]), torch.tensor([[position]]), conditions, state)
+            logits, state = model(torch.tensor([[token]]), torch.tensor([[position]]), conditions, state,
+                                  phrases=torch.tensor([[phrase]]))
             last = logits[0, -1]
     events = tokens_to_events(produced)
     overflow = sum(d for _, d in events) - budget
@@ -83,6 +98,25 @@ def sample(model: ComposerLSTM, conditioning: Conditioning, bars: int, *, sample
         pitch, duration = events[-1]
         events[-1] = (pitch, duration - overflow)
     return events
+
+
+def _onset_times(tokens: list[int], start_position: int) -> list[int]:
+    times, now = [], start_position
+    for token in tokens:
+        times.append(now)
+        if is_duration_token(token):
+            now += DURATIONS[token - FIRST_DURATION_TOKEN]
+    return times
+
+
+def row_logits(model: ComposerLSTM, row: dict):
+    """The model's logits for every token of a whole prepared piece after its first: (tokens - 1, vocab)."""
+    tokens = list(row["tokens"])
+    positions = bar_positions(tokens, row["bar_length"], row["start_position"])
+    phrases = phrase_positions(tokens, row["bar_length"], row["start_position"])
+    logits, _ = model(torch.tensor([tokens[:-1]]), torch.tensor([positions[:-1]]),
+                      torch.tensor([row_conditioning(row).ids]), phrases=torch.tensor([phrases[:-1]]))
+    return logits[0]
 
 
 def sequence_nll(model: ComposerLSTM, rows: list[dict]) -> tuple[float, int]:
@@ -93,13 +127,19 @@ def sequence_nll(model: ComposerLSTM, rows: list[dict]) -> tuple[float, int]:
     with torch.no_grad():
         for row in rows:
             tokens = list(row["tokens"])
-            positions = bar_positions(tokens, row["bar_length"], row["start_position"])
-            conditions = torch.tensor([row_conditioning(row).ids])
-            logits, _ = model(torch.tensor([tokens[:-1]]), torch.tensor([positions[:-1]]), conditions)
-            loss = nn.functional.cross_entropy(logits[0], torch.tensor(tokens[1:]), reduction="sum")
+            loss = nn.functional.cross_entropy(row_logits(model, row), torch.tensor(tokens[1:]), reduction="sum")
             total += float(loss)
             count += len(tokens) - 1
     return total, count
+
+
+def end_nll(model: ComposerLSTM, rows: list[dict]) -> float:
+    """Mean negative log-likelihood (nats) of the end-of-piece token: does the model know when a
+    tune is over?"""
+    model.eval()
+    with torch.no_grad():
+        losses = [float(-row_logits(model, row)[-1].log_softmax(-1)[row["tokens"][-1]]) for row in rows]
+    return sum(losses) / max(1, len(losses))
 
 
 def row_conditioning(row: dict) -> Conditioning:

@@ -17,6 +17,9 @@ FIRST_PITCH_TOKEN = 4
 FIRST_DURATION_TOKEN = FIRST_PITCH_TOKEN + (HIGH_PITCH - LOW_PITCH + 1)
 VOCAB_SIZE = FIRST_DURATION_TOKEN + len(DURATIONS)
 MAX_BAR_POSITION = 32  # position-in-bar inputs are capped here (sixteenths)
+# Phrase inputs: the bar's place in a 4-bar phrase and the whole bars left before the end (capped).
+PHRASE_BARS, MAX_BARS_TO_GO = 4, 8
+PHRASE_STATES = PHRASE_BARS * MAX_BARS_TO_GO
 
 METERS = ("4/4", "3/4", "2/4", "6/8", "other")
 STYLES = ("chorale", "fiddle", "folk", "user")
@@ -204,6 +207,26 @@ def bar_positions(tokens: list[int], bar_length: int, start_position: int = 0) -
         if is_duration_token(token):
             now += DURATIONS[token - FIRST_DURATION_TOKEN]
     return positions
+
+
+def phrase_state(now: int, bar_length: int, end: int) -> int:
+    """Where the music stands in its phrase and piece at time ``now`` (sixteenths from the first bar
+    line) of a piece ending at ``end``: (bars to go, capped) x 4 + bar in its 4-bar phrase. Known
+    when composing (the job is asked for a number of bars), so the model can plan a cadence."""
+    bars_to_go = min(max(0, (end - 1 - now) // bar_length), MAX_BARS_TO_GO - 1)
+    return bars_to_go * PHRASE_BARS + (now // bar_length) % PHRASE_BARS
+
+
+def phrase_positions(tokens: list[int], bar_length: int, start_position: int = 0) -> list[int]:
+    """:func:`phrase_state` before each token of a whole piece (its end is where its tokens end)."""
+    end = start_position + sum(DURATIONS[t - FIRST_DURATION_TOKEN] for t in tokens if is_duration_token(t))
+    states = []
+    now = start_position
+    for token in tokens:
+        states.append(phrase_state(now, bar_length, end))
+        if is_duration_token(token):
+            now += DURATIONS[token - FIRST_DURATION_TOKEN]
+    return states
 
 
 @dataclass(frozen=True)

@@ -56,22 +56,29 @@ def _histogram_scores(generated: list[tuple[list, int]], real: list[tuple[list, 
             "duration_overlap": m.overlap(g[2], r[2], m.DURATION_BINS)}
 
 
+COMPOSERS = ("composer", "composer_baseline")  # the shipped second generation, the first as baseline
+
+
 def evaluate_composer(data_dir: str) -> dict:
     import torch
 
-    from oracle.models.bundles import load_bundle
-    from oracle.models.composer import ComposerLSTM, row_conditioning, sample, sequence_nll
+    from oracle.models.bundles import BundleError, load_bundle
+    from oracle.models.composer import ComposerLSTM, end_nll, row_conditioning, sample, sequence_nll
     from oracle.models.ngram import NGramModel
-    from oracle.models.vocabulary import tokens_to_events
+    from oracle.models.vocabulary import EOS, tokens_to_events
 
     columns = ["piece_id", "corpus", "style", "meter", "bar_length", "start_position", "tonic_pc", "mode", "tokens",
                "transpose"]
     train, validation, test = (load_rows(data_dir, s, columns) for s in ("train", "validation", "test"))
-    bundle = load_bundle("composer")
-    model = ComposerLSTM(**bundle["config"])
-    model.load_state_dict(bundle["model"])
     torch.set_num_threads(1)
-    lstm_nll, count = sequence_nll(model, test)
+    models = {}
+    for name in COMPOSERS:
+        try:
+            bundle = load_bundle(name)
+        except BundleError:
+            continue
+        models[name] = ComposerLSTM(**bundle["config"])
+        models[name].load_state_dict(bundle["model"])
     # The n-gram order is chosen on validation, as the LSTM's best step was.
     best_order, best_val = 2, math.inf
     for order in (2, 3, 4, 5, 6):
@@ -80,40 +87,58 @@ def evaluate_composer(data_dir: str) -> dict:
         if nll / n < best_val:
             best_order, best_val, ngram = order, nll / n, candidate
     ngram_nll, ngram_count = ngram.nll(r["tokens"] for r in test)
+    ngram_end = sum(-math.log(ngram.probability(tuple(r["tokens"][-best_order:-1]), EOS)) for r in test) / len(test)
 
     chosen = _spread(test, GENERATED_PIECES)
-    sampler = Sampler(1234, "evaluate/compose")
     rng = random.Random(1234)
-    lstm_items, ngram_items, real_items = [], [], []
+    items = {name: [] for name in (*models, "ngram", "real")}
+    layouts = {name: [] for name in items}  # (bar length, start) of each item, for bar repetition
+    for name, model in models.items():
+        sampler = Sampler(1234, "evaluate/compose")
+        for row in chosen:
+            items[name].append((sample(model, row_conditioning(row), BARS, sampler=sampler), row["tonic_pc"]))
+            layouts[name].append((row["bar_length"], 0))
     for row in chosen:
-        conditioning = row_conditioning(row)
-        budget = BARS * conditioning.bar_length
-        lstm_items.append((sample(model, conditioning, BARS, sampler=sampler), row["tonic_pc"]))
+        budget = BARS * row["bar_length"]
         tokens = ngram.sample(8 * BARS * 2, rng)
-        ngram_items.append((_first_bars(tokens_to_events(tokens), budget), row["tonic_pc"]))
-        real_items.append((_first_bars(tokens_to_events(row["tokens"]), budget), row["tonic_pc"]))
+        items["ngram"].append((_first_bars(tokens_to_events(tokens), budget), row["tonic_pc"]))
+        layouts["ngram"].append((row["bar_length"], 0))
+        items["real"].append((_first_bars(tokens_to_events(row["tokens"]), budget), row["tonic_pc"]))
+        layouts["real"].append((row["bar_length"], row["start_position"]))
     validation_items = [(_first_bars(tokens_to_events(r["tokens"]), BARS * r["bar_length"]), r["tonic_pc"])
                         for r in _spread(validation, GENERATED_PIECES)]
+    validation_layouts = [(r["bar_length"], r["start_position"]) for r in _spread(validation, GENERATED_PIECES)]
     references = [m.intervals_of(tokens_to_events(r["tokens"])) for r in test]
     train_grams = set()
     for row in train:
         if row["transpose"] == 0:
             train_grams.update(m.ngrams(m.intervals_of(tokens_to_events(row["tokens"])), 8))
 
-    def scores(items):
-        sequences = [m.intervals_of(e) for e, _ in items]
-        return {**_histogram_scores(items, real_items),
+    def scores(generated, layout, endings):
+        sequences = [m.intervals_of(e) for e, _ in generated]
+        repeats = [m.bar_repetition(e, bar_length, start) for (e, _), (bar_length, start) in zip(generated, layout)]
+        return {**_histogram_scores(generated, items["real"]),
                 "bleu4": m.bleu(sequences, references),
                 "verbatim_8gram_match": m.verbatim_match_rate(sequences, train_grams),
-                "distinct_4gram": m.distinct_ratio([[p for p, _ in e if p is not None] for e, _ in items])}
+                "distinct_4gram": m.distinct_ratio([[p for p, _ in e if p is not None] for e, _ in generated]),
+                "bar_repetition": sum(r for r, _ in repeats) / max(1, sum(c for _, c in repeats)),
+                "ends_on_tonic": sum(m.ends_on_tonic(e, tonic) for e, tonic in endings) / max(1, len(endings))}
 
-    return {
-        "test_pieces": len(test), "test_tokens": count, "ngram_order": best_order,
-        "lstm": {"nll": lstm_nll / count, "perplexity": math.exp(lstm_nll / count), **scores(lstm_items)},
-        "ngram": {"nll": ngram_nll / ngram_count, "perplexity": math.exp(ngram_nll / ngram_count), **scores(ngram_items)},
-        "real_validation": scores(validation_items),
-        "generated_pieces": len(chosen),
+    whole_real = [(tokens_to_events(r["tokens"]), r["tonic_pc"]) for r in chosen]
+    results = {
+        "test_pieces": len(test), "ngram_order": best_order, "generated_pieces": len(chosen),
+        "ngram": {"nll": ngram_nll / ngram_count, "perplexity": math.exp(ngram_nll / ngram_count),
+                  "end_nll": ngram_end, **scores(items["ngram"], layouts["ngram"], items["ngram"])},
+        "real_validation": scores(validation_items, validation_layouts,
+                                  [(tokens_to_events(r["tokens"]), r["tonic_pc"]) for r in _spread(validation, GENERATED_PIECES)]),
+        "real_test_whole": {"ends_on_tonic": sum(m.ends_on_tonic(e, t) for e, t in whole_real) / max(1, len(whole_real))},
     }
+    for name, model in models.items():
+        nll, count = sequence_nll(model, test)
+        results["test_tokens"] = count
+        results[name] = {"nll": nll / count, "perplexity": math.exp(nll / count), "end_nll": end_nll(model, test),
+                         **scores(items[name], layouts[name], items[name])}
+    return results
 
 
 def evaluate_improviser(data_dir: str) -> dict:
@@ -198,7 +223,10 @@ def evaluate_harmonizer(data_dir: str) -> dict:
         mask = targets >= 0
         right += int((targets[mask] == most_frequent).sum())
         total += int(mask.sum())
+    from oracle.models.vocabulary import chord_pitch_classes
+
     root_right = root_total = 0
+    strong = {"model": 0, "bach": 0, "beats": 0}  # melody notes on beats 1 and 3 that are chord tones
     model.eval()
     with torch.no_grad():
         for features, targets in test:
@@ -206,8 +234,18 @@ def evaluate_harmonizer(data_dir: str) -> dict:
             mask = targets >= 0
             root_right += int(((predicted[mask] // 7) == (targets[mask] // 7)).sum())
             root_total += int(mask.sum())
+            for beat in range(len(targets)):
+                on_beat = features[beat, 12:24].nonzero()
+                if targets[beat] < 0 or len(on_beat) == 0 or not (features[beat, 24] or features[beat, 26]):
+                    continue
+                pitch_class = int(on_beat[0])
+                strong["beats"] += 1
+                strong["model"] += pitch_class in chord_pitch_classes(int(predicted[beat]))
+                strong["bach"] += pitch_class in chord_pitch_classes(int(targets[beat]))
     return {"test_chorales": len(test), "test_beats": total, "model_accuracy": accuracy(model, test),
             "model_root_accuracy": root_right / max(1, root_total),
+            "strong_beat_chord_tones": {"model": strong["model"] / max(1, strong["beats"]),
+                                        "bach": strong["bach"] / max(1, strong["beats"]), "beats": strong["beats"]},
             "most_frequent_chord": chord_symbol(most_frequent) + " (in C)", "baseline_accuracy": right / max(1, total)}
 
 
@@ -254,11 +292,77 @@ def evaluate_recommender() -> dict:
             "styles": list(ARRANGEMENT_STYLES)}
 
 
+def evaluate_soprano(data_dir: str) -> dict:
+    """Soprano pitch bits per note on the chorales (10-fold CV of the n-grams, the composer on the
+    test fold) and the leak check of the split."""
+    from oracle.models.composer import ComposerLSTM
+    from oracle.models.inference import load_model
+    from oracle.training.config import PrepareConfig
+    from oracle.training.families import TEST_FOLD
+    from oracle.training.soprano import composer_bits, cross_validate, first_split, leaks
+
+    columns = ["piece_id", "corpus", "fold", "transpose", "tonic_pc", "mode", "meter", "style", "bar_length",
+               "start_position", "tokens"]
+    rows = {split: [r for r in load_rows(data_dir, split, columns) if r["transpose"] == 0]
+            for split in ("train", "validation", "test")}
+    chorales = [r for split_rows in rows.values() for r in split_rows if r["corpus"] == "chorales"]
+    results = cross_validate(chorales, shifts=PrepareConfig().transpositions)
+    from oracle.models.bundles import BundleError
+
+    for name in COMPOSERS:
+        try:
+            model, _ = load_model(name, ComposerLSTM)
+        except BundleError:
+            continue
+        bits, notes = composer_bits(model, [r for r in chorales if r["fold"] == TEST_FOLD])
+        results[name] = {"test_fold_bits_per_note": bits / max(1, notes)}
+    results["leak_check"] = {split: leaks(rows["train"], rows[split]) for split in ("validation", "test")}
+    everything = [r for split_rows in rows.values() for r in split_rows]
+    results["leak_check"]["first_split_test"] = leaks([r for r in everything if first_split(r) == "train"],
+                                                      [r for r in everything if first_split(r) == "test"])
+    return results
+
+
+def evaluate_key_finding(data_dir: str) -> dict:
+    """Key of a bare chorale melody vs the key music21 finds in the full four-part chorale: music21
+    on the melody alone (what the accompany job used to do), the profile alone, and the profile
+    with the cadence bonus (its weight chosen on validation chorales)."""
+    from music21 import note, stream
+
+    from oracle.models.keyfinding import CADENCE_BONUS, melody_key
+    from oracle.models.vocabulary import tokens_to_events
+
+    def chorales(split):
+        return [r for r in load_rows(data_dir, split, ["corpus", "transpose", "tonic_pc", "mode", "tokens"])
+                if r["corpus"] == "chorales" and r["transpose"] == 0]
+
+    def music21_key(events):
+        melody = stream.Stream()
+        for pitch, duration in events:
+            melody.append(note.Note(pitch, quarterLength=duration / 4) if pitch is not None
+                          else note.Rest(quarterLength=duration / 4))
+        key = melody.analyze("key")
+        return int(key.tonic.pitchClass), key.mode
+
+    def accuracy(rows, finder):
+        return sum(finder(tokens_to_events(list(r["tokens"]))) == (r["tonic_pc"], r["mode"]) for r in rows) / max(1, len(rows))
+
+    validation, test = chorales("validation"), chorales("test")
+    sweep = {str(bonus): accuracy(validation, lambda e, b=bonus: melody_key(e, b)) for bonus in (0.0, 0.1, 0.2, 0.3, 0.5)}
+    return {"validation_chorales": len(validation), "test_chorales": len(test), "validation_sweep": sweep,
+            "cadence_bonus": CADENCE_BONUS,
+            "test": {"music21_melody_only": accuracy(test, music21_key),
+                     "profile_only": accuracy(test, lambda e: melody_key(e, 0.0)),
+                     "profile_and_cadence": accuracy(test, melody_key)}}
+
+
 def evaluate_all(data_dir: str, report_path: str | None = None) -> dict:
     results = {}
-    for name, function in (("composer", lambda: evaluate_composer(data_dir)),
+    for name, function in (("soprano", lambda: evaluate_soprano(data_dir)),
+                           ("composer", lambda: evaluate_composer(data_dir)),
                            ("improviser", lambda: evaluate_improviser(data_dir)),
                            ("harmonizer", lambda: evaluate_harmonizer(data_dir)),
+                           ("key_finding", lambda: evaluate_key_finding(data_dir)),
                            ("recommender", evaluate_recommender)):
         try:
             logger.info("evaluating %s", name)

@@ -87,3 +87,31 @@ def ndcg_at_k(ranked: list[int], relevant: set[int], k: int) -> float:
     gain = sum(1 / math.log2(i + 2) for i, item in enumerate(ranked[:k]) if item in relevant)
     ideal = sum(1 / math.log2(i + 2) for i in range(min(k, len(relevant))))
     return gain / ideal if ideal else 0.0
+
+
+def bar_repetition(events, bar_length: int, start: int = 0) -> tuple[int, int]:
+    """(bars that repeat an earlier bar of the same melody, bars after the first): a bar is its
+    rhythm and its pitches relative to its first pitch, so a sequence a step higher still counts
+    as a repetition; empty (silent) bars are not counted."""
+    bars: dict[int, list] = {}
+    now = start
+    for pitch, duration in events:
+        bars.setdefault(now // bar_length, []).append((now % bar_length, pitch, duration))
+        now += duration
+    seen, repeats, counted = set(), 0, 0
+    for index in sorted(bars):
+        notes = [(at, p, d) for at, p, d in bars[index] if p is not None]
+        if not notes:
+            continue
+        shape = tuple((at, p - notes[0][1], d) for at, p, d in notes)
+        if seen:
+            counted += 1
+            repeats += shape in seen
+        seen.add(shape)
+    return repeats, counted
+
+
+def ends_on_tonic(events, tonic_pc: int) -> bool:
+    pitches = [p for p, _ in events if p is not None]
+    return bool(pitches) and pitches[-1] % 12 == tonic_pc
+

@@ -94,15 +94,16 @@ def train_model(model: str, data_dir: str, steps: int | None = None, distributed
 
     folder = Path(output) if output else CHECKPOINTS
     command = (f"tutti-train train {model}" + (f" --steps {steps}" if steps else "")
-               + (f" --distributed {distributed}" if distributed and model == "composer" else ""))
-    if model == "composer":
+               + (f" --distributed {distributed}" if distributed and model.startswith("composer") else ""))
+    if model in ("composer", "composer-baseline"):
         from oracle.training.train_composer import train_composer
 
-        cfg = configs.ComposerConfig()
+        cfg = configs.ComposerConfig() if model == "composer" else configs.COMPOSER_BASELINE
         cfg = replace(cfg, max_steps=steps) if steps else cfg
+        name = model.replace("-", "_")
         if distributed:
-            return run_distributed(train_composer, distributed, cfg, data_dir, str(folder), command)
-        return train_composer(cfg, data_dir, str(folder), command)
+            return run_distributed(train_composer, distributed, cfg, data_dir, str(folder), command, name)
+        return train_composer(cfg, data_dir, str(folder), command, name)
     if distributed:
         logger.warning("--distributed is implemented for the composer only; training %s locally", model)
     if model == "improviser":

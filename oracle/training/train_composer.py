@@ -22,23 +22,28 @@ def make_batch(rows, cumulative, rng: random.Random, config: ComposerConfig):
     import torch
 
     from oracle.models.composer import row_conditioning
-    from oracle.models.vocabulary import PAD, bar_positions
+    from oracle.models.vocabulary import PAD, bar_positions, phrase_positions
 
     width = config.sequence_length + 1
-    tokens, positions, conditions = [], [], []
+    tokens, positions, phrases, conditions = [], [], [], []
     for row in rng.choices(rows, cum_weights=cumulative, k=config.batch_size):
         sequence = list(row["tokens"])
         where = bar_positions(sequence, row["bar_length"], row["start_position"])
+        phrase = phrase_positions(sequence, row["bar_length"], row["start_position"])
         start = rng.randrange(max(1, len(sequence) - width + 1))
-        window, window_positions = sequence[start:start + width], where[start:start + width]
+        window = sequence[start:start + width]
         padding = width - len(window)
         tokens.append(window + [PAD] * padding)
-        positions.append(window_positions + [0] * padding)
+        positions.append(where[start:start + width] + [0] * padding)
+        phrases.append(phrase[start:start + width] + [0] * padding)
         conditions.append(row_conditioning(row).ids)
-    return torch.tensor(tokens), torch.tensor(positions), torch.tensor(conditions)
+    return torch.tensor(tokens), torch.tensor(positions), torch.tensor(conditions), torch.tensor(phrases)
 
 
-def train_composer(config: ComposerConfig, data_dir: str, output: str, command: str = "") -> dict:
+def train_composer(config: ComposerConfig, data_dir: str, output: str, command: str = "",
+                   name: str = "composer") -> dict:
+    """Train and save the bundle ``name`` ("composer", or "composer_baseline" for the first
+    generation's architecture, ``phrase_embedding`` 0)."""
     import torch
     import torch.distributed as dist
     from torch import nn
@@ -76,11 +81,11 @@ def train_composer(config: ComposerConfig, data_dir: str, output: str, command: 
     best = (math.inf, 0, None)
     started = time.perf_counter()
     tokens_seen = 0
-    bar = progress(config.max_steps, "composer") if rank == 0 else None
+    bar = progress(config.max_steps, name) if rank == 0 else None
     for step in range(1, config.max_steps + 1):
         model.train()
-        tokens, positions, conditions = make_batch(train_rows, cumulative, rng, config)
-        logits, _ = trained(tokens[:, :-1], positions[:, :-1], conditions)
+        tokens, positions, conditions, phrases = make_batch(train_rows, cumulative, rng, config)
+        logits, _ = trained(tokens[:, :-1], positions[:, :-1], conditions, phrases=phrases[:, :-1])
         loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1),
                                            ignore_index=PAD)
         optimizer.zero_grad(set_to_none=True)
@@ -105,16 +110,16 @@ def train_composer(config: ComposerConfig, data_dir: str, output: str, command: 
         bar.close()
     result = {}
     if rank == 0:
-        save_training_checkpoint("composer", model, optimizer, config, config.max_steps)
-        save_curves("composer", history, "cross-entropy (nats/token)", folder=Path(output) / "curves")
-        entry = save_bundle("composer", {
+        save_training_checkpoint(name, model, optimizer, config, config.max_steps)
+        save_curves(name, history, "cross-entropy (nats/token)", folder=Path(output) / "curves")
+        entry = save_bundle(name, {
             "kind": "composer", "config": as_dict(config), "model": best[2], "step": best[1],
             "metadata": {"validation_loss": round(best[0], 4), "train_rows": len(train_rows),
                          "validation_rows": len(validation_rows)},  # no timings: the bytes must reproduce
         }, Path(output), command)
         result = {"bundle": entry, "best_step": best[1], "validation_loss": best[0],
                   "tokens_per_second": tokens_seen / seconds, "seconds": seconds}
-        logger.info("composer: best validation loss %.4f at step %d; %.0f tokens/s", best[0], best[1],
+        logger.info(name + ": best validation loss %.4f at step %d; %.0f tokens/s", best[0], best[1],
                     tokens_seen / seconds)
     if distributed:
         dist.destroy_process_group()

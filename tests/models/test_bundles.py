@@ -11,12 +11,12 @@ from oracle.models.bundles import CHECKPOINTS, load_bundle, model_id
 
 def test_manifest_hashes_match_the_files_and_bundles_are_small():
     manifest = json.loads((CHECKPOINTS / "manifest.json").read_text())
-    assert set(manifest) == {"composer", "improviser", "harmonizer", "recommender"}
+    assert set(manifest) == {"composer", "composer_baseline", "improviser", "harmonizer", "recommender"}
     for name, entry in manifest.items():
         data = (CHECKPOINTS / entry["file"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"]
         assert len(data) < 5_000_000
-        assert entry["trained_by"].startswith(f"tutti-train train {name}")
+        assert entry["trained_by"].startswith(f"tutti-train train {name.replace('_', '-')}")
         bundle = load_bundle(name)
         assert bundle["config"] and bundle["step"] is not None
 

@@ -45,7 +45,7 @@ model, _ = inference.load_model("composer", ComposerLSTM)
 tokens = torch.randint(1, 40, (1, 200), generator=torch.Generator().manual_seed(1))
 positions = torch.randint(0, 16, (1, 200), generator=torch.Generator().manual_seed(2))
 with torch.no_grad():
-    logits, _ = model(tokens, positions, torch.tensor([Conditioning(2, "minor", "4/4", "folk").ids]))
+    logits, _ = model(tokens, positions, torch.tensor([Conditioning(2, "minor", "4/4", "folk").ids]), phrases=positions)
 raw = {"composer_logits": sha(logits.numpy().tobytes()),
        "torch_randn": sha(torch.randn(64, generator=torch.Generator().manual_seed(3)).numpy().tobytes())}
 

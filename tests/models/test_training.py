@@ -35,8 +35,8 @@ def test_composer_loss_decreases_on_a_tiny_config():
     rng = random.Random(0)
     losses = []
     for _ in range(30):
-        tokens, positions, conditions = make_batch(rows, cumulative, rng, config)
-        logits, _ = model(tokens[:, :-1], positions[:, :-1], conditions)
+        tokens, positions, conditions, phrases = make_batch(rows, cumulative, rng, config)
+        logits, _ = model(tokens[:, :-1], positions[:, :-1], conditions, phrases=phrases[:, :-1])
         loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1),
                                                  ignore_index=0)
         optimizer.zero_grad()

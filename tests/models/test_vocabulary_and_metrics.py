@@ -36,3 +36,22 @@ def test_metrics_on_known_values():
 
     assert metrics.overlap(Counter({0: 1}), Counter({0: 1}), range(12)) == pytest.approx(1.0)
     assert metrics.overlap(Counter({0: 1}), Counter({1: 1}), range(12)) == 0.0
+
+
+def test_phrase_inputs_count_bars_down_to_the_end_and_bars_within_the_phrase():
+    from oracle.models.vocabulary import PHRASE_BARS, events_to_tokens, phrase_positions
+
+    tokens = events_to_tokens([(60, 16)] * 6)  # six whole bars of 4/4
+    states = phrase_positions(tokens, 16)
+    pitch_states = states[1:-1:2]  # before each pitch token
+    assert [s // PHRASE_BARS for s in pitch_states] == [5, 4, 3, 2, 1, 0]
+    assert [s % PHRASE_BARS for s in pitch_states] == [0, 1, 2, 3, 0, 1]
+
+
+def test_bar_repetition_counts_repeated_and_sequenced_bars():
+    motif = [(60, 4), (62, 4), (64, 8)]
+    higher = [(p + 2, d) for p, d in motif]
+    other = [(67, 8), (65, 8)]
+    assert metrics.bar_repetition(motif + higher + other + motif, 16) == (2, 3)
+    assert metrics.ends_on_tonic(motif + [(None, 4)], 4) and not metrics.ends_on_tonic(motif, 0)
+
