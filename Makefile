@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup demo platform test wheel bench-licences bench-gas bench-oracle bench-indexer bench-media bench-generation bench-spatial compile clean
+.PHONY: help setup demo platform test wheel bench-licences bench-gas bench-oracle bench-indexer bench-media bench-generation bench-spatial bench-webapp compile clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ bench-generation: setup  ## Generation latency for 16 bars per model, training t
 
 bench-spatial: setup  ## Moving HRTF sources rendered in real time on one core
 	@source bin/env && python bench/spatial.py
+
+bench-webapp: setup  ## Web app JavaScript size for the first page (goal < 300 KB compressed)
+	@source bin/env && python bench/webapp.py
 
 wheel: setup  ## Build the installable wheel into dist/ (ABIs, web client and model bundles inside)
 	@bin/build-wheel

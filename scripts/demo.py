@@ -56,6 +56,10 @@ def cli(network):
     with user_errors():
         run_story(Tutti.connect())
     click.secho("\nThe story ran to the end; every amount above was checked.", fg="green")
+    # The story's chain stops with it; the web app shows the same kind of state on a platform that stays up.
+    click.echo("   In the browser: `make platform` keeps a chain, the services and the web app running (Ctrl-C stops);\n"
+               "   the works and their lineage are on #/works, splits and withdrawals on #/royalties, the DAO on\n"
+               "   #/governance, rooms and passes on #/rooms, oracle jobs on #/jobs, operators' bonds on #/operator.")
 
 
 def pin_work(store, title: str, score: bytes, credits: dict[str, str]) -> tuple[str, bytes]:

@@ -7,7 +7,6 @@ from ape.cli import ConnectedProviderCommand
 
 from tutti.bonds import bond
 from tutti.chain import Tutti
-from tutti.governance import delegate
 from tutti.ipfs_cli import open_configured_store
 from tutti.music import corpus_midi
 from tutti.passes import chain_now, create_room
@@ -28,7 +27,7 @@ SAMPLES = [
 @click.command(cls=ConnectedProviderCommand, short_help="Seed sample works, a room and voters (local chains)")
 @click.option("--operators", default="7,8,9", show_default=True, help="Test accounts that bond as oracle operators.")
 def cli(network, operators):
-    """Register sample works with their scores on IPFS, open a room, give two holders votes, bond operators."""
+    """Register sample works with their scores on IPFS, open a room, give two holders tokens, bond operators."""
     if not network.is_local:
         raise click.ClickException("samples are for local chains only")
     from ape import accounts
@@ -58,10 +57,9 @@ def cli(network, operators):
         for work in works:
             click.echo(f"work {work.work_id}: split {work.split_id}")
 
+        # Two holders get tokens but not yet votes: delegating is their first step in the app.
         for holder in (team[5], team[6]):
             tutti.token.transfer(holder, 300_000 * TOKEN, sender=deployer)
-            delegate(tutti, holder)
-        delegate(tutti, deployer)
         for index in operators.split(","):
             bond(tutti, team[int(index)], ETHER)
 

@@ -44,7 +44,7 @@ class PlatformError(RuntimeError):
     """A service did not start; the message names it and where its log is."""
 
 
-def test_key(index: int) -> str:
+def anvil_key(index: int) -> str:
     """Private key of anvil's test account ``index`` (public knowledge: the standard test mnemonic)."""
     from eth_account import Account
 
@@ -52,10 +52,10 @@ def test_key(index: int) -> str:
     return Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").key.hex()
 
 
-def test_address(index: int) -> str:
+def anvil_address(index: int) -> str:
     from eth_account import Account
 
-    return Account.from_key(test_key(index)).address
+    return Account.from_key(anvil_key(index)).address
 
 
 class _AppHandler(SimpleHTTPRequestHandler):
@@ -162,7 +162,7 @@ class Platform:
         self.env["APE_FOUNDRY_HOST"] = self.urls["rpc"]
         self.say(f"== anvil on {self.urls['rpc']}")
 
-        operators = [f"--operator={test_address(i)}" for i in OPERATORS]
+        operators = [f"--operator={anvil_address(i)}" for i in OPERATORS]
         self._run("deploy", ["ape", "run", "deploy", "--network", NETWORK, "--account", "TEST::0", "--oracle-quorum", "2",
                              "--oracle-min-bond", str(10**18 // 2), *operators])
         self.say("== deployed (ape run deploy)")
@@ -200,7 +200,7 @@ class Platform:
             book = json.loads((self.state / "deployments/ethereum/local.json").read_text())
             self._spawn("media", ["tutti-media", "serve", "--room", str(self.room_id), "--port", str(media_port),
                                   "--rpc-url", self.urls["rpc"], "--pass-contract", book["contracts"]["AccessPass"],
-                                  "--announce", self.urls["indexer"]], TUTTI_MEDIA_HOST_KEY=test_key(ROOM_HOST))
+                                  "--announce", self.urls["indexer"]], TUTTI_MEDIA_HOST_KEY=anvil_key(ROOM_HOST))
             self._wait("media", lambda: self._answers(f"{self.urls['media']}/healthz"))
             self.say(f"== media node for room {self.room_id}: {self.urls['media']}/ (listed in the room directory)")
 

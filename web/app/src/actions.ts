@@ -12,12 +12,13 @@ export function statusArea(): HTMLElement {
 export async function run(app: App, status: HTMLElement, steps: Array<Write | ((report: (text: string) => void) => Promise<unknown>)>,
   success: string): Promise<boolean> {
   const report = (text: string) => replace(status, notice('info', text));
+  app.indexerLag = null;
   try {
     for (const step of steps) {
       if (typeof step === 'function') await step(report);
       else await app.send(step, (_stage, detail) => report(detail));
     }
-    replace(status, notice('success', success));
+    replace(status, notice('success', success, app.indexerLag ? ` ${app.indexerLag}` : ''));
     return true;
   } catch (error) {
     replace(status, notice('error', explain(error).message));

@@ -7,7 +7,7 @@ import {
 import * as abis from './generated/abis';
 import type { AppConfig } from './config';
 import { explain } from './errors';
-import { Indexer, LiveEvents } from './indexer';
+import { Indexer, IndexerUnavailable, LiveEvents } from './indexer';
 import { Ipfs } from './ipfs';
 import { currentChainId, switchChain, type WalletChoice } from './wallet';
 
@@ -47,6 +47,8 @@ export class App {
   walletClient: WalletClient | null = null;
   account: Address | null = null;
   walletChainId: number | null = null;
+  /** Set when the last write was mined but the indexer could not confirm it (shown with the success). */
+  indexerLag: string | null = null;
   onAccountChange: () => void = () => {};
 
   constructor(readonly config: AppConfig) {
@@ -118,11 +120,14 @@ export class App {
     const receipt = await this.publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== 'success') throw new Error(`Transaction ${hash} reverted in block ${receipt.blockNumber}.`);
     progress('mined', `Mined in block ${receipt.blockNumber}; waiting for the indexer…`);
+    this.indexerLag = null;
     try {
       await this.indexer.waitForBlock(receipt.blockNumber);
       progress('indexed', `Done: block ${receipt.blockNumber} is indexed.`);
-    } catch {
-      progress('indexed', `Mined in block ${receipt.blockNumber}; the indexer has not caught up yet, lists may lag.`);
+    } catch (error) {
+      const why = error instanceof IndexerUnavailable ? `the indexer at ${this.config.indexerUrl} cannot be reached` : 'the indexer has not caught up yet';
+      this.indexerLag = `Mined in block ${receipt.blockNumber}, but ${why}: lists will show it later.`;
+      progress('indexed', this.indexerLag);
     }
     return receipt;
   }

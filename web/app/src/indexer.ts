@@ -64,10 +64,15 @@ export class Indexer {
   async waitForBlock(block: bigint | number, timeoutMs = 30_000): Promise<void> {
     const target = Number(block);
     const deadline = Date.now() + timeoutMs;
+    let unreachable = 0;
     while (Date.now() < deadline) {
       try {
         if ((await this.indexedBlock()) >= target) return;
-      } catch { /* indexer briefly away: keep waiting until the deadline */ }
+        unreachable = 0;
+      } catch (error) {
+        // A restart is a blip; an indexer down for seconds will not show the change soon.
+        if (error instanceof IndexerUnavailable && ++unreachable >= 5) throw error;
+      }
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     throw new Error(`the indexer has not reached block ${target} after ${timeoutMs / 1000} s`);

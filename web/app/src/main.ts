@@ -67,6 +67,7 @@ async function main(): Promise<void> {
       if (ticket === current) container.appendChild(notice('error', explain(error).message));
     }
     main.focus({ preventScroll: true });
+    main.dataset.rendered = String(ticket); // tests wait on this
   };
   window.addEventListener('hashchange', () => void route());
   await route();

@@ -161,7 +161,7 @@ function derivativeForm(app: App, job: JobDetail, names: string[], status: HTMLE
           parents: job.input_work_id && share > 0 ? [{ workId: BigInt(job.input_work_id), shareBps: share }] : [],
         }, report);
         replace(status, notice('success', `Registered as work ${registered.workId}. `,
-          h('a', { href: `#/works/${registered.workId}`, 'data-new-work': String(registered.workId) }, `Open work ${registered.workId}`)));
+          h('a', { href: `#/works/${registered.workId}`, 'data-new-work': String(registered.workId) }, `Open work ${registered.workId}`), app.indexerLag ? ` ${app.indexerLag}` : ''));
       } catch (error) {
         replace(status, notice('error', explain(error).message));
       }

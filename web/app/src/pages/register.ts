@@ -136,7 +136,7 @@ export async function renderRegister(app: App, root: HTMLElement): Promise<void>
           parents: parentRows.map((row) => ({ workId: BigInt(row.a.value), shareBps: Math.round(Number(row.b.value) * 100) })),
         }, report);
         replace(status, notice('success', `Registered as work ${registered.workId}. `,
-          h('a', { href: `#/works/${registered.workId}`, 'data-new-work': String(registered.workId) }, `Open work ${registered.workId}`)));
+          h('a', { href: `#/works/${registered.workId}`, 'data-new-work': String(registered.workId) }, `Open work ${registered.workId}`), app.indexerLag ? ` ${app.indexerLag}` : ''));
       } catch (error) {
         replace(status, notice('error', explain(error).message));
       }

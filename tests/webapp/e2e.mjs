@@ -1,0 +1,343 @@
+// Drives the web app in Debian's headless Chromium (playwright-core, no browser download) against a
+// running platform, with a test wallet injected in the page: an EIP-1193 provider announced by
+// EIP-6963 whose transactions anvil signs with its test keys. It can reject the next request
+// (code 4001) and start on another chain, to test those paths.
+// Usage: node e2e.mjs <platform.json> <screenshot-dir> <scenario,...>; prints one JSON line:
+// {scenario: findings | {error}} plus "console": errors the app logged.
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [platformFile, shots, wanted] = process.argv.slice(2);
+const platform = JSON.parse(readFileSync(platformFile, 'utf8'));
+const app = platform.urls.app;
+mkdirSync(shots, { recursive: true });
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+function testWallet({ rpcUrl, chainId }) {
+  const listeners = {};
+  const state = { index: 0, accounts: null, chainId, rejectNext: false };
+  const emit = (event, value) => (listeners[event] || []).forEach((listener) => listener(value));
+  const rpc = async (method, params) => {
+    const response = await fetch(rpcUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+    const answer = await response.json();
+    if (answer.error) throw Object.assign(new Error(answer.error.message), { code: answer.error.code, data: answer.error.data });
+    return answer.result;
+  };
+  const accounts = async () => (state.accounts ??= await rpc('eth_accounts', []));
+  const provider = {
+    async request({ method, params = [] }) {
+      if (method === 'eth_requestAccounts' || method === 'eth_accounts') return [(await accounts())[state.index]];
+      if (method === 'eth_chainId') return `0x${state.chainId.toString(16)}`;
+      if (method === 'wallet_switchEthereumChain') { state.chainId = Number(params[0].chainId); emit('chainChanged', params[0].chainId); return null; }
+      if (method === 'eth_sendTransaction' || method.startsWith('eth_sign') || method === 'personal_sign') {
+        if (state.rejectNext) { state.rejectNext = false; throw Object.assign(new Error('User rejected the request.'), { code: 4001 }); }
+      }
+      if (method === 'eth_sendTransaction') params = [{ ...params[0], from: (await accounts())[state.index] }];
+      return rpc(method, params);
+    },
+    on(event, listener) { (listeners[event] ||= []).push(listener); },
+    removeListener(event, listener) { listeners[event] = (listeners[event] || []).filter((l) => l !== listener); },
+  };
+  window.testWallet = {
+    async use(index) { state.index = index; emit('accountsChanged', [(await accounts())[index]]); },
+    rejectNext() { state.rejectNext = true; },
+  };
+  const announce = () => window.dispatchEvent(new CustomEvent('eip6963:announceProvider', { detail: Object.freeze({
+    info: { uuid: '5b0f2a55-0000-4000-8000-000000000001', name: 'Test wallet', icon: 'data:,', rdns: 'org.tutti.test' }, provider }) }));
+  window.addEventListener('eip6963:requestProvider', announce);
+  announce();
+}
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
+const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+const consoleErrors = [];
+const results = {};
+
+async function openPage({ chainId = platform.chainId, track = true } = {}) {
+  const page = await context.newPage();
+  await page.addInitScript(testWallet, { rpcUrl: platform.urls.rpc, chainId });
+  if (track) {
+    page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
+    page.on('pageerror', (error) => consoleErrors.push(String(error)));
+  }
+  return page;
+}
+
+/** Do `action`, then wait until the app has rendered a page again (main[data-rendered] changes). */
+async function rerendered(page, action) {
+  const before = await page.evaluate(() => document.getElementById('main')?.dataset.rendered ?? null).catch(() => null);
+  await action();
+  await page.waitForFunction((old) => {
+    const now = document.getElementById('main')?.dataset.rendered;
+    return now !== undefined && now !== old;
+  }, before, { timeout: 60_000 });
+}
+
+async function go(page, hash) {
+  const same = await page.evaluate((target) => location.hash === target, hash).catch(() => false);
+  await rerendered(page, () => (same ? page.reload() : page.goto(`${app}/${hash}`)));
+}
+
+async function connect(page, account) {
+  const connectButton = page.getByRole('button', { name: 'Connect: Test wallet' });
+  await rerendered(page, async () => {
+    await page.evaluate((index) => window.testWallet.use(index), account);
+    if (await connectButton.count()) await connectButton.click();
+  });
+}
+
+async function as(page, account, hash) {
+  await go(page, hash);
+  await connect(page, account);
+}
+
+const message = (page, kind) => page.locator(`.notice.${kind}`).last().textContent({ timeout: 60_000 });
+async function outcome(page, scope = page) {
+  const done = scope.locator('.notice.success, .notice.error').last();
+  await done.waitFor({ timeout: 90_000 });
+  return { ok: (await done.getAttribute('class')).includes('success'), text: await done.textContent() };
+}
+const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+const accounts = platform.accounts;
+const workFile = (text) => ({ name: 'take.wav', mimeType: 'audio/wav', buffer: Buffer.concat([Buffer.from('RIFF\0\0\0\0WAVEfmt '), Buffer.from(text)]) });
+
+async function fillRegistration(page, { title, file, contributors, parents = [] }) {
+  await page.getByLabel('Recording or score').setInputFiles(file);
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Artist name').fill('E2E Band');
+  while (await page.locator('#contributors fieldset').count() < contributors.length) await page.getByRole('button', { name: 'Add contributor' }).click();
+  for (const [index, [address, share]] of contributors.entries()) {
+    const row = page.locator('#contributors fieldset').nth(index);
+    await row.getByLabel('Address').fill(address);
+    await row.getByLabel('Share (%)').fill(String(share));
+  }
+  for (const [index, [work, share]] of parents.entries()) {
+    await page.getByRole('button', { name: 'Add parent work' }).click();
+    const row = page.locator('#parents fieldset').nth(index);
+    await row.getByLabel('Work number').fill(String(work));
+    await row.getByLabel('Upstream share (%)').fill(String(share));
+  }
+}
+
+const scenarios = {
+  async works(page) {
+    await go(page, '#/works');
+    await page.waitForSelector('.works li');
+    await page.waitForFunction(() => document.querySelectorAll('.works li h2 a')[0]?.textContent !== 'Work 1');
+    const titles = await page.locator('.works li h2').allTextContents();
+    await page.getByLabel('Lineage').selectOption('derivative');
+    const derivatives = await page.locator('.works li h2').allTextContents();
+    await page.getByLabel('Lineage').selectOption('');
+    await page.getByLabel('Search').fill('a major');
+    await page.waitForFunction(() => document.querySelectorAll('.works li').length === 1);
+    const searched = await page.locator('.works li h2').allTextContents();
+    await page.getByLabel('Search').fill('');
+    await shot(page, 'works');
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
+      .filter((control) => !control.labels?.length && !control.getAttribute('aria-label')).map((control) => control.outerHTML));
+    return { titles, derivatives, searched, unlabelled };
+  },
+
+  async wrongChain() {
+    const page = await openPage({ chainId: 1 });
+    await go(page, '#/works');
+    await page.getByRole('button', { name: 'Connect: Test wallet' }).click();
+    const warning = await page.locator('.wrong-chain').textContent();
+    await page.getByRole('button', { name: /Switch to/ }).click();
+    await page.waitForSelector('.wrong-chain', { state: 'detached' });
+    await page.close();
+    return { warning };
+  },
+
+  async register(page) {
+    await as(page, accounts.artist.index, '#/register');
+    await fillRegistration(page, { title: 'E2E Duet', file: workFile('duet'),
+      contributors: [[accounts.artist.address, 60], [accounts.producer.address, 40]], parents: [[1, 10]] });
+    const preview = await page.locator('.preview').textContent();
+    await shot(page, 'register');
+    await page.locator('form.register').evaluate((form) => form.requestSubmit());
+    const result = await outcome(page);
+    if (!result.ok) return { result };
+    const workId = await page.locator('[data-new-work]').getAttribute('data-new-work');
+    await page.locator('[data-new-work]').click();
+    await page.waitForSelector('#contributors');
+    await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'E2E Duet');
+    const contributors = await page.locator('section:has(#contributors) tbody tr').allTextContents();
+    const lineage = await page.locator('.lineage').textContent();
+    await shot(page, 'work');
+    return { result, preview, workId: Number(workId), contributors, lineage };
+  },
+
+  async rejected(page) {
+    await as(page, accounts.artist.index, '#/register');
+    await fillRegistration(page, { title: 'Rejected take', file: workFile('rejected'), contributors: [[accounts.artist.address, 100]] });
+    await page.evaluate(() => window.testWallet.rejectNext());
+    await page.getByRole('button', { name: /sign and register/ }).click();
+    const result = await outcome(page);
+    return { result, titleKept: await page.getByLabel('Title').inputValue(), fileKept: await page.getByLabel('Recording or score').evaluate((input) => input.files.length) };
+  },
+
+  async reverted(page) {
+    await as(page, accounts.producer.index, '#/register');
+    await fillRegistration(page, { title: 'Copy of the duet', file: workFile('duet'), contributors: [[accounts.producer.address, 100]] });
+    await page.getByRole('button', { name: /sign and register/ }).click();
+    const result = await outcome(page);
+    return { result, titleKept: await page.getByLabel('Title').inputValue() };
+  },
+
+  async pay(page) {
+    const workId = results.register?.workId;
+    await as(page, accounts.fan.index, `#/works/${workId}`);
+    await page.getByLabel('Amount').fill('1');
+    await page.getByRole('button', { name: 'Pay', exact: true }).click();
+    const result = await outcome(page, page.locator('form:has(#pay)'));
+    await go(page, '#/works');
+    await go(page, `#/works/${workId}`);
+    const income = await page.locator('section:has(#income)').textContent();
+    return { result, income };
+  },
+
+  async withdraw(page) {
+    const workId = results.register?.workId;
+    await as(page, accounts.producer.index, '#/royalties');
+    const row = page.locator('tbody tr', { has: page.locator(`a[href="#/works/${workId}"]`) }).first();
+    const before = await row.locator('[data-withdrawable]').getAttribute('data-withdrawable');
+    await row.getByRole('button', { name: /Withdraw/ }).click();
+    const result = await outcome(page);
+    await page.waitForFunction((id) => document.querySelector(`tbody tr:has(a[href="#/works/${id}"]) [data-withdrawable]`)?.getAttribute('data-withdrawable') === '0', workId);
+    await shot(page, 'royalties');
+    return { result, before };
+  },
+
+  async governance(page) {
+    const steps = {};
+    for (const account of [accounts.holderA.index, accounts.holderB.index]) {
+      await as(page, account, '#/governance');
+      await page.getByRole('button', { name: 'Delegate', exact: true }).click();
+      steps[`delegate${account}`] = await outcome(page, page.locator('section:has(#power)'));
+    }
+    steps.votes = await page.locator('[data-votes]').textContent();
+    await page.getByLabel('Parameter').selectOption({ label: 'Registration fee (ContentRegistry.setRegistrationFee)' });
+    await page.waitForSelector('.args input');
+    steps.currentFee = await page.locator('.args input').inputValue();
+    await page.locator('.args input').fill('0.02');
+    await page.getByLabel('Description').fill('Raise the registration fee to 0.02 ETH\nKeeps the registry clean.');
+    await page.getByRole('button', { name: 'Propose' }).click();
+    steps.propose = await outcome(page, page.locator('form:has(#propose)'));
+    const mine = async (label) => { await page.getByRole('button', { name: label }).click(); await page.waitForSelector(`.card.dev .notice.success`); };
+    await mine('Mine 10 blocks');
+    for (const [account, reason] of [[accounts.holderA.index, 'cleaner registry'], [accounts.holderB.index, 'agreed']]) {
+      await as(page, account, '#/governance');
+      const card = page.locator('.proposal[data-state="Active"]').first();
+      await card.getByLabel('Your vote').selectOption('1');
+      await card.getByLabel('Reason').fill(reason);
+      await card.getByRole('button', { name: 'Vote' }).click();
+      steps[`vote${account}`] = await outcome(page, card);
+    }
+    await shot(page, 'governance');
+    await mine('Mine 100 blocks');
+    await page.locator('.proposal[data-state="Succeeded"]').first().getByRole('button', { name: 'Queue in the timelock' }).click();
+    await page.waitForSelector('.proposal[data-state="Queued"]');
+    await mine('Skip 2 days');
+    await page.locator('.proposal[data-state="Queued"]').first().getByRole('button', { name: 'Execute' }).click();
+    await page.waitForSelector('.proposal[data-state="Executed"]');
+    await go(page, '#/register');
+    steps.newFee = await page.locator('[data-fee]').getAttribute('data-fee');
+    return steps;
+  },
+
+  async rooms(page) {
+    await as(page, accounts.artist.index, '#/rooms');
+    const jamLinks = await page.locator('.room a', { hasText: 'join on' }).evaluateAll((links) => links.map((link) => link.href));
+    await page.getByLabel('Name').fill('E2E session');
+    await page.getByLabel('Price per pass (ETH)').fill('0.01');
+    await page.getByRole('button', { name: 'Create room' }).click();
+    await page.waitForFunction(() => [...document.querySelectorAll('.room h2')].some((h) => h.textContent === 'E2E session'));
+    const roomId = await page.locator('.room', { has: page.locator('h2', { hasText: 'E2E session' }) }).getAttribute('data-room');
+    await as(page, accounts.fan.index, '#/rooms');
+    const room = page.locator(`.room[data-room="${roomId}"]`);
+    await room.getByRole('button', { name: /Buy a pass/ }).click();
+    await page.waitForSelector(`.room[data-room="${roomId}"] [data-pass="valid"]`, { timeout: 60_000 });
+    const passStatus = await page.locator(`.room[data-room="${roomId}"] .pass-status`).textContent();
+    await shot(page, 'rooms');
+    return { jamLinks, roomId: Number(roomId), passStatus };
+  },
+
+  async compose(page) {
+    await as(page, accounts.fan.index, '#/jobs');
+    await page.getByLabel('Kind').selectOption('compose');
+    await page.getByLabel('Input', { exact: true }).selectOption('1');
+    await page.getByRole('button', { name: 'Request' }).click();
+    const requested = await outcome(page, page.locator('form:has(#request)'));
+    const card = page.locator('.job').first();
+    const jobId = await card.getAttribute('data-job');
+    await page.waitForSelector(`.job[data-job="${jobId}"][data-state="fulfilled"]`, { timeout: 240_000 });
+    const fulfilled = page.locator(`.job[data-job="${jobId}"]`);
+    await fulfilled.getByRole('button', { name: /Verify/ }).click();
+    await page.waitForSelector(`.job[data-job="${jobId}"] .verdict[data-verified]`);
+    const verified = await fulfilled.locator('.verdict').getAttribute('data-verified');
+    const files = await fulfilled.locator('.result li a').allTextContents();
+    await shot(page, 'jobs');
+    await fulfilled.getByRole('button', { name: 'Register as a derivative work' }).click();
+    await page.waitForSelector(`.job[data-job="${jobId}"] [data-new-work]`, { timeout: 90_000 });
+    const derivative = Number(await page.locator(`.job[data-job="${jobId}"] [data-new-work]`).getAttribute('data-new-work'));
+    return { requested, jobId: Number(jobId), verified, files, derivative };
+  },
+
+  async operator(page) {
+    await as(page, accounts.operator.index, '#/operator');
+    const rows = await page.locator('tbody tr').count();
+    await shot(page, 'operator');
+    return { rows };
+  },
+
+  async phone() {
+    const page = await context.newPage({ viewport: { width: 390, height: 844 } });
+    await page.addInitScript(testWallet, { rpcUrl: platform.urls.rpc, chainId: platform.chainId });
+    await page.setViewportSize({ width: 390, height: 844 });
+    page.on('pageerror', (error) => consoleErrors.push(String(error)));
+    await go(page, '#/works');
+    await page.waitForSelector('.works li');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await shot(page, 'phone-works');
+    await go(page, '#/register');
+    const registerOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await page.close();
+    return { overflow, registerOverflow };
+  },
+
+  async indexerDown() {
+    // Its own page, not tracked: the browser logs every refused connection as a console error.
+    const page = await openPage({ track: false });
+    await page.goto(`${app}/#/works`);
+    await page.evaluate((url) => localStorage.setItem('tutti.settings', JSON.stringify({ indexerUrl: url })), platform.closedUrl);
+    await page.reload();
+    await page.getByLabel('Search').fill('chorale');
+    const worksMessage = await message(page, 'error');
+    const searchKept = await page.getByLabel('Search').inputValue();
+    await connect(page, accounts.producer.index);
+    await go(page, '#/register');
+    await fillRegistration(page, { title: 'Offline-indexer take', file: workFile('offline'), contributors: [[accounts.producer.address, 100]] });
+    await page.getByRole('button', { name: /sign and register/ }).click();
+    const result = await outcome(page);
+    const titleKept = await page.getByLabel('Title').inputValue();
+    await page.evaluate(() => localStorage.removeItem('tutti.settings'));
+    await page.close();
+    return { worksMessage, searchKept, result, titleKept };
+  },
+};
+
+const page = await openPage();
+for (const name of wanted.split(',')) {
+  try {
+    results[name] = await scenarios[name](page);
+  } catch (error) {
+    results[name] = { error: String(error).slice(0, 2000) };
+    await page.screenshot({ path: join(shots, `failed-${name}.png`), fullPage: true }).catch(() => {});
+  }
+}
+await browser.close();
+console.log(JSON.stringify({ ...results, console: consoleErrors }));

@@ -1,0 +1,99 @@
+"""The web app in Chromium against the real local platform: each user's flow, signed by a test
+wallet injected in the page (see e2e.mjs), checked in the UI and, where it matters, on chain."""
+
+from __future__ import annotations
+
+import httpx
+
+from tutti.platform import Platform
+
+
+def test_works_list_filters_and_every_control_has_a_label(scenario) -> None:
+    found = scenario("works")
+    assert {"Chorale in F# minor", "Chorale in A major", "Chorale in F# minor (remix)"} <= set(found["titles"])
+    assert found["derivatives"] == ["Chorale in F# minor (remix)"]
+    assert found["searched"] == ["Chorale in A major"]
+    assert found["unlabelled"] == []
+
+
+def test_a_wallet_on_another_chain_is_asked_to_switch(scenario) -> None:
+    assert "Wrong network (chain 1)" in scenario("wrongChain")["warning"]
+
+
+def test_register_a_work_with_two_contributors_and_a_parent(scenario, platform: Platform) -> None:
+    found = scenario("register")
+    assert found["result"]["ok"], found["result"]
+    assert "0.001 ETH" in found["preview"] or "ETH" in found["preview"]
+    # 60/40 of the 90 % left after the parent's 10 %: 54 % and 36 % of every payment
+    assert "54 %" in found["preview"] and "36 %" in found["preview"] and "10 %" in found["preview"]
+    assert len(found["contributors"]) == 2
+    assert "Chorale in F# minor" in found["lineage"] and "10 %" in found["lineage"]
+    work = httpx.get(f"{platform.urls['indexer']}/works/{found['workId']}").json()
+    assert [c["share_bps"] for c in work["contributors"]] == [5400, 3600]
+    assert work["parents"] == [{"parent_work_id": 1, "share_bps": 1000}]
+
+
+def test_a_rejected_signature_is_explained_and_the_form_kept(scenario) -> None:
+    found = scenario("rejected")
+    assert not found["result"]["ok"] and "rejected" in found["result"]["text"]
+    assert found["titleKept"] == "Rejected take" and found["fileKept"] == 1
+
+
+def test_a_reverting_registration_is_explained_and_the_form_kept(scenario) -> None:
+    found = scenario("reverted")
+    assert not found["result"]["ok"]
+    assert "already registered" in found["result"]["text"], found["result"]
+    assert found["titleKept"] == "Copy of the duet"
+
+
+def test_pay_a_work_and_withdraw_a_contributors_share(scenario) -> None:
+    paid = scenario("pay")
+    assert paid["result"]["ok"], paid["result"]
+    assert "1 ETH" in paid["income"]
+    withdrawn = scenario("withdraw")
+    assert withdrawn["result"]["ok"], withdrawn["result"]
+    assert int(withdrawn["before"]) == 36 * 10**16  # the producer's 36 % of 1 ETH
+
+
+def test_delegate_propose_vote_queue_execute(scenario) -> None:
+    found = scenario("governance")
+    for step in ("delegate5", "delegate6", "propose", "vote5", "vote6"):
+        assert found[step]["ok"], (step, found[step])
+    assert found["votes"] == "300000"
+    assert found["newFee"] == str(2 * 10**16)  # the executed proposal changed the registration fee
+
+
+def test_create_a_room_buy_a_pass_and_find_the_jam(scenario, platform: Platform) -> None:
+    found = scenario("rooms")
+    assert found["passStatus"] == "Your pass is valid now."
+    assert any(link.startswith(platform.urls["media"]) for link in found["jamLinks"])
+
+
+def test_request_a_compose_job_verify_it_and_register_the_result(scenario, platform: Platform) -> None:
+    found = scenario("compose")
+    assert found["requested"]["ok"], found["requested"]
+    assert found["verified"] == "true"
+    assert "metadata.json" in found["files"]
+    work = httpx.get(f"{platform.urls['indexer']}/works/{found['derivative']}").json()
+    assert work["parents"] == [{"parent_work_id": 1, "share_bps": 1000}]
+
+
+def test_operator_page_lists_the_three_operators(scenario) -> None:
+    assert scenario("operator")["rows"] == 3
+
+
+def test_phone_width_needs_no_sideways_scrolling(scenario) -> None:
+    found = scenario("phone")
+    assert found["overflow"] <= 0 and found["registerOverflow"] <= 0, found
+
+
+def test_an_unreachable_indexer_is_explained_and_nothing_typed_is_lost(scenario) -> None:
+    found = scenario("indexerDown")
+    assert "cannot be reached" in found["worksMessage"]
+    assert found["searchKept"] == "chorale"
+    assert found["result"]["ok"] and "cannot be reached" in found["result"]["text"], found["result"]
+    assert found["titleKept"] == "Offline-indexer take"
+
+
+def test_no_console_errors(findings) -> None:
+    assert findings["console"] == []
