@@ -617,12 +617,9 @@ def licensed_gated_work(tutti: Tutti, store, artist, fan, producer) -> None:
     import tempfile
     import wave
 
-    import httpx
-
     from tutti.errors import explain
-    from tutti.gated.client import AccessDenied, ape_signer, decrypt_file, gather_key
-    from tutti.gated.manifest import OperatorKey, protect_files
-    from tutti.gated.requests import verify_identity
+    from tutti.gated.client import AccessDenied, ape_signer, decrypt_file, fetch_operator_keys, gather_key
+    from tutti.gated.manifest import protect_files
     from tutti.licenses import RIGHTS, buy_license, create_offer, require_derivative_license
 
     heading("13. Licences and gated content: a work only licence holders can open")
@@ -631,14 +628,10 @@ def licensed_gated_work(tutti: Tutti, store, artist, fan, producer) -> None:
         if not services:
             services = _in_process_key_services(tutti, store, stack)
         wait_until(lambda: all(_answers(f"{url}/v1/identity") for url in services), "the key services")
-        operator_keys = []
-        for url in services:
-            identity = httpx.get(f"{url}/v1/identity", timeout=10).json()
-            public = bytes.fromhex(identity["public_key"][2:])
-            check(verify_identity(identity["operator"], public, chain.chain_id, bytes.fromhex(identity["signature"][2:]))
-                  and tutti.hub.isOperator(identity["operator"]),
-                  f"operator {identity['operator']}'s key service vouches for its X25519 key ({url})")
-            operator_keys.append(OperatorKey(identity["operator"], public, url))
+        operator_keys = fetch_operator_keys(services, chain.chain_id, tutti.hub.isOperator)
+        check(len(operator_keys) == len(tutti.hub.operators()),
+              "each operator's key service vouches for its X25519 key (signed by the operator's account): "
+              + ", ".join(key.url for key in operator_keys))
 
         threshold = tutti.hub.quorum()
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tutti-demo-gated-")))

@@ -4,14 +4,12 @@ import json
 from pathlib import Path
 
 import click
-import httpx
 from ape import chain
 from ape.cli import ConnectedProviderCommand
 
 from tutti.chain import Tutti
-from tutti.errors import TuttiError
-from tutti.gated.manifest import OperatorKey, protect_files
-from tutti.gated.requests import verify_identity
+from tutti.gated.client import fetch_operator_keys
+from tutti.gated.manifest import protect_files
 from tutti.ipfs_cli import open_configured_store
 from tutti.results import canonical_json
 from tutti.script_support import user_errors
@@ -34,16 +32,7 @@ def cli(files, services, title, threshold, ipfs_url, key_out):
     (`ape run register_work --metadata-cid ... --content-hash ...`)."""
     with user_errors():
         tutti = Tutti.connect()
-        keys = []
-        for url in services:
-            identity = httpx.get(f"{url.rstrip('/')}/v1/identity", timeout=10).json()
-            public = bytes.fromhex(identity["public_key"][2:])
-            signature = bytes.fromhex(identity["signature"][2:])
-            if not verify_identity(identity["operator"], public, chain.chain_id, signature):
-                raise TuttiError(f"{url}: the key is not signed by operator {identity['operator']}")
-            if not tutti.hub.isOperator(identity["operator"]):
-                raise TuttiError(f"{url}: {identity['operator']} is not an oracle operator")
-            keys.append(OperatorKey(identity["operator"], public, url))
+        keys = fetch_operator_keys(services, chain.chain_id, tutti.hub.isOperator)
         store = open_configured_store(ipfs_url)
         named = {Path(f).name: Path(f) for f in files}
         protected = protect_files(store, named, keys, threshold or tutti.hub.quorum())

@@ -54,7 +54,8 @@ class DeployParams:
 
 
 def deploy_system(deployer: "AccountAPI", params: DeployParams, token_holder: str | None = None) -> Tutti:
-    """Deploy token, timelock, governor, splitter, registry, oracle hub, access passes and usage royalties.
+    """Deploy token, timelock, governor, splitter, registry, oracle hub, access passes, usage royalties
+    and licence offers (wired into the registry by the deployer, once).
 
     The timelock ends up owning every parameter: the governor is its only proposer and
     canceller, anyone may execute, and the deployer's temporary admin role is renounced last.

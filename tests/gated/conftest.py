@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import httpx
 import pytest
 from ape import chain
 
 from oracle.keys import ThreadedServer, build_service, create_app
-from tutti.gated.manifest import OperatorKey, ProtectedWork, protect_files
-from tutti.gated.requests import verify_identity
+from tutti.gated.client import fetch_operator_keys
+from tutti.gated.manifest import ProtectedWork, protect_files
 from tutti.ipfs.embedded import EmbeddedStore
 from tutti.net import free_port
 from tutti.works import Share, register_work
@@ -42,17 +41,6 @@ def key_services(tutti, operators, gated_store, tmp_path_factory):
         server.__exit__(None, None, None)
 
 
-def operator_keys(urls, chain_id: int) -> list[OperatorKey]:
-    """Each service's identity, checked: signed by the operator it names."""
-    keys = []
-    for url in urls:
-        identity = httpx.get(f"{url}/v1/identity", timeout=10).json()
-        public = bytes.fromhex(identity["public_key"][2:])
-        assert verify_identity(identity["operator"], public, chain_id, bytes.fromhex(identity["signature"][2:]))
-        keys.append(OperatorKey(identity["operator"], public, url))
-    return keys
-
-
 @dataclass(frozen=True)
 class GatedWork:
     work_id: int
@@ -69,7 +57,7 @@ def gated_work(tutti, artist, producer, key_services, gated_store, tmp_path) -> 
     master = tmp_path / "master.wav"
     master.write_bytes(plaintext)
     urls = [url for _, url in key_services.values()]
-    protected = protect_files(gated_store, {"master.wav": master}, operator_keys(urls, chain.chain_id), THRESHOLD,
+    protected = protect_files(gated_store, {"master.wav": master}, fetch_operator_keys(urls, chain.chain_id), THRESHOLD,
                               chunk_size=64 * 1024)
     metadata_cid = gated_store.add_bytes(json.dumps({"title": "Gated", "gated": {
         "manifest": protected.manifest_cid}}).encode(), cid_version=1)

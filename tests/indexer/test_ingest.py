@@ -216,8 +216,10 @@ def test_a_book_without_usage_royalties_still_indexes(indexed, w3, tutti, tmp_pa
 
 
 def test_every_log_is_kept_once(indexed, w3, tutti):
+    from indexer.ingest import INDEXED_CONTRACTS  # the book also holds contracts not indexed yet (LicenseOffers)
+
     logs = w3.eth.get_logs({"fromBlock": tutti.book.start_block, "toBlock": "latest",
-                            "address": list(tutti.book.contracts.values())})
+                            "address": [tutti.book.address(n) for n in INDEXED_CONTRACTS if n in tutti.book.contracts]})
     with indexed.connect() as connection:
         count = connection.execute(select(func.count()).select_from(schema.events)).scalar()
     assert count == len(logs)

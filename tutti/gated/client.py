@@ -20,7 +20,8 @@ from eth_account.messages import SignableMessage
 
 from tutti.errors import TuttiError
 from tutti.gated.envelope import decrypt_stream
-from tutti.gated.requests import KeyRequest, request_digest, signable
+from tutti.gated.manifest import OperatorKey
+from tutti.gated.requests import KeyRequest, request_digest, signable, verify_identity
 from tutti.gated.sealing import SealError, new_private_key, open_sealed, public_bytes
 from tutti.gated.sharing import KeyShare, combine_key, key_commitment
 
@@ -47,6 +48,22 @@ class KeyGathering:
 def ape_signer(account) -> Signer:
     """Sign with an ape account (a test account, or one ape unlocks)."""
     return lambda message: bytes(account.sign_message(message).encode_rsv())
+
+
+def fetch_operator_keys(urls: Sequence[str], chain_id: int,
+                        is_operator: Callable[[str], bool] = lambda address: True) -> list[OperatorKey]:
+    """Each key service's X25519 key, refused unless signed by the operator it names and that
+    account is an operator (``is_operator``, e.g. ``tutti.hub.isOperator``)."""
+    keys = []
+    for url in urls:
+        identity = httpx.get(f"{url.rstrip('/')}/v1/identity", timeout=10).json()
+        public = _hex(identity["public_key"])
+        if not verify_identity(identity["operator"], public, chain_id, _hex(identity["signature"])):
+            raise TuttiError(f"{url}: the key is not signed by operator {identity['operator']}")
+        if not is_operator(identity["operator"]):
+            raise TuttiError(f"{url}: {identity['operator']} is not an oracle operator")
+        keys.append(OperatorKey(identity["operator"], public, url))
+    return keys
 
 
 def gather_key(manifest: dict[str, Any], work_id: int, requester: str, sign: Signer, services: Sequence[str],
