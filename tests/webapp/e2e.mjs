@@ -220,7 +220,7 @@ const scenarios = {
       steps[`delegate${account}`] = await outcome(page, page.locator('section:has(#power)'));
     }
     steps.votes = await page.locator('[data-votes]').textContent();
-    await page.getByLabel('Parameter').selectOption({ label: 'Registration fee (ContentRegistry.setRegistrationFee)' });
+    // The registration fee is the first parameter; its form fills in once the current value is read.
     await page.waitForSelector('.args input');
     steps.currentFee = await page.locator('.args input').inputValue();
     await page.locator('.args input').fill('0.02');
