@@ -226,7 +226,9 @@ const scenarios = {
     await page.locator('.args input').fill('0.02');
     await page.getByLabel('Description').fill('Raise the registration fee to 0.02 ETH\nKeeps the registry clean.');
     await page.getByRole('button', { name: 'Propose' }).click();
-    steps.propose = await outcome(page, page.locator('form:has(#propose)'));
+    // On success the page re-renders with the new proposal listed.
+    await page.waitForSelector('.proposal', { timeout: 90_000 });
+    steps.propose = { ok: true, text: await page.locator('.proposal h3').first().textContent() };
     const mine = async (label) => { await page.getByRole('button', { name: label }).click(); await page.waitForSelector(`.card.dev .notice.success`); };
     await mine('Mine 10 blocks');
     for (const [account, reason] of [[accounts.holderA.index, 'cleaner registry'], [accounts.holderB.index, 'agreed']]) {
@@ -274,7 +276,7 @@ const scenarios = {
     const requested = await outcome(page, page.locator('form:has(#request)'));
     const card = page.locator('.job').first();
     const jobId = await card.getAttribute('data-job');
-    await page.waitForSelector(`.job[data-job="${jobId}"][data-state="fulfilled"]`, { timeout: 240_000 });
+    await page.waitForSelector(`.job[data-job="${jobId}"][data-state="fulfilled"]`, { timeout: 540_000 });
     const fulfilled = page.locator(`.job[data-job="${jobId}"]`);
     await fulfilled.getByRole('button', { name: /Verify/ }).click();
     await page.waitForSelector(`.job[data-job="${jobId}"] .verdict[data-verified]`);
