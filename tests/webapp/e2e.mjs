@@ -229,8 +229,9 @@ const scenarios = {
     // On success the page re-renders with the new proposal listed.
     await page.waitForSelector('.proposal', { timeout: 90_000 });
     steps.propose = { ok: true, text: await page.locator('.proposal h3').first().textContent() };
-    const mine = async (label) => { await page.getByRole('button', { name: label }).click(); await page.waitForSelector(`.card.dev .notice.success`); };
-    await mine('Mine 10 blocks');
+    // The local tools re-render the governance section when done: wait for what they change.
+    const mine = async (label, changed) => { await page.getByRole('button', { name: label }).click(); await page.waitForSelector(changed, { timeout: 60_000 }); };
+    await mine('Mine 10 blocks', '.proposal[data-state="Active"]');
     for (const [account, reason] of [[accounts.holderA.index, 'cleaner registry'], [accounts.holderB.index, 'agreed']]) {
       await as(page, account, '#/governance');
       const card = page.locator('.proposal[data-state="Active"]').first();
@@ -240,10 +241,10 @@ const scenarios = {
       steps[`vote${account}`] = await outcome(page, card);
     }
     await shot(page, 'governance');
-    await mine('Mine 100 blocks');
+    await mine('Mine 100 blocks', '.proposal[data-state="Succeeded"]');
     await page.locator('.proposal[data-state="Succeeded"]').first().getByRole('button', { name: 'Queue in the timelock' }).click();
     await page.waitForSelector('.proposal[data-state="Queued"]');
-    await mine('Skip 2 days');
+    await mine('Skip 2 days', '.proposal[data-state="Queued"] >> text=Executable now.');
     await page.locator('.proposal[data-state="Queued"]').first().getByRole('button', { name: 'Execute' }).click();
     await page.waitForSelector('.proposal[data-state="Executed"]');
     await go(page, '#/register');
