@@ -220,15 +220,18 @@ const scenarios = {
       steps[`delegate${account}`] = await outcome(page, page.locator('section:has(#power)'));
     }
     steps.votes = await page.locator('[data-votes]').textContent();
-    await page.getByLabel('Parameter').selectOption({ label: 'Registration fee (ContentRegistry.setRegistrationFee)' });
+    // The registration fee is the first parameter; its form fills in once the current value is read.
     await page.waitForSelector('.args input');
     steps.currentFee = await page.locator('.args input').inputValue();
     await page.locator('.args input').fill('0.02');
     await page.getByLabel('Description').fill('Raise the registration fee to 0.02 ETH\nKeeps the registry clean.');
     await page.getByRole('button', { name: 'Propose' }).click();
-    steps.propose = await outcome(page, page.locator('form:has(#propose)'));
-    const mine = async (label) => { await page.getByRole('button', { name: label }).click(); await page.waitForSelector(`.card.dev .notice.success`); };
-    await mine('Mine 10 blocks');
+    // On success the page re-renders with the new proposal listed.
+    await page.waitForSelector('.proposal', { timeout: 90_000 });
+    steps.propose = { ok: true, text: await page.locator('.proposal h3').first().textContent() };
+    // The local tools re-render the governance section when done: wait for what they change.
+    const mine = async (label, changed) => { await page.getByRole('button', { name: label }).click(); await page.waitForSelector(changed, { timeout: 60_000 }); };
+    await mine('Mine 10 blocks', '.proposal[data-state="Active"]');
     for (const [account, reason] of [[accounts.holderA.index, 'cleaner registry'], [accounts.holderB.index, 'agreed']]) {
       await as(page, account, '#/governance');
       const card = page.locator('.proposal[data-state="Active"]').first();
@@ -238,10 +241,10 @@ const scenarios = {
       steps[`vote${account}`] = await outcome(page, card);
     }
     await shot(page, 'governance');
-    await mine('Mine 100 blocks');
+    await mine('Mine 100 blocks', '.proposal[data-state="Succeeded"]');
     await page.locator('.proposal[data-state="Succeeded"]').first().getByRole('button', { name: 'Queue in the timelock' }).click();
     await page.waitForSelector('.proposal[data-state="Queued"]');
-    await mine('Skip 2 days');
+    await mine('Skip 2 days', '.proposal[data-state="Queued"] >> text=Executable now.');
     await page.locator('.proposal[data-state="Queued"]').first().getByRole('button', { name: 'Execute' }).click();
     await page.waitForSelector('.proposal[data-state="Executed"]');
     await go(page, '#/register');
@@ -274,7 +277,7 @@ const scenarios = {
     const requested = await outcome(page, page.locator('form:has(#request)'));
     const card = page.locator('.job').first();
     const jobId = await card.getAttribute('data-job');
-    await page.waitForSelector(`.job[data-job="${jobId}"][data-state="fulfilled"]`, { timeout: 240_000 });
+    await page.waitForSelector(`.job[data-job="${jobId}"][data-state="fulfilled"]`, { timeout: 540_000 });
     const fulfilled = page.locator(`.job[data-job="${jobId}"]`);
     await fulfilled.getByRole('button', { name: /Verify/ }).click();
     await page.waitForSelector(`.job[data-job="${jobId}"] .verdict[data-verified]`);

@@ -57,14 +57,16 @@ async function powerSection(app: App): Promise<HTMLElement> {
     void busy(submit, async () => {
       if (await run(app, status, [{ contract: 'TuttiToken', functionName: 'delegate', args: [to.value.trim()] }], `Delegated to ${to.value.trim()}.`)) {
         replace(votesText, formatEther(await app.read<bigint>('TuttiToken', 'getVotes', [app.account!])));
+        replace(delegateText, h('code', {}, to.value.trim()));
       }
     })();
   });
   const votesText = h('strong', { 'data-votes': '' }, formatEther(votes));
+  const delegateText = h('dd', {}, delegatee === '0x0000000000000000000000000000000000000000' ? 'nobody (tokens do not vote until delegated)' : h('code', {}, delegatee));
   section.append(h('dl', { class: 'facts' },
     h('dt', {}, 'Tokens held'), h('dd', {}, `${formatEther(balance)} TUTTI`),
     h('dt', {}, 'Votes'), h('dd', {}, votesText),
-    h('dt', {}, 'Delegating to'), h('dd', {}, delegatee === '0x0000000000000000000000000000000000000000' ? 'nobody (tokens do not vote until delegated)' : h('code', {}, delegatee))), form);
+    h('dt', {}, 'Delegating to'), delegateText), form);
   return section;
 }
 

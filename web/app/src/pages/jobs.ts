@@ -88,8 +88,7 @@ async function requestForm(app: App, root: HTMLElement): Promise<HTMLElement> {
       // The operators read params as canonical JSON (sorted keys, no spaces).
       const canonical = JSON.stringify(sortKeys(parsed));
       await app.send({ contract: 'OracleHub', functionName: 'requestJob', args: [kindId(kind.value), inputCid, stringToHex(canonical), BigInt(source.value || 0)], value: fee }, (_s, d) => report(d));
-      await renderJobs(app, root);
-    }], 'Job requested; progress appears below as operators attest.'))();
+    }], 'Job requested; its card below follows the operators’ attestations live.'))();
   });
   return form;
 }
