@@ -37,7 +37,7 @@ STREAMING, REMIX = 2, 8
 
 def licence_gas_section(tutti, artist, fan, producer, usd) -> Section:
     """Gas of LicenseOffers' actions and of the registry's derivative check."""
-    from tutti.works import Share, register_work
+    from tutti.works import Share, register_work, registration_commitment
 
     licenses, registry = tutti.licenses, tutti.registry
     section = Section("LicenseOffers (price 0.05 ETH or 25 tUSD, platform fee 5%)", ["gas"])
@@ -67,10 +67,16 @@ def licence_gas_section(tutti, artist, fan, producer, usd) -> Section:
     section.add("setOfferPaused", [gas(licenses.setOfferPaused(streaming, True, sender=artist))])
     section.add("withdrawPlatformFees ETH", [gas(licenses.withdrawPlatformFees(ETH, sender=fan))])
 
-    # The registry's check: one external call per parent.
+    # The registry's check: one external call per parent. Registration is commit-reveal: the
+    # commitment goes in one block, register in a later one (anvil mines each transaction).
+    commit_gas = []
+
     def derivative_gas(parent_id):
+        content_hash = os.urandom(32)
+        commitment = registration_commitment(producer.address, content_hash)
+        commit_gas.append(gas(registry.commitRegistration(commitment, sender=producer)))
         receipt = registry.register(
-            (TERMS_CID, os.urandom(32), "CC-BY-4.0", 1_000, [(producer.address, 10_000)], [(parent_id, 1_000)]),
+            (TERMS_CID, content_hash, "CC-BY-4.0", 1_000, [(producer.address, 10_000)], [(parent_id, 1_000)]),
             sender=producer, value=registry.registrationFee())
         return gas(receipt)
 
@@ -83,9 +89,11 @@ def licence_gas_section(tutti, artist, fan, producer, usd) -> Section:
     licenses.buyLicense(remix_offer, producer, sender=producer, value=ETHER // 20)
     section.add("register a derivative of a gated work, holding a remix licence",
                 [derivative_gas(gated_parent.work_id)])
+    section.add("commitRegistration (before each register, one block earlier)", commit_gas[:1])
     section.note = ("Licences are ERC-721 tokens (one per sale). A sale deposits into the work's split in the same "
-                    "transaction; the fee accrues for a pull by the treasury. Registrations here call register "
-                    "directly (no commitment step), so they compare with the ContentRegistry table.")
+                    "transaction; the fee accrues for a pull by the treasury. Each registration first sends "
+                    "commitRegistration (its own row); the register rows count register alone, so they compare "
+                    "with the ContentRegistry table.")
     return section
 
 

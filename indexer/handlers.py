@@ -624,3 +624,92 @@ def usage_claim_window_set(w: Writer, log: DecodedLog) -> None:
 @on("UsageRoyalties", "OwnershipTransferred")
 def usage_ownership_transferred(w: Writer, log: DecodedLog) -> None:
     _param(w, "usage.owner", log.args["newOwner"])
+
+
+# --------------------------------------------------------------------------- LicenseOffers
+# In a sale the order is LicenseBought, the splitter's Deposited (unless free), then the ERC-721
+# mint (Transfer from zero). LicenseBought creates the licence with its holder; Transfer only moves
+# it on afterwards. Licences are never burnt.
+#: The largest BIGINT: a validity clamped by the contract to 2**64-1 (never ends) is stored as this.
+_MAX_BIGINT = 2**63 - 1
+
+
+@on("ContentRegistry", "LicenseOffersChanged")
+def license_offers_changed(w: Writer, log: DecodedLog) -> None:
+    _param(w, "registry.license_offers", log.args["newLicenseOffers"])
+
+
+@on("LicenseOffers", "OfferCreated")
+def offer_created(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    w.put(schema.licence_offers, {"offer_id": a["offerId"]}, {
+        "work_id": a["workId"], "seller": a["seller"], "rights": a["rights"], "token": a["token"],
+        "price": str(a["price"]), "duration": a["duration"], "supply_cap": a["supplyCap"], "sold": 0,
+        "transferable": a["transferable"], "paused": False, "terms_cid": a["termsCid"],
+        "created_event_id": log.event_id, "created_block": log.block_number, "created_tx": log.tx_hash,
+    }, old=None)
+
+
+@on("LicenseOffers", "OfferPauseChanged")
+def offer_pause_changed(w: Writer, log: DecodedLog) -> None:
+    w.put(schema.licence_offers, {"offer_id": log.args["offerId"]}, {"paused": log.args["paused"]})
+
+
+@on("LicenseOffers", "LicenseBought")
+def license_bought(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    offer = w.get(schema.licence_offers, offer_id=a["offerId"])
+    if offer is None:  # cannot happen for LicenseOffers' own logs; a sale needs its offer's terms
+        return
+    w.put(schema.licence_offers, {"offer_id": a["offerId"]}, {"sold": offer["sold"] + 1}, old=offer)
+    valid_until = a["validUntil"]
+    timed = offer["duration"] and valid_until != 2**64 - 1
+    w.put(schema.licences, {"licence_id": a["licenseId"]}, {
+        "offer_id": a["offerId"], "work_id": offer["work_id"], "holder": a["to"], "buyer": a["buyer"],
+        "token": a["token"], "price": str(a["price"]), "platform_fee": str(a["platformFee"]),
+        "valid_from": valid_until - offer["duration"] if timed else None,
+        "valid_until": min(valid_until, _MAX_BIGINT), "transfers": 0,
+        "bought_event_id": log.event_id, "bought_block": log.block_number, "bought_tx": log.tx_hash,
+    }, old=None)
+    _add_param(w, f"licences.pending_platform_fees.{a['token']}", a["platformFee"])
+
+
+@on("LicenseOffers", "Transfer")
+def licence_transfer(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    if a["from"] == ZERO_ADDRESS:  # the mint: LicenseBought already named the holder
+        return
+    licence = w.get(schema.licences, licence_id=a["tokenId"])
+    if licence is not None:
+        w.put(schema.licences, {"licence_id": a["tokenId"]},
+              {"holder": a["to"], "transfers": licence["transfers"] + 1}, old=licence)
+
+
+@on("LicenseOffers", "DerivativePolicyChanged")
+def derivative_policy_changed(w: Writer, log: DecodedLog) -> None:
+    w.put(schema.derivative_policies, {"work_id": log.args["workId"]},
+          {"licence_required": log.args["licenseRequired"], "changed_block": log.block_number})
+
+
+@on("LicenseOffers", "PlatformFeeChanged")
+def licence_platform_fee_changed(w: Writer, log: DecodedLog) -> None:
+    _param(w, "licences.platform_fee_bps", log.args["newBps"])
+
+
+@on("LicenseOffers", "TreasuryChanged")
+def licence_treasury_changed(w: Writer, log: DecodedLog) -> None:
+    _param(w, "licences.treasury", log.args["newTreasury"])
+
+
+@on("LicenseOffers", "PlatformFeesWithdrawn")
+def licence_platform_fees_withdrawn(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    # The constructor emits no TreasuryChanged: a withdrawal also tells the treasury.
+    _param(w, "licences.treasury", a["treasury"])
+    _add_param(w, f"licences.pending_platform_fees.{a['token']}", -a["amount"])
+    _add_param(w, f"licences.platform_fees_withdrawn.{a['token']}", a["amount"])
+
+
+@on("LicenseOffers", "OwnershipTransferred")
+def licences_ownership_transferred(w: Writer, log: DecodedLog) -> None:
+    _param(w, "licences.owner", log.args["newOwner"])

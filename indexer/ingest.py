@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 #: The address-book contracts whose events are indexed. A name missing from an older deployment's
 #: book is skipped: its tables stay empty.
 INDEXED_CONTRACTS = ("TuttiToken", "TuttiGovernor", "TuttiTimelock", "RoyaltySplitter", "ContentRegistry", "OracleHub",
-                     "AccessPass", "UsageRoyalties")
+                     "AccessPass", "UsageRoyalties",
+                     "LicenseOffers")
 
 
 #: Headers per JSON-RPC batch request (public nodes cap batches at a few hundred calls).

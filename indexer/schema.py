@@ -450,6 +450,63 @@ usage_claims = Table(
     Column("amount", Amount, nullable=False),
 )
 
+# --------------------------------------------------------------------------- licence offers
+#: LicenseOffers offers (entity rows): the terms fixed at creation, and ``sold`` / ``paused``, the
+#: only things that change. The work's split is the work's (``works.split_id``).
+licence_offers = Table(
+    "licence_offers",
+    metadata,
+    Column("offer_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("work_id", BigInteger, nullable=False, index=True),
+    Column("seller", Address, nullable=False, index=True),
+    Column("rights", Integer, nullable=False),  # bitmask, see tutti.licenses.RIGHTS
+    Column("token", Address, nullable=False),  # zero address: ETH
+    Column("price", Amount, nullable=False),
+    Column("duration", BigInteger, nullable=False),  # seconds from each purchase; 0: perpetual (uint64)
+    Column("supply_cap", BigInteger, nullable=False),  # uint32
+    Column("sold", BigInteger, nullable=False),
+    Column("transferable", Boolean, nullable=False),
+    Column("paused", Boolean, nullable=False),
+    Column("terms_cid", Text, nullable=False),
+    Column("created_event_id", BigInteger, nullable=False, unique=True),
+    Column("created_block", BigInteger, nullable=False),
+    Column("created_tx", Hex32, nullable=False),
+)
+
+#: One row per licence (ERC-721 token, never burnt): its sale from ``LicenseBought`` and its
+#: current holder from ``Transfer``. ``valid_until`` 0: perpetual. ``valid_from`` is the sale's
+#: block time, which the events tell only for timed licences (``valid_until - duration``); NULL for
+#: perpetual ones, whose validity does not depend on it. Stored as BIGINT although uint64: the
+#: clamp value 2**64-1 is stored as 2**63-1 (both are "never" for any block time).
+licences = Table(
+    "licences",
+    metadata,
+    Column("licence_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("offer_id", BigInteger, nullable=False, index=True),
+    Column("work_id", BigInteger, nullable=False, index=True),
+    Column("holder", Address, nullable=False, index=True),
+    Column("buyer", Address, nullable=False),
+    Column("token", Address, nullable=False),
+    Column("price", Amount, nullable=False),
+    Column("platform_fee", Amount, nullable=False),
+    Column("valid_from", BigInteger, nullable=True),
+    Column("valid_until", BigInteger, nullable=False),
+    Column("transfers", BigInteger, nullable=False),  # changes of hands after the mint
+    Column("bought_event_id", BigInteger, nullable=False, unique=True),
+    Column("bought_block", BigInteger, nullable=False),
+    Column("bought_tx", Hex32, nullable=False),
+)
+
+#: ``DerivativePolicyChanged``: whether deriving from a work needs a licence with the derivative
+#: right (a work without a row: no, the contract's default).
+derivative_policies = Table(
+    "derivative_policies",
+    metadata,
+    Column("work_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("licence_required", Boolean, nullable=False),
+    Column("changed_block", BigInteger, nullable=False),
+)
+
 # --------------------------------------------------------------------------- off-chain: the room directory
 #: Media nodes announced by rooms' hosts (EIP-712 ``MediaNode``, see :mod:`tutti.media_directory`),
 #: written by ``POST /rooms/{id}/media-nodes``. ``host`` is who signed: a row is listed only while it
@@ -489,6 +546,7 @@ EVENT_TABLES = (
 ENTITY_TABLES = (
     works, split_totals, recipient_withdrawn, token_holders, governance_params, proposals, jobs, operators,
     rooms, pass_holdings, pass_approvals, usage_epochs, usage_pools, operator_bonds,
+    licence_offers, licences, derivative_policies,
 )
 #: What "the same index" means: every table but the bookkeeping that depends on batch boundaries
 #: (and the off-chain state, which no reindex rebuilds).

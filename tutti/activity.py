@@ -102,6 +102,41 @@ def open_rooms(tutti, chain, artist, vocalist, song, solo) -> tuple[int, int, in
     return live.room_id, later.room_id, encore.room_id
 
 
+def licence_sales(tutti, chain, stablecoin, deployer, artist, producer, vocalist, fan, song, solo) -> dict:
+    """LicenseOffers activity: three offers (a transferable 30-day streaming licence in ETH, a
+    perpetual non-transferable remix licence in tUSD, a free one-minute personal licence), sales
+    (one bought for another account), a transfer, a pause, a derivative policy, a treasury change by
+    the timelock and an ETH fee payout; the one-minute licence has expired at the end."""
+    from tutti import licenses
+
+    rights = licenses.RIGHTS
+    streaming, _ = licenses.create_offer(
+        tutti, artist, work_id=song.work_id, rights=rights["personal"] | rights["streaming"], price=ETHER // 100,
+        supply_cap=5, terms_cid="bafy-terms-streaming", duration=30 * DAY, transferable=True)
+    remix, _ = licenses.create_offer(
+        tutti, artist, work_id=song.work_id, rights=rights["derivative"], price=50 * 10**6, supply_cap=2,
+        terms_cid="bafy-terms-remix", token=stablecoin.address)
+    listen, _ = licenses.create_offer(
+        tutti, vocalist, work_id=solo.work_id, rights=rights["personal"], price=0, supply_cap=3,
+        terms_cid="bafy-terms-listen", duration=60)
+    fan_streaming = licenses.buy_license(tutti, fan, streaming)
+    gift = licenses.buy_license(tutti, fan, streaming, to=producer.address)
+    stablecoin.mint(producer, 100 * 10**6, sender=producer)
+    producer_remix = licenses.buy_license(tutti, producer, remix)
+    fan_listen = licenses.buy_license(tutti, fan, listen)
+    tutti.licenses.transferFrom(producer.address, vocalist.address, gift.license_id, sender=producer)
+    licenses.set_paused(tutti, artist, streaming, True)
+    licenses.require_derivative_license(tutti, artist, song.work_id)
+    timelock = accounts[tutti.timelock.address]
+    chain.provider.set_balance(timelock.address, chain.provider.get_balance(timelock.address) + ETHER)
+    tutti.licenses.setTreasury(deployer.address, sender=timelock)
+    tutti.licenses.withdrawPlatformFees(ETH, sender=fan)
+    chain.pending_timestamp += 120  # the one-minute licence expires
+    chain.mine(1)
+    return {"offers": [streaming, remix, listen],
+            "licences": [fan_streaming.license_id, gift.license_id, producer_remix.license_id, fan_listen.license_id]}
+
+
 def make_activity(tutti, chain, stablecoin, deployer, artist, producer, vocalist, fan, voters, operators) -> dict:
     """Works, a remix, ETH and tUSD royalties, withdrawals, a forward upstream, a metadata change,
     two proposals (one executed, one left defeated), two oracle jobs (one fulfilled over a
@@ -110,7 +145,8 @@ def make_activity(tutti, chain, stablecoin, deployer, artist, producer, vocalist
     rooms, sales at two platform fees (the executed proposal changes the fee and the treasury), a
     single and a batch transfer,
     two revocations (one of an account holding no pass), an operator approval and a fee payout;
-    usage-royalty epochs (see ``usage_epochs``) with two more (usage) oracle jobs."""
+    usage-royalty epochs (see ``usage_epochs``) with two more (usage) oracle jobs; licence offers
+    and sales (see ``licence_sales``)."""
     song = register(tutti, artist, "song", [(artist, 5000), (producer, 3000), (vocalist, 2000)])
     remix = register(tutti, producer, "remix", [(producer, 10_000)], parents=[(song.work_id, 2000)])
     solo = register(tutti, vocalist, "solo", [(vocalist, 10_000)])
@@ -183,8 +219,10 @@ def make_activity(tutti, chain, stablecoin, deployer, artist, producer, vocalist
     tutti.passes.withdrawPlatformFees(sender=fan)
     passes.buy_pass(tutti, vocalist, encore)  # fees pending again
     chain.mine(1)
+    sales = licence_sales(tutti, chain, stablecoin, deployer, artist, producer, vocalist, fan, song, solo) \
+        if tutti.licenses is not None else None
     return {"works": [song, remix, solo], "proposals": [passed, failing], "jobs": [done, done + 1],
-            "rooms": [live, later, encore], "usage": usage}
+            "rooms": [live, later, encore], "usage": usage, "licences": sales}
 
 
 TOKEN = 10**18

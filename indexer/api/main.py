@@ -25,6 +25,7 @@ from indexer import schema
 from indexer.api import probes
 from indexer.api.models import Problem
 from indexer.api.routes import events, governance, media, oracle, passes, royalties, system, usage, works
+from indexer.api.routes import licences
 from indexer.db import make_engine
 
 
@@ -180,7 +181,7 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None,
         # fails to encode its 422 and answers 500.
         return AsciiJSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
 
-    for module in (works, royalties, usage, governance, oracle, passes, media, events, system):
+    for module in (works, royalties, usage, governance, oracle, passes, media, events, system, licences):
         app.include_router(module.router, responses=errors)
     probes.install(app)  # /healthz, /readyz, chain head gauge (indexer/api/probes.py)
     return app

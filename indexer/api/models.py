@@ -351,3 +351,63 @@ class MediaNode(BaseModel):
     announced_at: int = Field(description="Unix seconds (wall clock) when the listed announcement arrived.")
     signature: str = Field(description="The host's EIP-712 signature (domain: \"Tutti media directory\", version "
                                        "\"1\", the chain id, the AccessPass address), for clients that check it.")
+
+
+# --------------------------------------------------------------------------- licence offers
+class LicenceOffer(BaseModel):
+    offer_id: int
+    work_id: int
+    seller: str = Field(description="The work's owner when the offer was created.")
+    rights: int = Field(description="Bitmask: personal 1, streaming 2, sync 4, derivative 8, commercial 16.")
+    right_names: list[str] = Field(description="The rights granted, by name.")
+    token: str = Field(description="The ERC-20 of the price; zero address: ETH.")
+    price: str = Field(description="Per licence, in the token's smallest unit (wei for ETH).")
+    duration: int = Field(description="Seconds each licence lasts from its purchase; 0: perpetual.")
+    supply_cap: int
+    sold: int
+    transferable: bool
+    paused: bool = Field(description="No new sales while paused; licences sold stay valid.")
+    terms_cid: str
+    uri: str = Field(description="ipfs://<terms CID>: every licence token's URI.")
+    created_block: int
+    created_tx: str
+
+
+class LicenceOfferDetail(LicenceOffer):
+    holders: int = Field(description="Accounts holding at least one licence of the offer.")
+    valid_licences: int = Field(description="Licences in force at the last indexed block's time.")
+
+
+class Licence(BaseModel):
+    licence_id: int = Field(description="The licence's ERC-721 token id.")
+    offer_id: int
+    work_id: int
+    holder: str
+    buyer: str = Field(description="Who paid (the holder at the sale may be another account).")
+    token: str = Field(description="Zero address: ETH.")
+    price: str
+    platform_fee: str
+    rights: int
+    right_names: list[str]
+    transferable: bool
+    valid_from: int | None = Field(description="The sale's block time; null for perpetual licences (the "
+                                               "events do not tell it; see bought_block).")
+    valid_until: int = Field(description="Last second in force; 0: perpetual.")
+    valid_now: bool = Field(description="In force at the last indexed block's time (the contract's "
+                                        "isLicenseValid at that block).")
+    transfers: int = Field(description="Changes of hands after the sale.")
+    bought_block: int
+    bought_tx: str
+
+
+class OfferHolder(BaseModel):
+    holder: str
+    licences: int = Field(description="Licences of the offer the account holds.")
+    valid_licences: int = Field(description="Of them, in force at the last indexed block's time.")
+
+
+class DerivativePolicy(BaseModel):
+    work_id: int
+    licence_required: bool = Field(description="Whether deriving from the work needs a licence with the "
+                                               "derivative right (the work's owner never does).")
+    changed_block: int | None = Field(description="When the owner last set it; null: never (the default, open).")

@@ -148,11 +148,14 @@ def test_a_reorg_below_the_undo_history_marks_the_index_unhealthy_until_reindexe
 
     env = {"TUTTI_INDEXER_DATABASE_URL": url, "TUTTI_INDEXER_RPC_URL": rpc_url,
            "TUTTI_DEPLOYMENTS_DIR": str(deployments_dir)}
-    refused = CliRunner().invoke(cli, ["run", "--until-head"], env=env)
+    # The folder as an option: tutti's settings are read once per process (get_settings), possibly
+    # before this test, so the environment variable alone does not reach an in-process CLI run.
+    run = ["run", "--until-head", "--deployments-dir", str(deployments_dir)]
+    refused = CliRunner().invoke(cli, run, env=env)
     assert refused.exit_code == 1 and "index unhealthy" in refused.output and "reindex" in refused.output
     emptied = CliRunner().invoke(cli, ["reindex", "--yes"], env=env)
     assert emptied.exit_code == 0, emptied.output
-    assert CliRunner().invoke(cli, ["run", "--until-head"], env=env).exit_code == 0
+    assert CliRunner().invoke(cli, run, env=env).exit_code == 0
     with TestClient(create_app(engine=live.engine)) as client:
         assert client.get("/health").json()["status"] == "ok"
     assert dump(live.engine) == dump(index(w3, tutti, new_database()))

@@ -216,7 +216,7 @@ def test_a_book_without_usage_royalties_still_indexes(indexed, w3, tutti, tmp_pa
 
 
 def test_every_log_is_kept_once(indexed, w3, tutti):
-    from indexer.ingest import INDEXED_CONTRACTS  # the book also holds contracts not indexed yet (LicenseOffers)
+    from indexer.ingest import INDEXED_CONTRACTS  # the book may hold contracts the indexer does not follow
 
     logs = w3.eth.get_logs({"fromBlock": tutti.book.start_block, "toBlock": "latest",
                             "address": [tutti.book.address(n) for n in INDEXED_CONTRACTS if n in tutti.book.contracts]})

@@ -16,6 +16,7 @@ REVISIONS = [
     ("0002", "0003", {"usage_epochs", "usage_pools", "usage_fundings", "usage_claims"}),
     ("0003", "0004", {"media_nodes"}),
     ("0005", "0006", {"operator_bonds", "slashes"}),
+    ("0007", "0008", {"licence_offers", "licences", "derivative_policies"}),
 ]
 
 
