@@ -112,7 +112,7 @@ def main() -> None:
     print("|----------|------:|--------------------------------:|--------------:|")
     ours = {}
     for block_size in (128, 480):
-        count, factor = largest_real_time(lambda n: real_time_factor(hrtf, n, block_size, args.seconds))
+        count, factor = largest_real_time(lambda n, block=block_size: real_time_factor(hrtf, n, block, args.seconds))
         ours[block_size] = count
         print(f"| tutti.audio | {block_size} | {count} | {factor:.2f} |", flush=True)
     chromium = None if args.no_chromium else chromium_factor(args.seconds)

@@ -35,7 +35,7 @@ def cli(network, operators):
     with user_errors():
         tutti = Tutti.connect()
         team = accounts.test_accounts
-        deployer, artist, producer, vocalist = team[0], team[1], team[2], team[3]
+        deployer, artist, producer = team[0], team[1], team[2]
         store = open_configured_store()
         works = []
         for title, artist_name, piece, licence in SAMPLES:

@@ -33,7 +33,7 @@ def test_renounceOwnership_failsAlways(tutti, name, timelock_account, reverts):
 
 
 def test_constructors_failIfZeroAddress(tutti, deployer, project, operators):
-    timelock, registry, splitter, hub = tutti.timelock, tutti.registry, tutti.splitter, tutti.hub
+    timelock, registry, splitter = tutti.timelock, tutti.registry, tutti.splitter
     cases = [
         (project.OracleHub, project.OracleHub.ZeroRegistry,
          (timelock, ZERO, [operators[0]], 1, 1, 60, 0, 86_400)),

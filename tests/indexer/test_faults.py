@@ -17,7 +17,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from indexer import handlers, schema, store
 from indexer.abis import DecodedLog

@@ -220,7 +220,7 @@ def test_submitAttestation_failsToCountRemovedOperatorsPendingAttestation(hub, o
     """Issue 12, item 7: a leaked key attests, governance removes it; its pending attestation must
     neither complete the quorum for a lie nor earn a share of the fee."""
     leaked, honest_a, honest_b = operators[2], operators[0], operators[1]
-    lie, truth = lying(job_id), honest(job_id)
+    lie = lying(job_id)
     hub.submitAttestation(lie.as_tuple(), sign(leaked, lie), sender=leaked)
     hub.removeOperator(leaked, sender=timelock)
 
