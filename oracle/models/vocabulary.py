@@ -26,7 +26,7 @@ STYLES = ("chorale", "fiddle", "folk", "user")
 MODES = ("major", "minor")
 PITCH_CLASS_NAMES = ("C", "C#", "D", "E-", "E", "F", "F#", "G", "A-", "A", "B-", "B")
 _PITCH_CLASS_ALIASES = {"D-": 1, "Db": 1, "D#": 3, "Eb": 3, "E#": 5, "Fb": 4, "Gb": 6, "G-": 6, "G#": 8,
-                        "Ab": 8, "A#": 10, "Bb": 10, "Cb": 11, "C-": 11, "Fb": 4, "F-": 4, "B#": 0}
+                        "Ab": 8, "A#": 10, "Bb": 10, "Cb": 11, "C-": 11, "F-": 4, "B#": 0}
 
 # Chord qualities as interval sets from the root (same templates as the analyze job).
 CHORD_QUALITIES: tuple[tuple[str, tuple[int, ...]], ...] = (

@@ -142,8 +142,6 @@ def evaluate_composer(data_dir: str) -> dict:
 
 
 def evaluate_improviser(data_dir: str) -> dict:
-    import torch
-
     from oracle.models.bundles import load_bundle
     from oracle.models.improviser import LOW, HIGH, Generator, improvise
     from oracle.models.vocabulary import chord_pitch_classes

@@ -86,7 +86,7 @@ def write_report(path: Path) -> None:
                 lines.append(f"| {label} | | {_f(s[name]['test_fold_bits_per_note'])} |")
         lines += [
             "",
-            f"Leak check (a held-out piece sharing at least half of its 8-interval n-grams with one training piece):",
+            "Leak check (a held-out piece sharing at least half of its 8-interval n-grams with one training piece):",
             f"{leak['leaked']} of {leak['held_out_pieces']} test pieces and {s['leak_check']['validation']['leaked']} of",
             f"{s['leak_check']['validation']['held_out_pieces']} validation pieces; the first split (a hash of the first 16",
             f"intervals, 80/10/10) let {first['leaked']} of its {first['held_out_pieces']} test pieces through on the same data.",
@@ -172,7 +172,7 @@ def write_report(path: Path) -> None:
         lines += [
             "## Key of a bare melody (the `accompany` job)",
             "",
-            f"The key music21 finds in the full four-part chorale is the reference; the finders see the soprano only.",
+            "The key music21 finds in the full four-part chorale is the reference; the finders see the soprano only.",
             f"{k['test_chorales']} test chorales. The cadence bonus ({k['cadence_bonus']}) was chosen on {k['validation_chorales']}"
             f" validation chorales (accuracy per bonus: {sweep}).",
             "",
