@@ -86,7 +86,7 @@ def write_report(path: Path) -> None:
                 lines.append(f"| {label} | | {_f(s[name]['test_fold_bits_per_note'])} |")
         lines += [
             "",
-            f"Leak check (a held-out piece sharing at least half of its 8-interval n-grams with one training piece):",
+            "Leak check (a held-out piece sharing at least half of its 8-interval n-grams with one training piece):",
             f"{leak['leaked']} of {leak['held_out_pieces']} test pieces and {s['leak_check']['validation']['leaked']} of",
             f"{s['leak_check']['validation']['held_out_pieces']} validation pieces; the first split (a hash of the first 16",
             f"intervals, 80/10/10) let {first['leaked']} of its {first['held_out_pieces']} test pieces through on the same data.",
@@ -172,7 +172,7 @@ def write_report(path: Path) -> None:
         lines += [
             "## Key of a bare melody (the `accompany` job)",
             "",
-            f"The key music21 finds in the full four-part chorale is the reference; the finders see the soprano only.",
+            "The key music21 finds in the full four-part chorale is the reference; the finders see the soprano only.",
             f"{k['test_chorales']} test chorales. The cadence bonus ({k['cadence_bonus']}) was chosen on {k['validation_chorales']}"
             f" validation chorales (accuracy per bonus: {sweep}).",
             "",
@@ -215,9 +215,9 @@ def write_report(path: Path) -> None:
         "  not an expert's Roman-numeral analysis; harmonizer accuracy is agreement with those labels.",
         "- The improviser writes 4/4 only and is trained on chorale sopranos (a narrow melodic language); GAN",
         "  quality is judged by the statistics above, not by listeners.",
-        "- Training is short: the bundles now shipped were retrained on the family split with the step counts in",
-        "  the table above (both composers 300 steps, the harmonizer 400, the GAN 3000) while seven other jobs",
-        "  shared the 2 cores; both LSTMs were still improving when they stopped.",
+        "- Training is short: the bundles now shipped were trained on the family split with the step counts in",
+        "  the table above (both composers their default 1,500 steps, the harmonizer 400, the GAN 3000) while",
+        "  seven other jobs shared the 2 cores; both LSTMs' validation loss still fell at their last step.",
         "- Retraining reproduces a bundle bit for bit on the same machine and thread count; other CPUs may differ",
         "  in the last bits, which changes the sha256 and so the model id.",
         "- Jobs, unlike training, give the same bytes on every x86-64 CPU path: inference runs in float64, logits",
