@@ -59,3 +59,5 @@ def test_a_recipient_sends_its_own_share_elsewhere_and_an_expired_signature_is_r
     done = run("withdraw", "--work", work_id, "--to", vocalist.address, account="TEST::1")  # no signature needed
     assert "Withdrew 0.75 ETH" in done.stdout
     assert vocalist.balance - before == 3 * ETHER // 4
+    empty = run("withdraw", "--work", work_id, "--to", vocalist.address, account="TEST::1", check=False)
+    assert empty.returncode != 0 and f"{artist.address} has nothing to withdraw from work {work_id}" in empty.stderr
