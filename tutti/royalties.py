@@ -147,3 +147,111 @@ def sign_withdraw_to(private_key: bytes | str, document: dict) -> bytes:
     from eth_account.messages import encode_typed_data
 
     return bytes(Account.sign_message(encode_typed_data(full_message=document), private_key).signature)
+
+
+#: ERC-1271's "valid signature" answer: the selector of ``isValidSignature(bytes32,bytes)``.
+ERC1271_MAGIC = bytes.fromhex("1626ba7e")
+
+
+@dataclass(frozen=True)
+class WithdrawToPermit:
+    """A recipient's signed consent to have its share of a work paid to ``to`` (see `withdraw_to`)."""
+
+    work_id: int
+    token: str
+    account: str
+    to: str
+    deadline: int
+    signature: bytes
+
+
+def withdraw_to_document(tutti: Tutti, work_id: int, token: str, account: str, to: str, deadline: int) -> dict:
+    """The ``WithdrawTo`` document for ``account``'s next signature (its current splitter nonce)."""
+    from ape import chain
+
+    return withdraw_to_typed_data(tutti.splitter.address, chain.chain_id, split_of(tutti, work_id), token, account,
+                                  to, tutti.splitter.nonces(account), deadline)
+
+
+def sign_withdraw_to_permit(tutti: Tutti, signer: "AccountAPI", work_id: int, token: str, account: str, to: str,
+                            deadline: int) -> WithdrawToPermit:
+    """``signer`` (the recipient itself, or the key of the recipient's contract wallet) signs that
+    ``account``'s share goes to ``to``; checked before it is returned, so a wrong signer, a
+    recipient with nothing to withdraw or a past deadline fail here, not at the relayer."""
+    from eth_account.messages import encode_typed_data
+
+    _check_withdrawable(tutti, work_id, token, account, include_wallet=True)
+    _check_deadline(deadline)
+    signature = signer.sign_message(encode_typed_data(full_message=withdraw_to_document(
+        tutti, work_id, token, account, to, deadline)))
+    if signature is None:
+        raise TuttiError(f"account {signer.address} declined to sign")
+    permit = WithdrawToPermit(work_id, token, account, to, deadline, signature.encode_rsv())
+    check_withdraw_to_permit(tutti, permit)
+    return permit
+
+
+def check_withdraw_to_permit(tutti: Tutti, permit: WithdrawToPermit) -> None:
+    """Raise a `TuttiError` unless the splitter would accept ``permit`` now (same checks, same order)."""
+    from eth_account.messages import _hash_eip191_message, encode_typed_data
+
+    if permit.to == ETH:
+        raise TuttiError("--to must be a real address, not the zero address")
+    _check_deadline(permit.deadline)
+    document = withdraw_to_document(tutti, permit.work_id, permit.token, permit.account, permit.to, permit.deadline)
+    digest = _hash_eip191_message(encode_typed_data(full_message=document))
+    if not _signed_by(permit.account, digest, permit.signature):
+        raise TuttiError(f"the signature is not {permit.account}'s for this withdrawal (wrong signer, another "
+                         "--to/--token/--deadline, or already used)")
+
+
+def withdraw_to(tutti: Tutti, sender: "AccountAPI", work_id: int, token: str, to: str,
+                permit: WithdrawToPermit | None = None) -> int:
+    """Pay a recipient's accrued share of a work to ``to``; returns the amount.
+
+    Without ``permit`` the sender is the recipient (the splitter needs no signature then); with one,
+    anyone may send it. Royalties waiting in the work's wallet are deposited first."""
+    account = permit.account if permit else sender.address
+    if permit is not None:
+        check_withdraw_to_permit(tutti, permit)
+    elif to == ETH:
+        raise TuttiError("--to must be a real address, not the zero address")
+    flush_wallet(tutti, sender, work_id, token)
+    _check_withdrawable(tutti, work_id, token, account, include_wallet=False)
+    receipt = tutti.splitter.withdrawTo(split_of(tutti, work_id), token, account, to,
+                                        permit.deadline if permit else 0, permit.signature if permit else b"",
+                                        sender=sender)
+    return next(iter(receipt.decode_logs(tutti.splitter.WithdrawnTo))).amount
+
+
+def _check_withdrawable(tutti: Tutti, work_id: int, token: str, account: str, *, include_wallet: bool) -> None:
+    owed = tutti.splitter.withdrawable(split_of(tutti, work_id), token, account)
+    if owed == 0 and not (include_wallet and waiting_in_wallet(tutti, work_id, token)):
+        raise TuttiError(f"{account} has nothing to withdraw from work {work_id}")
+
+
+def _check_deadline(deadline: int) -> None:
+    from ape import chain
+
+    if deadline < chain.pending_timestamp:
+        raise TuttiError(f"the signature's deadline {deadline} has passed (the chain is at "
+                         f"{chain.pending_timestamp}); the recipient must sign again")
+
+
+def _signed_by(account: str, digest: bytes, signature: bytes) -> bool:
+    """What the splitter's SignatureChecker decides: ECDSA for a key, ERC-1271 for a contract wallet."""
+    from ape import chain
+    from eth_abi import encode
+    from eth_account import Account
+
+    if not chain.provider.get_code(account):
+        try:
+            return Account._recover_hash(digest, signature=signature) == account
+        except Exception:  # noqa: BLE001 - malformed signature bytes: simply not the recipient's
+            return False
+    call = {"to": account, "data": "0x" + (ERC1271_MAGIC + encode(["bytes32", "bytes"], [digest, signature])).hex()}
+    try:
+        answer = bytes(chain.provider.web3.eth.call(call))
+    except Exception:  # noqa: BLE001 - a wallet that reverts or lacks ERC-1271 accepts nothing
+        return False
+    return answer[:4] == ERC1271_MAGIC
