@@ -290,6 +290,45 @@ const scenarios = {
     return { requested, jobId: Number(jobId), verified, files, derivative };
   },
 
+  async licences(page) {
+    // Sample work 2 belongs to the artist: an offer of personal + remix rights, 30 days, 5 for sale.
+    await as(page, accounts.artist.index, '#/works/2');
+    const section = page.locator('section.licences');
+    const before = await section.locator('.offer').count();
+    await section.getByLabel('personal listening').check();
+    await section.getByLabel('remixes and other derivative works').check();
+    await section.getByLabel('Price per licence').fill('0.02');
+    await section.getByLabel('Duration (days, 0: perpetual)').fill('30');
+    await section.getByLabel('Licences for sale').fill('5');
+    await section.getByRole('button', { name: 'Create offer' }).click();
+    const created = await outcome(page, section);
+    if (!created.ok) return { created };
+    await page.waitForFunction((count) => document.querySelectorAll('section.licences .offer').length > count, before);
+    const offerId = Number(await section.locator('.offer').last().getAttribute('data-offer'));
+    await section.getByLabel('Require a remix licence (derivative right) to register a derivative').check();
+    await section.getByRole('button', { name: 'Save remix rule' }).click();
+    const policy = await outcome(page, section);
+    await page.waitForSelector('[data-derivative-policy="required"]');
+    await as(page, accounts.fan.index, '#/works/2');
+    const card = page.locator(`.offer[data-offer="${offerId}"]`);
+    const offerText = await card.locator('dl').textContent();
+    const preview = await card.locator('.preview').textContent();
+    await card.getByRole('button', { name: /Buy licence/ }).click();
+    const bought = await outcome(page, section);
+    await page.waitForSelector(`.offer[data-offer="${offerId}"] [data-sold="1"]`);
+    await shot(page, 'licences-work');
+    await go(page, '#/licences');
+    const mine = await page.locator('tbody tr').allTextContents();
+    const valid = await page.locator('tbody [data-valid]').evaluateAll((cells) => cells.map((cell) => cell.getAttribute('data-valid')));
+    await shot(page, 'licences');
+    await as(page, accounts.artist.index, '#/works/2');
+    await page.locator(`.offer[data-offer="${offerId}"]`).getByRole('button', { name: `Pause sales of offer ${offerId}` }).click();
+    const paused = await outcome(page, section);
+    await page.waitForSelector(`.offer[data-offer="${offerId}"][data-paused="true"]`);
+    return { created, policy, offerId, offerText, bought, preview, mine, valid, paused,
+      buyDisabled: await page.locator(`.offer[data-offer="${offerId}"]`).getByRole('button', { name: /Buy licence/ }).isDisabled() };
+  },
+
   async operator(page) {
     await as(page, accounts.operator.index, '#/operator');
     const rows = await page.locator('tbody tr').count();
