@@ -80,7 +80,7 @@ def test_request_a_compose_job_verify_it_and_register_the_result(scenario, platf
 
 def test_artist_offers_a_licence_a_fan_buys_it_and_sees_it_in_my_licences(scenario, platform: Platform) -> None:
     found = scenario("licences")
-    for step in ("created", "policy", "bought", "paused"):
+    for step in ("created", "createdToken", "policy", "bought", "boughtToken", "paused"):
         assert found[step]["ok"], (step, found[step])
     assert "0.02 ETH" in found["offerText"] and "30 days from purchase" in found["offerText"]
     assert "0 of 5" in found["offerText"]
@@ -88,7 +88,10 @@ def test_artist_offers_a_licence_a_fan_buys_it_and_sees_it_in_my_licences(scenar
     assert "treasury" in found["preview"] and "work 2" in found["preview"], found["preview"]
     mine = [row for row in found["mine"] if "Work 2" in row and "remixes" in row]
     assert mine and "valid" in mine[0], found["mine"]
-    assert "true" in found["valid"]
+    assert "5 tUSD" in found["tokenOfferText"] and "perpetual" in found["tokenOfferText"], found["tokenOfferText"]
+    streaming = [row for row in found["mine"] if "public streaming" in row]
+    assert streaming and "5 tUSD" in streaming[0] and "perpetual" in streaming[0], found["mine"]
+    assert found["valid"] == ["true", "true"]
     assert found["buyDisabled"]
     indexer = platform.urls["indexer"]
     offer = httpx.get(f"{indexer}/offers/{found['offerId']}").json()
