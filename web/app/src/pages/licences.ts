@@ -160,6 +160,11 @@ export async function renderLicences(app: App, root: HTMLElement): Promise<void>
     licence.valid_until === 0 ? 'perpetual' : new Date(licence.valid_until * 1000).toLocaleString(),
     h('strong', { 'data-valid': String(licence.valid_now) }, licence.valid_now ? 'valid' : 'expired'),
     licence.transferable ? 'yes' : 'no']));
+  const account = app.account.toLowerCase();
+  const unsubscribe = app.live.subscribe((event) => {
+    if (!root.isConnected) { unsubscribe(); return; }
+    if (event.name === 'LicenseBought' && String((event.args as { to?: string }).to).toLowerCase() === account) void renderLicences(app, root).catch(() => {});
+  });
   root.append(h('p', {}, 'Each licence is an ERC-721 token in your wallet; validity is as of the last indexed block.'),
     rows.length ? table(['Licence', 'Work', 'Rights', 'Paid', 'Valid until', 'Status', 'Transferable'], rows, 'Licences you hold')
       : h('p', {}, 'You hold no licences yet. Works offering them show a “Buy licence” button.'));
