@@ -96,6 +96,9 @@ def test_artist_offers_a_licence_a_fan_buys_it_and_sees_it_in_my_licences(scenar
     indexer = platform.urls["indexer"]
     offer = httpx.get(f"{indexer}/offers/{found['offerId']}").json()
     assert offer["sold"] == 1 and offer["paused"] and offer["right_names"] == ["personal", "derivative"]
+    token_offer = httpx.get(f"{indexer}/offers/{found['tokenOfferId']}").json()
+    assert token_offer["right_names"] == ["streaming"] and token_offer["duration"] == 0 and token_offer["transferable"]
+    assert token_offer["price"] == str(5 * 10**6) and token_offer["sold"] == 1
     assert httpx.get(f"{indexer}/works/2/derivative-policy").json()["licence_required"]
     held = httpx.get(f"{indexer}/licences", params={"holder": anvil_address(4), "work_id": 2}).json()["items"]
     assert any(licence["offer_id"] == found["offerId"] and licence["valid_now"] for licence in held)

@@ -32,12 +32,14 @@ const DAY = 86_400;
 export const rightsInWords = (names: string[]) => names.map((name) => RIGHTS.find(([, key]) => key === name)?.[2] ?? name).join(', ');
 const lasting = (seconds: number) => (seconds === 0 ? 'perpetual' : seconds % DAY === 0 ? `${seconds / DAY} days from purchase` : `${duration(seconds)} from purchase`);
 
-/** The work page's licence section; it re-renders itself on the indexer's licence events for this work. */
+/** The work page's licence section. The offers and the remix rule re-render on the indexer's licence
+ * events for this work; the owner's forms are built once, so nothing typed there is lost. */
 export async function licenceSection(app: App, work: WorkDetail): Promise<HTMLElement> {
-  const section = h('section', { 'aria-labelledby': 'licences', class: 'licences' });
   const status = statusArea();
+  const rule = h('p', {});
+  const list = h('div', { class: 'offers' });
   let offerIds = new Set<number>();
-  const refresh = async () => {
+  const refresh = async (): Promise<DerivativePolicy> => {
     const [offers, policy, feeBps] = await Promise.all([
       app.indexer.all<Offer>(`/works/${work.work_id}/offers`),
       app.indexer.get<DerivativePolicy>(`/works/${work.work_id}/derivative-policy`),
@@ -45,16 +47,18 @@ export async function licenceSection(app: App, work: WorkDetail): Promise<HTMLEl
     ]);
     offerIds = new Set(offers.map((offer) => offer.offer_id));
     const isOwner = !!app.account && app.account.toLowerCase() === work.owner.toLowerCase();
-    replace(section, h('h2', { id: 'licences' }, 'Licences'),
-      h('p', { 'data-derivative-policy': policy.licence_required ? 'required' : 'open' }, policy.licence_required
-        ? 'Remixes and other derivatives of this work need a licence with the derivative right.'
-        : 'Anyone may register a derivative of this work without a licence.'),
-      offers.length ? h('div', {}, ...await Promise.all(offers.map((offer) => offerCard(app, work, offer, feeBps, isOwner, status, refresh))))
-        : h('p', {}, 'No licences are offered for this work.'),
-      status,
-      isOwner ? ownerForms(app, work, policy, status, refresh) : null);
+    rule.dataset.derivativePolicy = policy.licence_required ? 'required' : 'open';
+    replace(rule, policy.licence_required
+      ? 'Remixes and other derivatives of this work need a licence with the derivative right.'
+      : 'Anyone may register a derivative of this work without a licence.');
+    replace(list, ...(offers.length ? await Promise.all(offers.map((offer) => offerCard(app, work, offer, feeBps, isOwner, status, refresh)))
+      : [h('p', {}, 'No licences are offered for this work.')]));
+    return policy;
   };
-  await refresh();
+  const policy = await refresh();
+  const isOwner = !!app.account && app.account.toLowerCase() === work.owner.toLowerCase();
+  const section = h('section', { 'aria-labelledby': 'licences', class: 'licences' }, h('h2', { id: 'licences' }, 'Licences'),
+    rule, list, status, isOwner ? ownerForms(app, work, policy, status, refresh) : null);
   const unsubscribe = app.live.subscribe((event) => {
     if (!section.isConnected) { unsubscribe(); return; }
     if (!LICENCE_EVENTS.has(event.name)) return;
@@ -64,7 +68,7 @@ export async function licenceSection(app: App, work: WorkDetail): Promise<HTMLEl
   return section;
 }
 
-async function offerCard(app: App, work: WorkDetail, offer: Offer, feeBps: number, isOwner: boolean, status: HTMLElement, refresh: () => Promise<void>): Promise<HTMLElement> {
+async function offerCard(app: App, work: WorkDetail, offer: Offer, feeBps: number, isOwner: boolean, status: HTMLElement, refresh: () => Promise<unknown>): Promise<HTMLElement> {
   const price = BigInt(offer.price);
   const priceText = price === 0n ? 'free' : await formatAmount(app, offer.token, price);
   const soldOut = offer.sold >= offer.supply_cap;
@@ -98,7 +102,7 @@ async function offerCard(app: App, work: WorkDetail, offer: Offer, feeBps: numbe
     preview, buy, pause);
 }
 
-function ownerForms(app: App, work: WorkDetail, policy: DerivativePolicy, status: HTMLElement, refresh: () => Promise<void>): HTMLElement {
+function ownerForms(app: App, work: WorkDetail, policy: DerivativePolicy, status: HTMLElement, refresh: () => Promise<unknown>): HTMLElement {
   const boxes = RIGHTS.map(([bit, key, words]) => {
     const box = input({ type: 'checkbox', name: 'rights', value: bit, id: `right-${key}` });
     return { bit, box, element: h('div', { class: 'field check' }, box, h('label', { for: `right-${key}` }, words)) };
@@ -132,7 +136,10 @@ function ownerForms(app: App, work: WorkDetail, policy: DerivativePolicy, status
           price: `${price.value.trim()} ${symbol}`, duration: seconds === 0n ? 'perpetual' : `${lifetime} days`, transferable: transferable.checked }, 'licence.json');
         await app.send({ contract: 'LicenseOffers', functionName: 'createOffer',
           args: [BigInt(work.work_id), rights, token.value, amount, seconds, supply, transferable.checked, termsCid] }, (_s, d) => report(d));
-      }], `Offer created: ${rightsInWords(names)} for ${price.value.trim()} ${symbol}.`)) await refresh();
+      }], `Offer created: ${rightsInWords(names)} for ${price.value.trim()} ${symbol}.`)) {
+        form.reset(); // a next offer starts from the defaults, not from this one's rights
+        await refresh();
+      }
     })();
   });
   const required = input({ type: 'checkbox', name: 'remix-licence', id: 'remix-licence', checked: policy.licence_required });
