@@ -19,7 +19,7 @@ from tutti.platform import APP_DIST, Platform, anvil_address
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("e2e.mjs")
 SCENARIOS = ["works", "wrongChain", "register", "rejected", "reverted", "pay", "withdraw", "governance", "rooms",
-             "compose", "operator", "phone", "indexerDown"]
+             "compose", "licences", "operator", "phone", "indexerDown"]
 ROLES = {"artist": 1, "producer": 2, "vocalist": 3, "fan": 4, "holderA": 5, "holderB": 6, "operator": 7}
 
 

@@ -122,6 +122,17 @@ async function fillRegistration(page, { title, file, contributors, parents = [] 
   }
 }
 
+/** Mint the deployment's test stablecoin (TestToken.mint is open) to `to`, sent by that account. */
+async function mintTestToken(to, amount) {
+  const { extras } = await (await fetch(`${app}/config.json`)).json();
+  const word = (hex) => hex.replace(/^0x/, '').padStart(64, '0');
+  const data = `0x40c10f19${word(to.toLowerCase())}${word(amount.toString(16))}`; // mint(address,uint256)
+  const call = async (method, params) => (await (await fetch(platform.urls.rpc, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })).json()).result;
+  const hash = await call('eth_sendTransaction', [{ from: to, to: extras.TestToken, data }]);
+  while (!(await call('eth_getTransactionReceipt', [hash]))) await new Promise((resolve) => setTimeout(resolve, 200));
+}
+
 const scenarios = {
   async works(page) {
     await go(page, '#/works');
@@ -288,6 +299,62 @@ const scenarios = {
     await page.waitForSelector(`.job[data-job="${jobId}"] [data-new-work]`, { timeout: 90_000 });
     const derivative = Number(await page.locator(`.job[data-job="${jobId}"] [data-new-work]`).getAttribute('data-new-work'));
     return { requested, jobId: Number(jobId), verified, files, derivative };
+  },
+
+  async licences(page) {
+    // Sample work 2 belongs to the artist: an offer of personal + remix rights, 30 days, 5 for sale.
+    await as(page, accounts.artist.index, '#/works/2');
+    const section = page.locator('section.licences');
+    const before = await section.locator('.offer').count();
+    await section.getByLabel('personal listening').check();
+    await section.getByLabel('remixes and other derivative works').check();
+    await section.getByLabel('Price per licence').fill('0.02');
+    await section.getByLabel('Duration (days, 0: perpetual)').fill('30');
+    await section.getByLabel('Licences for sale').fill('5');
+    await section.getByRole('button', { name: 'Create offer' }).click();
+    const created = await outcome(page, section);
+    if (!created.ok) return { created };
+    await page.waitForFunction((count) => document.querySelectorAll('section.licences .offer').length > count, before);
+    const offerId = Number(await section.locator('.offer').last().getAttribute('data-offer'));
+    // A second offer priced in the local stablecoin (6 decimals): perpetual streaming rights, transferable.
+    await section.getByLabel('public streaming').check();
+    await section.getByLabel('Price token').selectOption({ label: 'TestToken' });
+    await section.getByLabel('Price per licence').fill('5');
+    await section.getByLabel('Duration (days, 0: perpetual)').fill('0');
+    await section.getByLabel('Licences may be transferred').check();
+    await section.getByRole('button', { name: 'Create offer' }).click();
+    const createdToken = await outcome(page, section);
+    await page.waitForFunction((count) => document.querySelectorAll('section.licences .offer').length > count + 1, before);
+    const tokenOfferId = Number(await section.locator('.offer').last().getAttribute('data-offer'));
+    await section.getByLabel('Require a remix licence (derivative right) to register a derivative').check();
+    await section.getByRole('button', { name: 'Save remix rule' }).click();
+    const policy = await outcome(page, section);
+    await page.waitForSelector('[data-derivative-policy="required"]');
+    await as(page, accounts.fan.index, '#/works/2');
+    const card = page.locator(`.offer[data-offer="${offerId}"]`);
+    const offerText = await card.locator('dl').textContent();
+    const preview = await card.locator('.preview').textContent();
+    await card.getByRole('button', { name: /Buy licence/ }).click();
+    const bought = await outcome(page, section);
+    await page.waitForSelector(`.offer[data-offer="${offerId}"] [data-sold="1"]`);
+    // The fan gets 5 tUSD from the test token's open mint, then buys: approve, then buyLicense.
+    await mintTestToken(accounts.fan.address, 5_000_000n);
+    const tokenCard = page.locator(`.offer[data-offer="${tokenOfferId}"]`);
+    const tokenOfferText = await tokenCard.locator('dl').textContent();
+    await tokenCard.getByRole('button', { name: /Buy licence/ }).click();
+    const boughtToken = await outcome(page, section);
+    await page.waitForSelector(`.offer[data-offer="${tokenOfferId}"] [data-sold="1"]`);
+    await shot(page, 'licences-work');
+    await go(page, '#/licences');
+    const mine = await page.locator('tbody tr').allTextContents();
+    const valid = await page.locator('tbody [data-valid]').evaluateAll((cells) => cells.map((cell) => cell.getAttribute('data-valid')));
+    await shot(page, 'licences');
+    await as(page, accounts.artist.index, '#/works/2');
+    await page.locator(`.offer[data-offer="${offerId}"]`).getByRole('button', { name: `Pause sales of offer ${offerId}` }).click();
+    const paused = await outcome(page, section);
+    await page.waitForSelector(`.offer[data-offer="${offerId}"][data-paused="true"]`);
+    return { created, createdToken, policy, offerId, tokenOfferId, offerText, tokenOfferText, bought, boughtToken, preview, mine, valid, paused,
+      buyDisabled: await page.locator(`.offer[data-offer="${offerId}"]`).getByRole('button', { name: /Buy licence/ }).isDisabled() };
   },
 
   async operator(page) {

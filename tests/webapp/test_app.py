@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tutti.platform import Platform
+from tutti.platform import Platform, anvil_address
 
 
 def test_works_list_filters_and_every_control_has_a_label(scenario) -> None:
@@ -76,6 +76,32 @@ def test_request_a_compose_job_verify_it_and_register_the_result(scenario, platf
     assert "metadata.json" in found["files"]
     work = httpx.get(f"{platform.urls['indexer']}/works/{found['derivative']}").json()
     assert work["parents"] == [{"parent_work_id": 1, "share_bps": 1000}]
+
+
+def test_artist_offers_a_licence_a_fan_buys_it_and_sees_it_in_my_licences(scenario, platform: Platform) -> None:
+    found = scenario("licences")
+    for step in ("created", "createdToken", "policy", "bought", "boughtToken", "paused"):
+        assert found[step]["ok"], (step, found[step])
+    assert "0.02 ETH" in found["offerText"] and "30 days from purchase" in found["offerText"]
+    assert "0 of 5" in found["offerText"]
+    # the preview names the treasury's fee and the work's split before the wallet is asked
+    assert "treasury" in found["preview"] and "work 2" in found["preview"], found["preview"]
+    mine = [row for row in found["mine"] if "Work 2" in row and "remixes" in row]
+    assert mine and "valid" in mine[0], found["mine"]
+    assert "5 tUSD" in found["tokenOfferText"] and "perpetual" in found["tokenOfferText"], found["tokenOfferText"]
+    streaming = [row for row in found["mine"] if "public streaming" in row]
+    assert streaming and "5 tUSD" in streaming[0] and "perpetual" in streaming[0], found["mine"]
+    assert found["valid"] == ["true", "true"]
+    assert found["buyDisabled"]
+    indexer = platform.urls["indexer"]
+    offer = httpx.get(f"{indexer}/offers/{found['offerId']}").json()
+    assert offer["sold"] == 1 and offer["paused"] and offer["right_names"] == ["personal", "derivative"]
+    token_offer = httpx.get(f"{indexer}/offers/{found['tokenOfferId']}").json()
+    assert token_offer["right_names"] == ["streaming"] and token_offer["duration"] == 0 and token_offer["transferable"]
+    assert token_offer["price"] == str(5 * 10**6) and token_offer["sold"] == 1
+    assert httpx.get(f"{indexer}/works/2/derivative-policy").json()["licence_required"]
+    held = httpx.get(f"{indexer}/licences", params={"holder": anvil_address(4), "work_id": 2}).json()["items"]
+    assert any(licence["offer_id"] == found["offerId"] and licence["valid_now"] for licence in held)
 
 
 def test_operator_page_lists_the_three_operators(scenario) -> None:

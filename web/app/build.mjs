@@ -11,7 +11,7 @@ const root = join(here, '..', '..');
 const manifestPath = process.env.TUTTI_MANIFEST || join(root, '.build', '__local__.json');
 // The contracts the app talks to (TestToken: the local stablecoin, for ERC-20 payments).
 const CONTRACTS = ['ContentRegistry', 'RoyaltySplitter', 'TuttiToken', 'TuttiGovernor', 'TuttiTimelock',
-  'AccessPass', 'OracleHub', 'UsageRoyalties', 'SplitWallet', 'TestToken'];
+  'AccessPass', 'OracleHub', 'UsageRoyalties', 'SplitWallet', 'TestToken', 'LicenseOffers'];
 
 function generateAbis() {
   if (!existsSync(manifestPath)) {

@@ -12,7 +12,7 @@ import { Ipfs } from './ipfs';
 import { currentChainId, switchChain, type WalletChoice } from './wallet';
 
 export type ContractName = 'ContentRegistry' | 'RoyaltySplitter' | 'TuttiToken' | 'TuttiGovernor' | 'TuttiTimelock'
-  | 'AccessPass' | 'OracleHub' | 'UsageRoyalties' | 'TestToken';
+  | 'AccessPass' | 'OracleHub' | 'UsageRoyalties' | 'TestToken' | 'LicenseOffers';
 
 export const ABIS = abis as unknown as Record<string, Abi>;
 export const ETH: Address = '0x0000000000000000000000000000000000000000';

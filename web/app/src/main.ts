@@ -14,6 +14,7 @@ const ROUTES: Array<{ path: RegExp; title: string; nav?: string; load: () => Pro
   { path: /^\/works\/(\d+)$/, title: 'Work', load: async () => (await import('./pages/work')).renderWork },
   { path: /^\/register$/, title: 'Register a work', nav: '#/register', load: async () => (await import('./pages/register')).renderRegister },
   { path: /^\/royalties$/, title: 'Royalties', nav: '#/royalties', load: async () => (await import('./pages/royalties')).renderRoyalties },
+  { path: /^\/licences$/, title: 'My licences', nav: '#/licences', load: async () => (await import('./pages/licences')).renderLicences },
   { path: /^\/governance$/, title: 'Governance', nav: '#/governance', load: async () => (await import('./pages/governance')).renderGovernance },
   { path: /^\/rooms$/, title: 'Rooms', nav: '#/rooms', load: async () => (await import('./pages/rooms')).renderRooms },
   { path: /^\/jobs$/, title: 'Oracle jobs', nav: '#/jobs', load: async () => (await import('./pages/jobs')).renderJobs },

@@ -1,5 +1,6 @@
 // One work: metadata, player, contributors and shares, lineage, income by token, plays per
-// usage epoch; pay or tip it; its owner can update the metadata.
+// usage epoch; pay or tip it; its licence offers (buy one; the owner creates and pauses them);
+// its owner can update the metadata.
 import { parseUnits, type Address } from 'viem';
 import { busy, run, statusArea } from '../actions';
 import { ETH, type App } from '../chain';
@@ -7,6 +8,7 @@ import type { WorkDetail } from '../indexer';
 import type { WorkMetadata } from '../ipfs';
 import { formatAmount, paymentTokens, percent, tokenInfo } from '../format';
 import { append, field, h, input, notice, replace, select, table } from '../ui';
+import { licenceSection } from './licences';
 import { loadMetadata } from './works';
 
 export async function renderWork(app: App, root: HTMLElement, [id]: string[]): Promise<void> {
@@ -25,6 +27,7 @@ export async function renderWork(app: App, root: HTMLElement, [id]: string[]): P
     await income(app, work),
     await plays(app, workId),
     payForm(app, work),
+    await licenceSection(app, work),
     app.account && app.account.toLowerCase() === work.owner.toLowerCase() ? metadataForm(app, work, meta) : null,
   );
 }
