@@ -77,9 +77,11 @@ class Web3PassChecker:
 
     async def room_valid_until(self, room_id: int) -> float | None:
         """When every pass of room ``room_id`` expires, on this machine's clock (``time.time()``),
-        or None if unknown. The chain's clock may run apart from ours (a test chain that was
-        fast-forwarded): the room's ``validUntil`` is moved by the head block's lead over our clock
-        (a head behind our clock is just an old block: no shift)."""
+        or None if unknown. The chain's clock may run apart from ours either way (a test chain
+        fast-forwarded, or one whose snapshot reverts left it minutes behind): the room's
+        ``validUntil`` is moved by the head block's offset from our clock. On a live chain the head
+        is at most one block old, so this timer is late by at most a block interval; the per-block
+        re-check ends a session at the first block past ``validUntil`` in any case."""
         try:
             room = await self.contract.functions.room(int(room_id)).call()
             head = await self.web3.eth.get_block("latest")
@@ -87,7 +89,7 @@ class Web3PassChecker:
             return None
         if not room[6]:
             return None
-        return int(room[6]) - max(int(head["timestamp"]) - time.time(), 0.0)
+        return int(room[6]) - (int(head["timestamp"]) - time.time())
 
     async def room_host(self, room_id: int) -> str:
         """The checksummed address that created room ``room_id``."""

@@ -177,10 +177,12 @@ class Platform:
         self.room_id = int(output.strip().splitlines()[-1].split()[-1])
         self.say(f"== sample works, room {self.room_id}, voters and bonded operators")
 
+        # Confirmations: the local default (0). Anvil mines only on demand, so a job waiting to be
+        # buried under a later block would wait for somebody else's transaction.
         for index in OPERATORS:
             self._spawn(f"worker{index}", ["tutti-oracle", "run", "--network", NETWORK, "--account", f"TEST::{index}",
                                            "--kinds", "analyze,render,compose,improvise,accompany,usage", "--poll-interval", "0.3",
-                                           "--journal", str(self.state / f"worker{index}.sqlite"), "--confirmations", "1"])
+                                           "--journal", str(self.state / f"worker{index}.sqlite")])
         self.say("== three oracle workers (test accounts 7, 8, 9)")
 
         api_port, app_port = free_port(), free_port()

@@ -174,10 +174,14 @@ const scenarios = {
     if (!result.ok) return { result };
     const workId = await page.locator('[data-new-work]').getAttribute('data-new-work');
     await page.locator('[data-new-work]').click();
-    await page.waitForSelector('#contributors');
-    await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'E2E Duet');
-    const contributors = await page.locator('section:has(#contributors) tbody tr').allTextContents();
-    const lineage = await page.locator('.lineage').textContent();
+    // The page renders its title first and its sections after their reads (and re-renders on live
+    // events): read the contributors and the lineage together, once both are on the page.
+    const { contributors, lineage } = await (await page.waitForFunction(() => {
+      if (document.querySelector('main h1')?.textContent !== 'E2E Duet') return null;
+      const rows = [...document.querySelectorAll('section:has(#contributors) tbody tr')].map((row) => row.textContent);
+      const lineage = document.querySelector('.lineage')?.textContent;
+      return rows.length && lineage ? { contributors: rows, lineage } : null;
+    })).jsonValue();
     await shot(page, 'work');
     return { result, preview, workId: Number(workId), contributors, lineage };
   },
