@@ -78,18 +78,20 @@ class Web3PassChecker:
     async def room_valid_until(self, room_id: int) -> float | None:
         """When every pass of room ``room_id`` expires, on this machine's clock (``time.time()``),
         or None if unknown. The chain's clock may run apart from ours either way (a test chain
-        fast-forwarded, or one whose snapshot reverts left it minutes behind): the room's
-        ``validUntil`` is moved by the head block's offset from our clock. On a live chain the head
-        is at most one block old, so this timer is late by at most a block interval; the per-block
-        re-check ends a session at the first block past ``validUntil`` in any case."""
+        fast-forwarded, or one whose snapshot reverts left it behind): the room's ``validUntil`` is
+        moved by the offset of the chain's clock, read as the pending block's timestamp (what the
+        next block will carry; the latest block's may be minutes old on an idle chain)."""
         try:
             room = await self.contract.functions.room(int(room_id)).call()
-            head = await self.web3.eth.get_block("latest")
+            try:
+                clock = await self.web3.eth.get_block("pending")
+            except Exception:  # noqa: BLE001 - a node without a pending block: the head's time
+                clock = await self.web3.eth.get_block("latest")
         except Exception:  # noqa: BLE001 - a stand-in without room(): per-block re-checks still apply
             return None
         if not room[6]:
             return None
-        return int(room[6]) - (int(head["timestamp"]) - time.time())
+        return int(room[6]) - (int(clock["timestamp"]) - time.time())
 
     async def room_host(self, room_id: int) -> str:
         """The checksummed address that created room ``room_id``."""
