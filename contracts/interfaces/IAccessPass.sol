@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
+import {IPlatformFees} from "./IPlatformFees.sol";
+
 /// @title IAccessPass
 /// @notice Paid passes to rooms and performances, as ERC-1155 tokens: one token id per room.
 /// A host opens a room with a price, a supply cap, a validity window and (optionally) passes that
@@ -11,7 +13,7 @@ pragma solidity 0.8.37;
 /// @dev The platform fee and the treasury belong to governance (the owner is the timelock).
 /// Sales are open from creation until `validUntil` (inclusive), so passes can be sold ahead of a
 /// performance; a pass is *valid* only within `[validFrom, validUntil]`.
-interface IAccessPass {
+interface IAccessPass is IPlatformFees {
     /*//////////////////////////////////////////////////////////////
                                  STRUCTS
     //////////////////////////////////////////////////////////////*/
@@ -60,14 +62,8 @@ interface IAccessPass {
     error AlreadyRevoked(uint256 roomId, address account);
     /// @dev Passes to room `roomId` cannot change hands.
     error NonTransferable(uint256 roomId);
-    /// @dev A pass holder, a revoked account, the splitter or the treasury cannot be the zero address.
-    error ZeroAddress();
-    /// @dev A platform fee of `bps` basis points, above the `max` this contract allows.
-    error PlatformFeeTooHigh(uint16 bps, uint16 max);
     /// @dev No platform fees are waiting to be paid to the treasury.
     error NoPlatformFees();
-    /// @dev Sending `amount` wei of platform fees to `treasury` failed.
-    error FeeTransferFailed(address treasury, uint256 amount);
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -92,10 +88,6 @@ interface IAccessPass {
     );
     /// @notice The host revoked `account` from room `roomId`, burning its `amount` passes (maybe none).
     event PassRevoked(uint256 indexed roomId, address indexed account, uint256 amount);
-    /// @notice Governance changed the platform fee.
-    event PlatformFeeChanged(uint16 oldBps, uint16 newBps);
-    /// @notice Governance changed where platform fees go.
-    event TreasuryChanged(address oldTreasury, address newTreasury);
     /// @notice `amount` wei of accrued platform fees were paid to `treasury`.
     event PlatformFeesWithdrawn(address indexed treasury, uint256 amount);
 
@@ -155,16 +147,6 @@ interface IAccessPass {
     /// @return amount What was sent.
     function withdrawPlatformFees() external returns (uint256 amount);
 
-    /// @notice Set the platform's cut of every future sale. Governance only (the timelock).
-    /// @dev Emits a {PlatformFeeChanged} event.
-    /// Requirements: `bps` is at most {MAX_PLATFORM_FEE_BPS}.
-    function setPlatformFee(uint16 bps) external;
-
-    /// @notice Set where platform fees go. Governance only (the timelock).
-    /// @dev Emits a {TreasuryChanged} event.
-    /// Requirements: `newTreasury` is not the zero address.
-    function setTreasury(address newTreasury) external;
-
     /// @notice Whether `account` may enter room `roomId` now: it holds a pass, was not revoked,
     /// and `validFrom <= block.timestamp <= validUntil`. False for a room that does not exist.
     function hasValidPass(uint256 roomId, address account) external view returns (bool);
@@ -177,12 +159,6 @@ interface IAccessPass {
 
     /// @notice Number of rooms created so far (also the id of the newest).
     function roomCount() external view returns (uint256);
-
-    /// @notice The platform's cut of each sale, in basis points.
-    function platformFeeBps() external view returns (uint16);
-
-    /// @notice Where accrued platform fees are paid.
-    function treasury() external view returns (address);
 
     /// @notice Platform fees accrued and not yet paid to the treasury, in wei.
     function pendingPlatformFees() external view returns (uint256);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.27;
+pragma solidity 0.8.37;
+
+import {IPlatformFees} from "./IPlatformFees.sol";
 
 /// @title ILicenseOffers
 /// @notice Licenses to Tutti works, sold by each work's owner. An offer fixes its terms once and
@@ -18,7 +20,7 @@ pragma solidity ^0.8.27;
 /// - {RIGHT_DERIVATIVE} 8: remixes and other derivative works, registered with the work as a parent;
 /// - {RIGHT_COMMERCIAL} 16: commercial use of the above (advertising, resale of the product).
 /// Every license, whatever its rights, lets its holder obtain the work's gated files.
-interface ILicenseOffers {
+interface ILicenseOffers is IPlatformFees {
     /*//////////////////////////////////////////////////////////////
                                  STRUCTS
     //////////////////////////////////////////////////////////////*/
@@ -85,14 +87,8 @@ interface ILicenseOffers {
     /// @dev `account` may not register a derivative of work `workId`: the work's owner requires a
     /// valid license with the derivative right, and `account` holds none. Raised by the registry.
     error DerivativeNotLicensed(uint256 workId, address account);
-    /// @dev A license holder, the registry, the splitter or the treasury cannot be the zero address.
-    error ZeroAddress();
-    /// @dev A platform fee of `bps` basis points, above the `max` this contract allows.
-    error PlatformFeeTooHigh(uint16 bps, uint16 max);
     /// @dev No platform fees in `token` (zero: ETH) are waiting to be paid to the treasury.
     error NoPlatformFees(address token);
-    /// @dev Sending `amount` wei of platform fees to `treasury` failed.
-    error FeeTransferFailed(address treasury, uint256 amount);
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -128,10 +124,6 @@ interface ILicenseOffers {
     );
     /// @notice The owner of work `workId` set whether deriving from it needs a license.
     event DerivativePolicyChanged(uint256 indexed workId, bool licenseRequired);
-    /// @notice Governance changed the platform fee.
-    event PlatformFeeChanged(uint16 oldBps, uint16 newBps);
-    /// @notice Governance changed where platform fees go.
-    event TreasuryChanged(address oldTreasury, address newTreasury);
     /// @notice `amount` of accrued platform fees in `token` (zero: ETH) were paid to `treasury`.
     event PlatformFeesWithdrawn(address indexed treasury, address indexed token, uint256 amount);
 
@@ -195,15 +187,6 @@ interface ILicenseOffers {
     /// @return amount What was sent.
     function withdrawPlatformFees(address token) external returns (uint256 amount);
 
-    /// @notice Set the platform's cut of every future sale. Governance only (the timelock).
-    /// @dev Emits a {PlatformFeeChanged} event. Reverts with {PlatformFeeTooHigh} above
-    /// {MAX_PLATFORM_FEE_BPS}.
-    function setPlatformFee(uint16 bps) external;
-
-    /// @notice Set where platform fees go. Governance only (the timelock).
-    /// @dev Emits a {TreasuryChanged} event. Reverts with {ZeroAddress}.
-    function setTreasury(address newTreasury) external;
-
     /// @notice Offer `offerId`. Reverts with {UnknownOffer} if it does not exist.
     function offer(uint256 offerId) external view returns (Offer memory);
 
@@ -233,12 +216,6 @@ interface ILicenseOffers {
 
     /// @notice Number of licenses sold so far (also the id of the newest).
     function licenseCount() external view returns (uint256);
-
-    /// @notice The platform's cut of each sale, in basis points.
-    function platformFeeBps() external view returns (uint16);
-
-    /// @notice Where accrued platform fees are paid.
-    function treasury() external view returns (address);
 
     /// @notice Platform fees in `token` (zero: ETH) accrued and not yet paid to the treasury.
     function pendingPlatformFees(address token) external view returns (uint256);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.27;
+pragma solidity 0.8.37;
 
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
@@ -8,6 +8,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
+import {PlatformFees} from "../fees/PlatformFees.sol";
 import {IContentRegistry} from "../interfaces/IContentRegistry.sol";
 import {ILicenseOffers} from "../interfaces/ILicenseOffers.sol";
 import {IRoyaltySplitter} from "../interfaces/IRoyaltySplitter.sol";
@@ -21,10 +22,9 @@ import {IRoyaltySplitter} from "../interfaces/IRoyaltySplitter.sol";
 /// Validity checks loop over the licences one account holds of one work, bounded by
 /// {MAX_LICENSES_PER_WORK} (enforced on every mint and transfer), so a check never runs out of
 /// gas however many licences a work sells.
-/// Sales pay the work's split in the same transaction; platform fees are pull payments
-/// ({withdrawPlatformFees}, anyone, to the current treasury), as in {AccessPass}. The fee and the
-/// treasury are owned by governance (the timelock).
-contract LicenseOffers is ILicenseOffers, ERC721, Ownable, ReentrancyGuard {
+/// Sales pay the work's split in the same transaction; platform fees accrue per token here
+/// ({PlatformFees}: governance owns the rate and the treasury) until anyone withdraws them.
+contract LicenseOffers is ILicenseOffers, ERC721, PlatformFees, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
     /*//////////////////////////////////////////////////////////////
@@ -45,19 +45,12 @@ contract LicenseOffers is ILicenseOffers, ERC721, Ownable, ReentrancyGuard {
     uint8 public constant ALL_RIGHTS = 31;
     /// @notice Most licences of one work one account may hold (bounds every validity check).
     uint256 public constant MAX_LICENSES_PER_WORK = 16;
-    /// @notice Highest platform fee governance may set: 20% of each sale.
-    uint16 public constant MAX_PLATFORM_FEE_BPS = 2_000;
-    uint16 private constant TOTAL_BPS = 10_000;
 
     /// @notice The registry whose works are licensed.
     IContentRegistry public immutable registry;
     /// @notice The splitter holding the works' splits.
     IRoyaltySplitter public immutable splitter;
 
-    /// @inheritdoc ILicenseOffers
-    uint16 public platformFeeBps;
-    /// @inheritdoc ILicenseOffers
-    address public treasury;
     /// @inheritdoc ILicenseOffers
     mapping(address token => uint256) public pendingPlatformFees;
     /// @inheritdoc ILicenseOffers
@@ -95,14 +88,10 @@ contract LicenseOffers is ILicenseOffers, ERC721, Ownable, ReentrancyGuard {
         IRoyaltySplitter splitter_,
         address treasury_,
         uint16 platformFeeBps_
-    ) ERC721("Tutti Licenses", "LICENSE") Ownable(governance) {
-        if (address(registry_) == address(0) || address(splitter_) == address(0) || treasury_ == address(0)) {
-            revert ZeroAddress();
-        }
+    ) ERC721("Tutti Licenses", "LICENSE") Ownable(governance) PlatformFees(treasury_, platformFeeBps_) {
+        if (address(registry_) == address(0) || address(splitter_) == address(0)) revert ZeroAddress();
         registry = registry_;
         splitter = splitter_;
-        treasury = treasury_;
-        _setPlatformFee(platformFeeBps_);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -184,7 +173,7 @@ contract LicenseOffers is ILicenseOffers, ERC721, Ownable, ReentrancyGuard {
         if (price != 0) {
             if (token != address(0)) _pullExactly(IERC20(token), price);
             // Checked arithmetic: an ERC-20 price near 2**256 / 2,000 reverts instead of wrapping.
-            fee = price * platformFeeBps / TOTAL_BPS;
+            fee = _platformFeeOf(price);
             pendingPlatformFees[token] += fee;
         }
         emit LicenseBought(licenseId, offerId, to, msg.sender, token, price, fee, validUntil);
@@ -211,23 +200,10 @@ contract LicenseOffers is ILicenseOffers, ERC721, Ownable, ReentrancyGuard {
         address to = treasury;
         emit PlatformFeesWithdrawn(to, token, amount);
         if (token == address(0)) {
-            (bool ok,) = to.call{value: amount}("");
-            if (!ok) revert FeeTransferFailed(to, amount);
+            _sendETHToTreasury(to, amount);
         } else {
             IERC20(token).safeTransfer(to, amount);
         }
-    }
-
-    /// @inheritdoc ILicenseOffers
-    function setPlatformFee(uint16 bps) external onlyOwner {
-        _setPlatformFee(bps);
-    }
-
-    /// @inheritdoc ILicenseOffers
-    function setTreasury(address newTreasury) external onlyOwner {
-        if (newTreasury == address(0)) revert ZeroAddress();
-        emit TreasuryChanged(treasury, newTreasury);
-        treasury = newTreasury;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -346,11 +322,5 @@ contract LicenseOffers is ILicenseOffers, ERC721, Ownable, ReentrancyGuard {
 
     function _workOwner(uint256 workId) internal view returns (address) {
         return IERC721(address(registry)).ownerOf(workId);
-    }
-
-    function _setPlatformFee(uint16 bps) internal {
-        if (bps > MAX_PLATFORM_FEE_BPS) revert PlatformFeeTooHigh(bps, MAX_PLATFORM_FEE_BPS);
-        emit PlatformFeeChanged(platformFeeBps, bps);
-        platformFeeBps = bps;
     }
 }

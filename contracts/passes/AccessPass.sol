@@ -4,7 +4,7 @@ pragma solidity 0.8.37;
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
-import {Governed} from "../governance/Governed.sol";
+import {PlatformFees} from "../fees/PlatformFees.sol";
 
 import {IAccessPass} from "../interfaces/IAccessPass.sol";
 import {IRoyaltySplitter} from "../interfaces/IRoyaltySplitter.sol";
@@ -12,20 +12,14 @@ import {IRoyaltySplitter} from "../interfaces/IRoyaltySplitter.sol";
 /// @title AccessPass
 /// @notice Passes to Tutti rooms and performances: ERC-1155, one token id per room. Sales pay the
 /// host's split in the {RoyaltySplitter}; the platform fee accrues to the treasury.
-/// @dev The platform fee and treasury are owned by governance: the owner is the timelock.
-/// Platform fees are pull payments ({withdrawPlatformFees} pays the current treasury, anyone may
-/// trigger it): a treasury that rejects ETH can then never block a sale, and governance can point
-/// the fees elsewhere, so no fee is ever locked. The host's share needs no such care: it goes
-/// into the host's split in the same transaction, where its recipients pull it.
+/// @dev The platform fee and treasury are owned by governance ({PlatformFees}); fees accrue in
+/// ETH here until anyone calls {withdrawPlatformFees}. The host's share goes into the host's split
+/// in the same transaction, where its recipients pull it.
 /// Every loop is over the ids of one ERC-1155 transfer, chosen by its caller.
-contract AccessPass is IAccessPass, ERC1155, Governed {
+contract AccessPass is IAccessPass, ERC1155, PlatformFees {
     /*//////////////////////////////////////////////////////////////
                                  STORAGE
     //////////////////////////////////////////////////////////////*/
-
-    /// @notice Highest platform fee governance may set: 20% of each sale.
-    uint16 public constant MAX_PLATFORM_FEE_BPS = 2_000;
-    uint16 private constant TOTAL_BPS = 10_000;
 
     /// @notice Collection name shown by wallets and marketplaces.
     string public constant name = "Tutti Access Passes";
@@ -35,10 +29,6 @@ contract AccessPass is IAccessPass, ERC1155, Governed {
     /// @notice The splitter holding the hosts' splits.
     IRoyaltySplitter public immutable splitter;
 
-    /// @inheritdoc IAccessPass
-    uint16 public platformFeeBps;
-    /// @inheritdoc IAccessPass
-    address public treasury;
     /// @inheritdoc IAccessPass
     uint256 public pendingPlatformFees;
 
@@ -66,11 +56,10 @@ contract AccessPass is IAccessPass, ERC1155, Governed {
     constructor(address governance, IRoyaltySplitter splitter_, address treasury_, uint16 platformFeeBps_)
         ERC1155("")
         Ownable(governance)
+        PlatformFees(treasury_, platformFeeBps_)
     {
-        if (address(splitter_) == address(0) || treasury_ == address(0)) revert ZeroAddress();
+        if (address(splitter_) == address(0)) revert ZeroAddress();
         splitter = splitter_;
-        treasury = treasury_;
-        _setPlatformFee(platformFeeBps_);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -124,7 +113,7 @@ contract AccessPass is IAccessPass, ERC1155, Governed {
             // Cannot overflow: sold < supplyCap <= type(uint32).max.
             ++r.sold;
             // Cannot overflow: price == msg.value, far below 2**256 / 10,000 (all the ETH there is).
-            fee = price * platformFeeBps / TOTAL_BPS;
+            fee = _platformFeeOf(price);
         }
         pendingPlatformFees += fee;
         emit PassBought(roomId, msg.sender, to, price, fee);
@@ -157,20 +146,7 @@ contract AccessPass is IAccessPass, ERC1155, Governed {
         pendingPlatformFees = 0;
         address to = treasury;
         emit PlatformFeesWithdrawn(to, amount);
-        (bool ok,) = to.call{value: amount}("");
-        if (!ok) revert FeeTransferFailed(to, amount);
-    }
-
-    /// @inheritdoc IAccessPass
-    function setPlatformFee(uint16 bps) external onlyOwner {
-        _setPlatformFee(bps);
-    }
-
-    /// @inheritdoc IAccessPass
-    function setTreasury(address newTreasury) external onlyOwner {
-        if (newTreasury == address(0)) revert ZeroAddress();
-        emit TreasuryChanged(treasury, newTreasury);
-        treasury = newTreasury;
+        _sendETHToTreasury(to, amount);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -223,11 +199,5 @@ contract AccessPass is IAccessPass, ERC1155, Governed {
             }
         }
         super._update(from, to, ids, values);
-    }
-
-    function _setPlatformFee(uint16 bps) internal {
-        if (bps > MAX_PLATFORM_FEE_BPS) revert PlatformFeeTooHigh(bps, MAX_PLATFORM_FEE_BPS);
-        emit PlatformFeeChanged(platformFeeBps, bps);
-        platformFeeBps = bps;
     }
 }

@@ -8,7 +8,7 @@ import pytest
 from eth_utils import keccak
 
 ZERO = "0x0000000000000000000000000000000000000000"
-GOVERNED = ["registry", "hub", "passes", "usage"]
+GOVERNED = ["registry", "hub", "passes", "usage", "licenses"]
 
 
 @pytest.mark.parametrize("name", GOVERNED)
@@ -41,6 +41,10 @@ def test_constructors_failIfZeroAddress(tutti, deployer, project, operators):
          (timelock, registry, splitter, ZERO, 3_600, 3_600, deployer)),
         (project.ContentRegistry, project.ContentRegistry.ZeroAddress, (timelock, ZERO, timelock, 0)),
         (project.TuttiGovernor, project.TuttiGovernor.ZeroAddress, (tutti.token, ZERO, 1, 20, 0, 4)),
+        # The shared PlatformFees base refuses a zero treasury for both sellers.
+        (project.AccessPass, project.AccessPass.ZeroAddress, (timelock, splitter, ZERO, 0)),
+        (project.LicenseOffers, project.LicenseOffers.ZeroAddress, (timelock, registry, splitter, ZERO, 0)),
+        (project.LicenseOffers, project.LicenseOffers.ZeroAddress, (timelock, ZERO, splitter, timelock, 0)),
     ]
     for container, error, args in cases:
         with ape.reverts() as info:
