@@ -42,8 +42,8 @@ bench-generation: setup  ## Generation latency for 16 bars per model, training t
 bench-spatial: setup  ## Moving HRTF sources rendered in real time on one core
 	@source bin/env && python bench/spatial.py
 
-bench-webapp: setup  ## Web app JavaScript size for the first page (goal < 300 KB compressed)
-	@source bin/env && python bench/webapp.py
+bench-webapp: setup  ## Web app JavaScript size for the first page (goal < 300 KB compressed); axe-core audit of every page
+	@source bin/env && python bench/webapp.py && python bench/webapp_a11y.py
 
 wheel: setup  ## Build the installable wheel into dist/ (ABIs, web client and model bundles inside)
 	@bin/build-wheel

@@ -59,7 +59,8 @@ def cli(network):
     # The story's chain stops with it; the web app shows the same kind of state on a platform that stays up.
     click.echo("   In the browser: `make platform` keeps a chain, the services and the web app running (Ctrl-C stops);\n"
                "   the works and their lineage are on #/works, splits and withdrawals on #/royalties, the DAO on\n"
-               "   #/governance, rooms and passes on #/rooms, oracle jobs on #/jobs, operators' bonds on #/operator.")
+               "   #/governance, rooms and passes on #/rooms (a room's jam session on #/jam/<room>), licences on\n"
+               "   #/licences, oracle jobs on #/jobs, operators' bonds on #/operator.")
 
 
 def pin_work(store, title: str, score: bytes, credits: dict[str, str]) -> tuple[str, bytes]:

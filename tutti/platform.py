@@ -202,7 +202,8 @@ class Platform:
             book = json.loads((self.state / "deployments/ethereum/local.json").read_text())
             self._spawn("media", ["tutti-media", "serve", "--room", str(self.room_id), "--port", str(media_port),
                                   "--rpc-url", self.urls["rpc"], "--pass-contract", book["contracts"]["AccessPass"],
-                                  "--announce", self.urls["indexer"]], TUTTI_MEDIA_HOST_KEY=anvil_key(ROOM_HOST))
+                                  "--announce", self.urls["indexer"], "--pass-url", f"{self.urls['app']}/#/rooms"],
+                        TUTTI_MEDIA_HOST_KEY=anvil_key(ROOM_HOST))
             self._wait("media", lambda: self._answers(f"{self.urls['media']}/healthz"))
             self.say(f"== media node for room {self.room_id}: {self.urls['media']}/ (listed in the room directory)")
 

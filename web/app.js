@@ -1,5 +1,7 @@
 // Tutti browser client: SIWE sign-in, WebRTC join, personal binaural mix, stage editing.
 // State useful to automated tests is mirrored on window.tutti (read-only for the page itself).
+// Framed by the Tutti web app (its #/jam route), the page signs in with the app's wallet through
+// a postMessage bridge (see appWallet) and hides its own sign-in: one wallet, one sign-in.
 import * as secp from './vendor/noble-secp256k1.js';
 import { keccak_256 } from './vendor/noble-hashes/sha3.js';
 
@@ -16,6 +18,31 @@ const tutti = window.tutti = {
   participants: [], leftRms: 0, rightRms: 0, placements: {},
 };
 let room = null, pc = null, channel = null, audioCtx = null, lastSent = 0;
+const embedded = window.parent !== window;
+let wallet = window.ethereum || null;  // an EIP-1193 provider: the browser's, or the app's bridge
+
+// The app that frames this page answers {type: 'tutti-wallet', id, method, params} with
+// {type: 'tutti-wallet-result', id, result | error}, asking its connected wallet. The page never
+// sees a key, and only the framing window is listened to.
+function appWallet() {
+  const pending = new Map();
+  let nextId = 1;
+  window.addEventListener('message', (event) => {
+    if (event.source !== window.parent || event.data?.type !== 'tutti-wallet-result') return;
+    const waiting = pending.get(event.data.id);
+    if (!waiting) return;
+    pending.delete(event.data.id);
+    if (event.data.error) waiting.reject(Object.assign(new Error(event.data.error.message), { code: event.data.error.code }));
+    else waiting.resolve(event.data.result);
+  });
+  return {
+    request: ({ method, params = [] }) => new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      window.parent.postMessage({ type: 'tutti-wallet', id, method, params }, '*');
+    }),
+  };
+}
 
 function status(text, isError = false) {
   $('status').textContent = text;
@@ -46,13 +73,14 @@ function devAccount(keyHex) {
 }
 
 async function walletAccount() {
-  const [address] = await window.ethereum.request({ method: 'eth_requestAccounts' });
-  const chainId = parseInt(await window.ethereum.request({ method: 'eth_chainId' }), 16);
+  const [address] = await wallet.request({ method: 'eth_requestAccounts' });
+  if (!address) throw new Error(embedded ? 'connect a wallet in the app (top of the page) first' : 'the wallet shared no account');
+  const chainId = parseInt(await wallet.request({ method: 'eth_chainId' }), 16);
   if (chainId !== room.chainId) status(`Your wallet is on chain ${chainId}; this room checks passes on chain ${room.chainId}.`, true);
   const checksummed = checksumAddress(address.toLowerCase().replace(/^0x/, ''));
   return {
     address: checksummed,
-    signMessage: (text) => window.ethereum.request({ method: 'personal_sign', params: ['0x' + hex(enc.encode(text)), checksummed] }),
+    signMessage: (text) => wallet.request({ method: 'personal_sign', params: ['0x' + hex(enc.encode(text)), checksummed] }),
   };
 }
 
@@ -110,10 +138,11 @@ function meter(stream) {
   }, 50);
 }
 
-// While in a session, the account cannot change; after a refusal that retrying cannot fix (no pass,
-// a sign-in the node rejected), joining waits until the account or the key changes.
+// While in a session, the account cannot change (sign-in is hidden); after a refusal that retrying
+// cannot fix (no pass, a sign-in the node rejected), joining waits until the account or key changes.
 function sessionControls(inSession) {
-  for (const id of ['wallet-signin', 'dev-key', 'dev-generate']) $(id).disabled = inSession || (id === 'wallet-signin' && !window.ethereum);
+  for (const id of ['wallet-signin', 'dev-key', 'dev-generate']) $(id).disabled = inSession || (id === 'wallet-signin' && !wallet);
+  $('signin').hidden = inSession || embedded;
   $('leave').disabled = !inSession;
 }
 
@@ -125,6 +154,7 @@ function showRefusal(error) {
   $('refusal-reason').textContent = permanent ? error.message : '';
   $('join').disabled = permanent;  // 409 full, 429 busy, 503 chain down: trying again may work
   tutti.refused = error.status || null;
+  if (embedded) window.parent.postMessage({ type: 'tutti-jam-state', refused: tutti.refused }, '*');
 }
 
 function accountChanged() {
@@ -139,7 +169,7 @@ async function join() {
   try {
     audioCtx = audioCtx || new AudioContext({ latencyHint: 'interactive', sampleRate: 48000 });
     const keyText = $('dev-key').value.trim();
-    const account = keyText ? devAccount(keyText) : window.ethereum ? await walletAccount() : null;
+    const account = keyText && !embedded ? devAccount(keyText) : wallet ? await walletAccount() : null;
     if (!account) throw new Error('no wallet: enter or generate a development key');
     tutti.address = account.address;
     status(`Signing in as ${account.address}...`);
@@ -173,6 +203,7 @@ async function join() {
     await pc.setRemoteDescription({ sdp: stereoOpus(answer.sdp), type: answer.type });
     Object.assign(tutti, { joined: true, id: answer.id, ended: null });
     status(`In room ${room.room} as ${account.address}.`);
+    if (embedded) window.parent.postMessage({ type: 'tutti-jam-state', joined: true, address: account.address }, '*');
     $('leave').disabled = false;
   } catch (error) {
     status(error.message || String(error), true);
@@ -268,8 +299,15 @@ async function main() {
   room = await (await fetch('/api/room')).json();
   $('room-name').textContent = `room ${room.room}`;
   fillHrtfs(room.hrtfs);
-  if (!window.ethereum) { $('wallet-missing').hidden = false; $('wallet-signin').disabled = true; $('dev-key-box').open = true; }
   const params = new URLSearchParams(location.search);
+  if (embedded) {
+    wallet = appWallet();
+    $('signin').hidden = true;  // the app's wallet bar is the sign-in
+    // The app knows where its rooms page is (and that it is a link out of the frame).
+    const passUrl = params.get('pass');
+    if (passUrl && /^https?:/.test(passUrl)) room.passUrl = passUrl;
+    $('pass-link').target = '_top';
+  } else if (!window.ethereum) { $('wallet-missing').hidden = false; $('wallet-signin').disabled = true; $('dev-key-box').open = true; }
   const storedKey = params.get('devkey') || localStorage.getItem('tutti-dev-key');
   if (storedKey) $('dev-key').value = storedKey;
   const showAddress = () => {
@@ -293,7 +331,7 @@ async function main() {
     sendControl({ type: 'head', yaw: Number($('yaw').value) });
   });
   $('hrtf').addEventListener('change', () => sendControl({ type: 'hrtf', name: $('hrtf').value }));
-  status(`Room ${room.room} on chain ${room.chainId}. Sign in to join.`);
+  status(embedded ? `Room ${room.room} on chain ${room.chainId}. Join to sign in with the app's wallet.` : `Room ${room.room} on chain ${room.chainId}. Sign in to join.`);
   tutti.ready = true;
 }
 

@@ -35,6 +35,9 @@ interface IRoyaltySplitter {
     error UnknownParentIndex(uint256 splitId, uint256 parentIndex);
     /// @dev `account` is not a recipient of split `splitId`.
     error NotARecipient(uint256 splitId, address account);
+    /// @dev {depositWithPermit}: the token refused the permit and the splitter has no allowance
+    /// from `owner` for the amount (a bad or expired signature, or a token without EIP-2612).
+    error PermitFailed(address token, address owner);
     /// @dev A deposit of zero.
     error ZeroDeposit();
     /// @dev An ERC-20 deposit naming the zero address (ETH goes through {depositETH}).
@@ -106,6 +109,22 @@ interface IRoyaltySplitter {
     /// @dev Credits what actually arrived, so fee-on-transfer tokens cannot inflate a split.
     /// Emits a {Deposited} event. Reverts with {ZeroDeposit}, {InvalidToken} or {UnknownSplit}.
     function deposit(uint256 splitId, address token, uint256 amount) external;
+
+    /// @notice Pay `amount` of ERC-20 `token` into split `splitId` in one transaction, authorised
+    /// by the caller's EIP-2612 permit signature (`deadline`, `v`, `r`, `s`) instead of a prior
+    /// `approve`: the permit grants the splitter exactly `amount`, then {deposit}'s transfer uses it.
+    /// @dev If the permit call fails (for example because somebody submitted the same signature
+    /// first) the deposit still goes ahead when the allowance is there. Emits a {Deposited} event.
+    /// Reverts with {PermitFailed}, {ZeroDeposit}, {InvalidToken} or {UnknownSplit}.
+    function depositWithPermit(
+        uint256 splitId,
+        address token,
+        uint256 amount,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external;
 
     /// @notice Send `account` everything it has accrued in split `splitId` in `token` (zero: ETH).
     /// @dev Anyone may trigger it; the funds always go to `account`. State is updated before the

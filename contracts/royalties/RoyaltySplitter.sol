@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
@@ -133,6 +134,31 @@ contract RoyaltySplitter is IRoyaltySplitter, ReentrancyGuard, EIP712, Nonces {
 
     /// @inheritdoc IRoyaltySplitter
     function deposit(uint256 splitId, address token, uint256 amount) external nonReentrant onlyExisting(splitId) {
+        _deposit(splitId, token, amount);
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    function depositWithPermit(
+        uint256 splitId,
+        address token,
+        uint256 amount,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant onlyExisting(splitId) {
+        if (token == address(0)) revert InvalidToken(token);
+        // A permit seen in the mempool can be submitted by anyone first, which makes ours revert;
+        // the allowance it granted is all we need, so only a missing allowance is an error.
+        try IERC20Permit(token).permit(msg.sender, address(this), amount, deadline, v, r, s) {}
+        catch {
+            if (IERC20(token).allowance(msg.sender, address(this)) < amount) revert PermitFailed(token, msg.sender);
+        }
+        _deposit(splitId, token, amount);
+    }
+
+    /// @dev Pull `amount` of `token` from the caller and credit what actually arrived.
+    function _deposit(uint256 splitId, address token, uint256 amount) internal {
         if (token == address(0)) revert InvalidToken(token);
         if (amount == 0) revert ZeroDeposit();
         uint256 balanceBefore = IERC20(token).balanceOf(address(this));

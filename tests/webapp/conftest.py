@@ -18,8 +18,9 @@ from tutti.platform import APP_DIST, Platform, anvil_address
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("e2e.mjs")
-SCENARIOS = ["works", "wrongChain", "register", "rejected", "reverted", "pay", "withdraw", "governance", "rooms",
-             "compose", "licences", "operator", "phone", "indexerDown"]
+# jam runs before governance: its "skip 2 days" would end the sample room the media node serves.
+SCENARIOS = ["works", "wrongChain", "jam", "register", "rejected", "reverted", "pay", "payPermit", "withdraw", "metadata",
+             "governance", "rooms", "revoke", "compose", "licences", "operator", "phone", "audit", "indexerDown"]
 ROLES = {"artist": 1, "producer": 2, "vocalist": 3, "fan": 4, "holderA": 5, "holderB": 6, "operator": 7}
 
 

@@ -6,14 +6,19 @@
 // {scenario: findings | {error}} plus "console": errors the app logged.
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const [platformFile, shots, wanted] = process.argv.slice(2);
+// axe-core (a dev dependency of the app) audits each page for accessibility violations.
+const AXE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'app', 'node_modules', 'axe-core', 'axe.min.js');
 const platform = JSON.parse(readFileSync(platformFile, 'utf8'));
 const app = platform.urls.app;
 mkdirSync(shots, { recursive: true });
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  // the jam session: a fake microphone, no permission prompt, audio plays without a gesture
+  '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
 
 function testWallet({ rpcUrl, chainId }) {
   const listeners = {};
@@ -131,6 +136,20 @@ async function mintTestToken(to, amount) {
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })).json()).result;
   const hash = await call('eth_sendTransaction', [{ from: to, to: extras.TestToken, data }]);
   while (!(await call('eth_getTransactionReceipt', [hash]))) await new Promise((resolve) => setTimeout(resolve, 200));
+}
+
+/** The pages every user sees, for the accessibility audit and the phone-width check. */
+const PAGES = (room) => ['#/works', '#/works/1', '#/register', '#/royalties', '#/licences', '#/governance', '#/rooms',
+  `#/jam/${room}`, '#/jobs', '#/operator', '#/settings'];
+
+/** The media node's room (the sample room): read from the node itself. */
+const sampleRoom = async () => (await (await fetch(`${platform.urls.media}/api/room`)).json()).room;
+
+async function axeViolations(page) {
+  await page.addScriptTag({ path: AXE });
+  // iframes: false — the jam page's frame is another origin (the media node), audited on its own.
+  return page.evaluate(async () => (await window.axe.run(document, { iframes: false, resultTypes: ['violations'] })).violations
+    .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, target: String(v.nodes[0]?.target ?? '') })));
 }
 
 const scenarios = {
@@ -282,6 +301,125 @@ const scenarios = {
     const passStatus = await page.locator(`.room[data-room="${roomId}"] .pass-status`).textContent();
     await shot(page, 'rooms');
     return { jamLinks, roomId: Number(roomId), passStatus };
+  },
+
+  async payPermit(page) {
+    // The fan pays sample work 1 in tUSD with an EIP-2612 permit: one signature, one transaction.
+    await mintTestToken(accounts.fan.address, 5_000_000n);
+    await as(page, accounts.fan.index, '#/works/1');
+    const form = page.locator('form:has(#pay)');
+    await form.getByLabel('Token', { exact: true }).selectOption({ label: 'TestToken' });
+    const method = await form.getByLabel('Authorise the token with').inputValue();
+    await form.getByLabel('Amount').fill('5');
+    await form.getByRole('button', { name: 'Pay', exact: true }).click();
+    const result = await outcome(page, form);
+    await go(page, '#/works/1');
+    await page.waitForSelector('section:has(#income)');
+    const income = await page.locator('section:has(#income)').textContent();
+    return { result, method, income };
+  },
+
+  async metadata(page) {
+    // The owner renames a work and describes it: new metadata on IPFS, setMetadataCid, page shows it.
+    const workId = results.register?.workId ?? 2; // sample work 2 is the artist's too
+    await as(page, accounts.artist.index, `#/works/${workId}`);
+    const form = page.locator('form.metadata');
+    const before = await page.locator('main h1').textContent();
+    await form.getByLabel('Title').fill(`${before} (remastered)`);
+    await form.getByLabel('Description').fill('Remastered in 2026.');
+    await form.getByRole('button', { name: 'Save metadata' }).click();
+    await page.waitForFunction((title) => document.querySelector('main h1')?.textContent === title, `${before} (remastered)`, { timeout: 90_000 });
+    await page.waitForSelector('main p >> text=Remastered in 2026.');
+    const title = await page.locator('main h1').textContent();
+    return { workId, before, title, description: await page.locator('main p', { hasText: 'Remastered' }).textContent() };
+  },
+
+  async revoke(page) {
+    // The host (artist) revokes the pass the fan bought in the rooms scenario; the fan sees it.
+    const roomId = results.rooms?.roomId;
+    await as(page, accounts.artist.index, '#/rooms');
+    const room = page.locator(`.room[data-room="${roomId}"]`);
+    await room.getByLabel('Revoke the pass of').fill(accounts.fan.address);
+    await room.getByRole('button', { name: 'Revoke pass' }).click();
+    const result = await outcome(page, room);
+    await as(page, accounts.fan.index, '#/rooms');
+    await page.waitForSelector(`.room[data-room="${roomId}"] [data-pass="revoked"]`, { timeout: 60_000 });
+    const passStatus = await page.locator(`.room[data-room="${roomId}"] .pass-status`).textContent();
+    return { result, passStatus };
+  },
+
+  async jam(page) {
+    // The fan has no pass for the sample room: the node refuses, the app says how to get one.
+    // Its own page, not tracked: the browser logs the node's 403 answer as a console error.
+    const room = await sampleRoom();
+    const refused = await openPage({ track: false });
+    await as(refused, accounts.fan.index, `#/jam/${room}`);
+    const frame = refused.frameLocator('iframe.jam');
+    await frame.locator('#join').click();
+    await refused.waitForSelector('.jam-state[data-jam="refused"]', { timeout: 60_000 });
+    const refusedJoinDisabled = await frame.locator('#join').isDisabled();
+    const refusalHelp = await frame.locator('#refusal-help').innerText();
+    const buyLink = await refused.locator('[data-buy-pass]').getAttribute('href');
+    const frameBuyLink = await frame.locator('#pass-link').getAttribute('href');
+    const signInHidden = await frame.locator('#signin').isHidden();
+    await shot(refused, 'jam-refused');
+    // Follow the app's link, buy a pass, come back and join: connected.
+    await rerendered(refused, () => refused.locator('[data-buy-pass]').click());
+    const onRoomsPage = refused.url().endsWith('#/rooms');
+    await refused.close();
+    await as(page, accounts.fan.index, '#/rooms');
+    const card = page.locator(`.room[data-room="${room}"]`);
+    await card.getByRole('button', { name: /Buy a pass/ }).click();
+    await page.waitForSelector(`.room[data-room="${room}"] [data-pass="valid"]`, { timeout: 60_000 });
+    await rerendered(page, () => card.locator('a.join-jam').click());
+    await page.frameLocator('iframe.jam').locator('#join').click();
+    await page.waitForSelector('.jam-state[data-jam="joined"]', { timeout: 60_000 });
+    const joinedFrame = page.frames().find((f) => f.url().startsWith(platform.urls.media));
+    const joined = await joinedFrame.evaluate(() => ({ joined: window.tutti.joined, address: window.tutti.address,
+      signInHidden: document.getElementById('signin').hidden, leaveEnabled: !document.getElementById('leave').disabled }));
+    const state = await page.locator('.jam-state').textContent();
+    await shot(page, 'jam');
+    await page.frameLocator('iframe.jam').locator('#leave').click();
+    return { room, refusedJoinDisabled, refusalHelp, buyLink, onRoomsPage, frameBuyLink, signInHidden, joined, state };
+  },
+
+  async audit(page) {
+    // Every page: axe-core violations (connected as the fan), then sideways overflow at phone width.
+    const room = await sampleRoom();
+    await as(page, accounts.fan.index, '#/works');
+    const violations = {};
+    for (const hash of PAGES(room)) {
+      await go(page, hash);
+      await page.waitForLoadState('networkidle').catch(() => {});
+      violations[hash] = await axeViolations(page);
+    }
+    const phone = await context.newPage();
+    await phone.addInitScript(testWallet, { rpcUrl: platform.urls.rpc, chainId: platform.chainId });
+    await phone.setViewportSize({ width: 390, height: 844 });
+    phone.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
+    phone.on('pageerror', (error) => consoleErrors.push(String(error)));
+    const overflow = {};
+    for (const hash of PAGES(room)) {
+      await go(phone, hash);
+      await phone.waitForLoadState('networkidle').catch(() => {});
+      overflow[hash] = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    }
+    // The media node's own jam page (the app frames it on #/jam/<room>).
+    await phone.goto(`${platform.urls.media}/`);
+    await phone.waitForFunction(() => window.tutti?.ready);
+    overflow['jam page (node)'] = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await phone.close();
+    await page.goto(`${platform.urls.media}/`);
+    await page.waitForFunction(() => window.tutti?.ready);
+    violations['jam page (node)'] = await axeViolations(page);
+    // Keyboard: the skip link moves the focus to the page without leaving it.
+    await go(page, '#/works');
+    // (the first thing Tab reaches on every page is the skip link)
+    const skipFocused = await page.evaluate(() => document.querySelector('a[href], button, input, select, textarea')?.classList.contains('skip'));
+    await page.locator('.skip').focus();
+    await page.keyboard.press('Enter');
+    const afterSkip = await page.evaluate(() => ({ hash: location.hash, focused: document.activeElement?.id }));
+    return { violations, overflow, skipFocused, afterSkip };
   },
 
   async compose(page) {

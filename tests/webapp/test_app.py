@@ -123,3 +123,61 @@ def test_an_unreachable_indexer_is_explained_and_nothing_typed_is_lost(scenario)
 
 def test_no_console_errors(findings) -> None:
     assert findings["console"] == []
+
+
+def test_pay_a_work_in_an_erc20_with_a_permit(scenario, platform: Platform) -> None:
+    found = scenario("payPermit")
+    assert found["method"] == "permit"  # the default for a token: sign, then one transaction
+    assert found["result"]["ok"], found["result"]
+    assert "5 tUSD" in found["income"], found["income"]
+    token = platform.app_config()["extras"]["TestToken"]
+    received = httpx.get(f"{platform.urls['indexer']}/works/1").json()["received"]
+    assert int(next(amount for key, amount in received.items() if key.lower() == token.lower())) >= 5 * 10**6
+    # The permit used the fan's first nonce and left no allowance behind: no approve was sent.
+    fan, splitter = anvil_address(4), platform.app_config()["contracts"]["RoyaltySplitter"]
+    assert _call(platform, token, "nonces(address)", fan) == 1
+    assert _call(platform, token, "allowance(address,address)", fan, splitter) == 0
+
+
+def test_the_owner_updates_a_works_metadata(scenario, platform: Platform) -> None:
+    found = scenario("metadata")
+    assert found["title"] == f"{found['before']} (remastered)"
+    work = httpx.get(f"{platform.urls['indexer']}/works/{found['workId']}").json()
+    metadata = httpx.get(f"{platform.urls['ipfs']}/ipfs/{work['metadata_cid']}").json()
+    assert metadata["name"] == found["title"] and metadata["description"] == "Remastered in 2026."
+
+
+def test_the_host_revokes_a_pass_and_the_holder_sees_it(scenario) -> None:
+    found = scenario("revoke")
+    assert found["result"]["ok"] and "Revoked the pass" in found["result"]["text"], found["result"]
+    assert found["passStatus"] == "Your pass was revoked."
+
+
+def test_join_the_jam_in_the_app_refused_without_a_pass_then_connected(scenario, platform: Platform) -> None:
+    found = scenario("jam")
+    # No pass: the node refuses, Join stays disabled, both the app and the node's page link to a pass.
+    assert found["refusedJoinDisabled"]
+    assert "access pass" in found["refusalHelp"]
+    assert found["buyLink"] == "#/rooms" and found["onRoomsPage"]
+    assert found["frameBuyLink"] == f"{platform.urls['app']}/#/rooms"
+    assert found["signInHidden"]  # the app's wallet is the sign-in
+    # With a pass bought in the app: connected, signed in with the app's account, sign-in hidden.
+    assert found["joined"] == {"joined": True, "address": anvil_address(4), "signInHidden": True, "leaveEnabled": True}
+    assert "Connected" in found["state"]
+
+
+def test_every_page_has_no_serious_accessibility_violation_and_fits_a_phone(scenario) -> None:
+    found = scenario("audit")
+    serious = {page: [v for v in found["violations"][page] if v["impact"] in ("serious", "critical")] for page in found["violations"]}
+    assert len(serious) == 12 and not any(serious.values()), serious
+    assert all(overflow <= 0 for overflow in found["overflow"].values()), found["overflow"]
+    assert found["skipFocused"] and found["afterSkip"] == {"hash": "#/works", "focused": "main"}, found
+
+
+def _call(platform: Platform, to: str, signature: str, *addresses: str) -> int:
+    from eth_utils import keccak
+
+    data = "0x" + keccak(text=signature)[:4].hex() + "".join(a.lower().removeprefix("0x").rjust(64, "0") for a in addresses)
+    answer = httpx.post(platform.urls["rpc"], json={"jsonrpc": "2.0", "id": 1, "method": "eth_call",
+                                                    "params": [{"to": to, "data": data}, "latest"]}).json()
+    return int(answer["result"], 16)

@@ -30,6 +30,7 @@ const MESSAGES: Record<string, Explain> = {
   NothingToForward: () => 'There is nothing to forward upstream in this token.',
   NotARecipient: () => 'This account is not a recipient of that split.',
   ZeroDeposit: () => 'The amount must be more than zero.',
+  PermitFailed: ([token]) => `The token ${token} did not accept the permit (expired, signed for another account, or the token has no EIP-2612): pay with approve instead.`,
   // AccessPass
   // (AccessPass and LicenseOffers share SoldOut and WrongPayment: one selector, one message.)
   SoldOut: ([, cap]) => `Sold out: all ${cap} passes or licences are sold.`,

@@ -17,6 +17,7 @@ const ROUTES: Array<{ path: RegExp; title: string; nav?: string; load: () => Pro
   { path: /^\/licences$/, title: 'My licences', nav: '#/licences', load: async () => (await import('./pages/licences')).renderLicences },
   { path: /^\/governance$/, title: 'Governance', nav: '#/governance', load: async () => (await import('./pages/governance')).renderGovernance },
   { path: /^\/rooms$/, title: 'Rooms', nav: '#/rooms', load: async () => (await import('./pages/rooms')).renderRooms },
+  { path: /^\/jam\/(\d+)$/, title: 'Jam session', load: async () => (await import('./pages/jam')).renderJam },
   { path: /^\/jobs$/, title: 'Oracle jobs', nav: '#/jobs', load: async () => (await import('./pages/jobs')).renderJobs },
   { path: /^\/operator$/, title: 'Operators', nav: '#/operator', load: async () => (await import('./pages/operator')).renderOperator },
   { path: /^\/settings$/, title: 'Settings', nav: '#/settings', load: async () => (await import('./pages/settings')).renderSettings },
@@ -71,6 +72,8 @@ async function main(): Promise<void> {
     main.dataset.rendered = String(ticket); // tests wait on this
   };
   window.addEventListener('hashchange', () => void route());
+  // The skip link must not change the hash (that is the router's): it only moves the focus.
+  document.querySelector('.skip')?.addEventListener('click', (event) => { event.preventDefault(); main.focus(); });
   await route();
 }
 

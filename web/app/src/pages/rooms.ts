@@ -1,6 +1,7 @@
 // Live-session rooms: create one (a soulbound ERC-1155 pass paying one of your works' splits),
 // buy a pass, see your passes' status, revoke a pass as host, and join the jam on the room's
-// media node (found in the indexer's room directory; the jam page signs in with the same wallet).
+// media node (found in the indexer's room directory): in the app (#/jam/<room>, same wallet) or on
+// the node's own page.
 import { formatEther, isAddress, parseEther, parseEventLogs } from 'viem';
 import { busy, run, statusArea } from '../actions';
 import { ABIS, type App } from '../chain';
@@ -45,7 +46,13 @@ async function roomCard(app: App, room: Room, pass: HeldPass | undefined, root: 
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       if (!isAddress(who.value.trim())) { replace(status, notice('error', `“${who.value}” is not an address.`)); return; }
-      void busy(revoke, () => run(app, status, [{ contract: 'AccessPass', functionName: 'revoke', args: [BigInt(room.room_id), who.value.trim()] }], `Revoked the pass of ${who.value.trim()}.`))();
+      void busy(revoke, async () => {
+        const account = who.value.trim();
+        if (await run(app, status, [{ contract: 'AccessPass', functionName: 'revoke', args: [BigInt(room.room_id), account] }], `Revoked the pass of ${account}.`)) {
+          who.value = '';
+          status.dataset.revoked = account;
+        }
+      })();
     });
     host.push(form);
   }
@@ -55,7 +62,8 @@ async function roomCard(app: App, room: Room, pass: HeldPass | undefined, root: 
     h('p', {}, `Open ${when(room.valid_from)} – ${when(room.valid_until)}`),
     h('p', { class: 'pass-status', 'data-pass': pass ? (pass.revoked ? 'revoked' : pass.valid_now ? 'valid' : 'held') : 'none' }, passText),
     buy,
-    nodes.length ? h('p', {}, 'Jam: ', ...nodes.map((node) => h('a', { href: node.url + '/', rel: 'noopener' }, `join on ${new URL(node.url).host}`)))
+    nodes.length ? h('p', {}, h('a', { href: `#/jam/${room.room_id}`, class: 'join-jam' }, 'Join the jam session'),
+      ' (or the node’s own page: ', ...nodes.map((node) => h('a', { href: node.url + '/', rel: 'noopener' }, `join on ${new URL(node.url).host}`)), ')')
       : h('p', {}, 'No media node serves this room right now.'),
     ...host, status);
 }

@@ -1,7 +1,7 @@
 // One work: metadata, player, contributors and shares, lineage, income by token, plays per
 // usage epoch; pay or tip it; its licence offers (buy one; the owner creates and pauses them);
 // its owner can update the metadata.
-import { parseUnits, type Address } from 'viem';
+import { parseSignature, parseUnits, type Address } from 'viem';
 import { busy, run, statusArea } from '../actions';
 import { ETH, type App } from '../chain';
 import type { WorkDetail } from '../indexer';
@@ -85,11 +85,16 @@ async function plays(app: App, workId: number): Promise<HTMLElement> {
 function payForm(app: App, work: WorkDetail): HTMLElement {
   const token = select(paymentTokens(app), { name: 'token' });
   const amount = input({ name: 'amount', inputmode: 'decimal', required: true, placeholder: '0.1' });
+  const method = select([['permit', 'Sign a permit, then one transaction (EIP-2612)'], ['approve', 'Approve, then pay (two transactions)']], { name: 'authorise' });
+  const methodField = field('Authorise the token with', method, 'A permit is a signature, not a transaction: no gas for the approval.');
+  const showMethod = () => { methodField.hidden = token.value === ETH; };
+  token.addEventListener('change', showMethod);
+  showMethod();
   const status = statusArea();
   const submit = h('button', { type: 'submit' }, 'Pay');
   const form = h('form', { class: 'card', 'aria-labelledby': 'pay' }, h('h2', { id: 'pay' }, 'Pay or tip this work'),
     h('p', {}, 'The payment goes to the work’s split; each contributor (and any parent work) can withdraw their share.'),
-    field('Token', token), field('Amount', amount), submit, status);
+    field('Token', token), field('Amount', amount), methodField, submit, status);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void busy(submit, async () => {
@@ -98,9 +103,11 @@ function payForm(app: App, work: WorkDetail): HTMLElement {
       try { value = parseUnits(amount.value.trim(), decimals); } catch { replace(status, notice('error', `“${amount.value}” is not an amount of ${symbol}.`)); return; }
       if (value <= 0n) { replace(status, notice('error', 'The amount must be more than zero.')); return; }
       const splitId = BigInt(work.split_id);
+      const tokenAddress = token.value as Address;
       const steps = token.value === ETH
         ? [{ contract: 'RoyaltySplitter' as const, functionName: 'depositETH', args: [splitId], value }]
-        : [{ contract: 'TestToken' as const, address: token.value as Address, functionName: 'approve', args: [app.address('RoyaltySplitter'), value] },
+        : method.value === 'permit' ? [(report: (text: string) => void) => payWithPermit(app, splitId, tokenAddress, value, report)]
+        : [{ contract: 'TestToken' as const, address: tokenAddress, functionName: 'approve', args: [app.address('RoyaltySplitter'), value] },
            { contract: 'RoyaltySplitter' as const, functionName: 'deposit', args: [splitId, token.value, value] }];
       if (await run(app, status, steps, `Paid ${amount.value} ${symbol} to “work ${work.work_id}”. Thank you!`)) amount.value = '';
     })();
@@ -108,20 +115,49 @@ function payForm(app: App, work: WorkDetail): HTMLElement {
   return form;
 }
 
+/** EIP-2612: the payer signs a Permit (owner, spender, value, nonce, deadline) for the splitter in
+ * the token's EIP-712 domain, then `depositWithPermit` uses it and pays in the same transaction. */
+async function payWithPermit(app: App, splitId: bigint, token: Address, value: bigint, report: (text: string) => void): Promise<void> {
+  if (!app.walletClient || !app.account) throw new Error('Connect a wallet first (button at the top of the page).');
+  const owner = app.account;
+  const spender = app.address('RoyaltySplitter');
+  // EIP-5267 gives the token's own domain (name and version), so nothing is guessed.
+  const [[, name, version, chainId], nonce, block] = await Promise.all([
+    app.read<readonly [string, string, string, bigint]>('TestToken', 'eip712Domain', [], token),
+    app.read<bigint>('TestToken', 'nonces', [owner], token),
+    app.publicClient.getBlock(),
+  ]);
+  const deadline = block.timestamp + 3600n; // the chain's clock, not this computer's
+  report('Sign the permit in your wallet (a signature, not a transaction)…');
+  const signature = await app.walletClient.signTypedData({
+    account: owner,
+    domain: { name, version, chainId: Number(chainId), verifyingContract: token },
+    types: { Permit: [{ name: 'owner', type: 'address' }, { name: 'spender', type: 'address' }, { name: 'value', type: 'uint256' },
+      { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' }] },
+    primaryType: 'Permit',
+    message: { owner, spender, value, nonce, deadline },
+  });
+  const { r, s, v, yParity } = parseSignature(signature);
+  await app.send({ contract: 'RoyaltySplitter', functionName: 'depositWithPermit',
+    args: [splitId, token, value, deadline, Number(v ?? BigInt(yParity + 27)), r, s] }, (_stage, detail) => report(detail));
+}
+
 function metadataForm(app: App, work: WorkDetail, meta: WorkMetadata): HTMLElement {
   const title = input({ name: 'title', value: meta.name ?? '', required: true });
   const description = h('textarea', { name: 'description', rows: 3 }, meta.description ?? '');
   const status = statusArea();
   const submit = h('button', { type: 'submit' }, 'Save metadata');
-  const form = h('form', { class: 'card' }, h('h2', {}, 'Update metadata (owner)'), field('Title', title), field('Description', description), submit, status);
+  const form = h('form', { class: 'card metadata', 'aria-labelledby': 'update-metadata' }, h('h2', { id: 'update-metadata' }, 'Update metadata (owner)'),
+    field('Title', title), field('Description', description), submit, status);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void busy(submit, async () => {
-      await run(app, status, [async (report) => {
+      const saved = await run(app, status, [async (report) => {
         report('Uploading the new metadata to IPFS…');
         const cid = await app.ipfs.addJson({ ...meta, name: title.value.trim(), description: description.value.trim() });
         await app.send({ contract: 'ContentRegistry', functionName: 'setMetadataCid', args: [BigInt(work.work_id), cid] }, (_s, d) => report(d));
       }], 'Metadata updated.');
+      if (saved) window.dispatchEvent(new HashChangeEvent('hashchange')); // re-render: the new metadata, read back
     })();
   });
   return form;
