@@ -17,7 +17,9 @@ PostgreSQL 15 cluster), then runs, for ``--duration`` seconds, all at once:
   lists (works, deposits, events), items (a work) and balances (an address), each user's browser
   revalidating what it has seen with If-None-Match (bench/user_model.lua).
 
-Then the same mix as a flood (no think time) from 1,000 connections: the most requests per second.
+``--baseline TREE`` runs the same against another checkout's writer and API (its own backfill
+of the same chain, SQLite) in the same run. Then the same mix as a flood (no think time) from 1,000 and from 5,000 connections: the most
+requests per second.
 Prints p50 / p99 latency, errors, 304 share, and stream delivery delay p50 / p99 and losses.
 """
 
@@ -80,8 +82,8 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def start(argv: list[str], **kwargs) -> subprocess.Popen:
-    return subprocess.Popen(argv, cwd=ROOT, start_new_session=True, **kwargs)
+def start(argv: list[str], cwd: Path = ROOT, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(argv, cwd=cwd, start_new_session=True, **kwargs)
 
 
 class CommitClock:
@@ -114,14 +116,30 @@ class CommitClock:
 
 
 def user_paths(base: str) -> list[str]:
-    """The pages users read: lists, items and balances of what the index holds."""
+    """The pages users read (lists, items and balances of what the index holds), each with the ETag
+    it has now ("path<TAB>etag"): returning users revalidate what they saw."""
     works = json.loads(urllib.request.urlopen(f"{base}/works?limit=500").read())["items"]
     accounts = sorted({w["artist"] for w in works} | {w["owner"] for w in works})
     paths = ["/works?limit=20", "/events?limit=20", "/deposits?limit=20", "/epochs?limit=10", "/proposals"]
     paths += [f"/works/{w['work_id']}" for w in works]
     paths += [f"/deposits?work_id={w['work_id']}&limit=20" for w in works[:3]]
     paths += [f"/balances/{a}" for a in accounts]
-    return paths
+    return [f"{path}\t{urllib.request.urlopen(base + path).headers.get('etag', '')}" for path in paths]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` and all its descendants (the API's supervisor and workers)."""
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            pending += [int(c) for c in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+        except (OSError, IndexError):
+            continue
+    return total
 
 
 def wrk(wrk_bin: str, base: str, connections: int, duration: int, paths: list[str], think_ms: int) -> dict:
@@ -143,14 +161,16 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def measure(args, wrk_bin: str, db_url: str, rpc_url: str, deployments: Path, splitter: str, deposit: str,
-            payer: str, work: Path) -> list[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TUTTI_INDEXER_DATABASE_URL": db_url,
+            payer: str, work: Path, tree: Path = ROOT, name: str = "") -> list[str]:
+    """The user-model run, then the floods, against the indexer (writer and API) of checkout ``tree``."""
+    label = f"{args.database}{name}"
+    env = {**os.environ, "PYTHONPATH": str(tree), "TUTTI_INDEXER_DATABASE_URL": db_url,
            "TUTTI_INDEXER_RPC_URL": rpc_url, "TUTTI_DEPLOYMENTS_DIR": str(deployments)}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    writer = start([sys.executable, "-m", "indexer.cli", "run", "--poll-interval", "0.1"], env=env)
+    writer = start([sys.executable, "-m", "indexer.cli", "run", "--poll-interval", "0.1"], cwd=tree, env=env)
     api = start([sys.executable, "-m", "indexer.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
-                env=env)
+                cwd=tree, env=env)
     processes = [writer, api]
     lines = []
     try:
@@ -173,10 +193,12 @@ def measure(args, wrk_bin: str, db_url: str, rpc_url: str, deployments: Path, sp
 
         sender = threading.Thread(target=send_deposits, daemon=True)
         sender.start()
+        cpu_before = cpu_seconds(api.pid)
         users = wrk(wrk_bin, base, args.users, args.duration, paths, int(args.think * 1000))
+        api_cpu = cpu_seconds(api.pid) - cpu_before
         sending.set()
         sender.join()
-        time.sleep(2)  # the last events reach the index and the listeners
+        time.sleep(5)  # the last events reach the index and the listeners
         listeners.send_signal(signal.SIGTERM)
         listeners.wait(timeout=30)
         clock.stopped.set()
@@ -189,22 +211,27 @@ def measure(args, wrk_bin: str, db_url: str, rpc_url: str, deployments: Path, sp
         got = sum(len(deliveries["events"].get(str(i), [])) for i in live)
         load = os.getloadavg()[0]
         lines.append(
-            f"{args.database}: {args.users:,} users (think {args.think:g} s) for {args.duration} s, {args.workers} API "
+            f"{label}: {args.users:,} users (think {args.think:g} s) for {args.duration} s, {args.workers} API "
             f"workers: {users['rps']:,.0f} req/s, p50 {users['p50']:.1f} ms, p99 {users['p99']:.1f} ms, "
             f"{users['requests']:,} requests ({users['not_modified'] / max(users['requests'], 1):.0%} 304), "
-            f"non-2xx/3xx {users['non2xx']}, socket errors {users['errors']} (load average {load:.1f})")
+            f"non-2xx/3xx {users['non2xx']}, socket errors {users['errors']}; API CPU {api_cpu:.1f} s = "
+            f"{api_cpu * 1000 / max(users['requests'], 1):.2f} ms a request, streams included (load average {load:.1f})")
         lines.append(
-            f"{args.database}: {deliveries['connected']:,} stream listeners: {len(live)} new events, {got:,} of "
+            f"{label}: {deliveries['connected']:,} stream listeners: {len(live)} new events, {got:,} of "
             f"{expected:,} deliveries, delay indexed->received p50 {percentile(delays, 50):.0f} ms, "
             f"p99 {percentile(delays, 99):.0f} ms, listener errors {deliveries['errors']} (load average {load:.1f})"
-            if delays else f"{args.database}: stream listeners received nothing: {deliveries}")
+            if delays else f"{label}: stream listeners received nothing: {deliveries}")
         for line in lines:
             print(line, file=sys.stderr)
-        for connections in (1000,):
+        for connections in (1000, 5000):
+            cpu_before = cpu_seconds(api.pid)
             flood = wrk(wrk_bin, base, connections, args.flood_duration, paths, 0)
-            lines.append(f"{args.database}: flood, same mix, {connections:,} connections: {flood['rps']:,.0f} req/s, "
+            api_cpu = cpu_seconds(api.pid) - cpu_before
+            lines.append(f"{label}: flood, same mix, {connections:,} connections: {flood['rps']:,.0f} req/s, "
                          f"p50 {flood['p50']:.1f} ms, p99 {flood['p99']:.1f} ms, non-2xx/3xx {flood['non2xx']}, "
-                         f"socket errors {flood['errors']} (load average {os.getloadavg()[0]:.1f})")
+                         f"socket errors {flood['errors']}, {flood['not_modified'] / max(flood['requests'], 1):.0%} 304; "
+                         f"API CPU {api_cpu * 1000 / max(flood['requests'], 1):.2f} ms a request "
+                         f"(load average {os.getloadavg()[0]:.1f})")
             print(lines[-1], file=sys.stderr)
     finally:
         for process in reversed(processes):
@@ -222,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=30, help="seconds of user load")
     parser.add_argument("--flood-duration", type=int, default=10)
     parser.add_argument("--tx-interval", type=float, default=0.5, help="seconds between deposits sent meanwhile")
+    parser.add_argument("--baseline", type=Path, metavar="TREE",
+                        help="also run the same load against another checkout's indexer (e.g. the main branch)")
     parser.add_argument("--postgresql", dest="database", action="store_const", const="PostgreSQL", default="SQLite")
     args = parser.parse_args(argv)
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -256,8 +285,16 @@ def main(argv: list[str] | None = None) -> int:
             splitter = project.RoyaltySplitter.at(book.address("RoyaltySplitter"))
             song_split = project.ContentRegistry.at(book.address("ContentRegistry")).work(1).splitId
             deposit = "0x" + splitter.depositETH.encode_input(song_split).hex().removeprefix("0x")
-            lines = measure(args, wrk_bin, db_url, rpc_url, work / "deployments", splitter.address, deposit,
-                            accounts.test_accounts[4].address, work)
+            common = (wrk_bin, rpc_url, work / "deployments", splitter.address, deposit,
+                      accounts.test_accounts[4].address, work)
+            lines = measure(args, wrk_bin, db_url, *common[1:])
+            if args.baseline:
+                from bench.indexer import baseline_backfill
+
+                other = f"sqlite:///{work / 'baseline.sqlite3'}"
+                baseline_backfill(args.baseline, other, rpc_url, work / "deployments")
+                lines += measure(args, wrk_bin, other, *common[1:], tree=args.baseline,
+                                 name=f" (baseline {args.baseline})")
         finally:
             if postgres:
                 prefix, data = postgres

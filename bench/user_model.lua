@@ -1,14 +1,16 @@
 -- wrk script for bench/indexer_api.py: each connection is a user who reads a page, then thinks.
--- TUTTI_PATHS: the pages (one per line); TUTTI_THINK_MS: mean think time (0: a flood).
--- Like a browser, each thread remembers the ETag of every page it has read and revalidates with
--- If-None-Match (a 304 carries no body).
+-- TUTTI_PATHS: the pages, one per line, each "path<TAB>etag" (the ETag the bench read at the start);
+-- TUTTI_THINK_MS: mean think time (0: a flood). Half the requests come from returning users whose
+-- browser revalidates the page it saw at the start with If-None-Match (a 304 when it has not
+-- changed since: no body); the others read it afresh.
 
-local paths = {}
-for line in (os.getenv("TUTTI_PATHS") or "/works"):gmatch("[^\n]+") do paths[#paths + 1] = line end
+local pages = {}
+for line in (os.getenv("TUTTI_PATHS") or "/works\t"):gmatch("[^\n]+") do
+  local path, etag = line:match("^([^\t]+)\t?(.*)$")
+  pages[#pages + 1] = { path = path, etag = etag }
+end
 local think = tonumber(os.getenv("TUTTI_THINK_MS") or "0")
-local etags = {}
-local last = nil
-local not_modified = 0
+not_modified = 0  -- a global: done() reads it from each thread with thread:get
 local threads = {}
 
 function setup(thread)
@@ -26,15 +28,14 @@ function delay()
 end
 
 function request()
-  last = paths[math.random(#paths)]
+  local page = pages[math.random(#pages)]
   local headers = {}
-  if etags[last] then headers["If-None-Match"] = etags[last] end
-  return wrk.format("GET", last, headers)
+  if page.etag ~= "" and math.random() < 0.5 then headers["If-None-Match"] = page.etag end
+  return wrk.format("GET", page.path, headers)
 end
 
 function response(status, headers, body)
   if status == 304 then not_modified = not_modified + 1 end
-  if headers["ETag"] or headers["etag"] then etags[last] = headers["ETag"] or headers["etag"] end
 end
 
 function done(summary, latency, requests)

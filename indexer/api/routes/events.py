@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
 from sqlalchemy import func, select
-from sse_starlette.sse import EventSourceResponse
+from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 
 from indexer import schema
 from indexer.api.deps import MAX_ID, Db, IntId, Paging
@@ -86,16 +86,19 @@ async def stream(request: Request,
                         cursor = row["event_id"]
                         yield _message(row)
             while (message := await subscription.get()) is not None:
-                if int(message["id"]) > cursor:
-                    yield message
+                event_id, encoded = message
+                if event_id > cursor:
+                    yield encoded
         finally:
             feed.unsubscribe(subscription)
 
     return EventSourceResponse(generate(), ping=15)
 
 
-def _message(row) -> dict:
-    return {"id": str(row["event_id"]), "event": row["name"], "data": _event(row).model_dump_json()}
+def _message(row) -> bytes:
+    """The event as the bytes of one server-sent event (encoded once, however many listen)."""
+    return ServerSentEvent(id=str(row["event_id"]), event=row["name"], data=_event(row).model_dump_json(),
+                           sep="\r\n").encode()
 
 
 class EventFeed:
@@ -146,7 +149,7 @@ class EventFeed:
                 continue
             for row in rows:
                 cursor = row["event_id"]
-                message = _message(row)
+                message = (cursor, _message(row))
                 for queue in list(self.subscribers):
                     if queue.qsize() >= self.MAX_BACKLOG:
                         self.subscribers.discard(queue)
