@@ -127,6 +127,14 @@ def user_paths(base: str) -> list[str]:
     return [f"{path}\t{urllib.request.urlopen(base + path).headers.get('etag', '')}" for path in paths]
 
 
+def workers(pid: int) -> set[int]:
+    """The API supervisor's worker processes now (a changed set: uvicorn killed and restarted one)."""
+    try:
+        return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+    except OSError:
+        return set()
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of ``pid`` and all its descendants (the API's supervisor and workers)."""
     total = 0.0
@@ -193,9 +201,10 @@ def measure(args, wrk_bin: str, db_url: str, rpc_url: str, deployments: Path, sp
 
         sender = threading.Thread(target=send_deposits, daemon=True)
         sender.start()
-        cpu_before = cpu_seconds(api.pid)
+        cpu_before, workers_before = cpu_seconds(api.pid), workers(api.pid)
         users = wrk(wrk_bin, base, args.users, args.duration, paths, int(args.think * 1000))
         api_cpu = cpu_seconds(api.pid) - cpu_before
+        restarted = len(workers_before - workers(api.pid))
         sending.set()
         sender.join()
         time.sleep(5)  # the last events reach the index and the listeners
@@ -214,7 +223,7 @@ def measure(args, wrk_bin: str, db_url: str, rpc_url: str, deployments: Path, sp
             f"{label}: {args.users:,} users (think {args.think:g} s) for {args.duration} s, {args.workers} API "
             f"workers: {users['rps']:,.0f} req/s, p50 {users['p50']:.1f} ms, p99 {users['p99']:.1f} ms, "
             f"{users['requests']:,} requests ({users['not_modified'] / max(users['requests'], 1):.0%} 304), "
-            f"non-2xx/3xx {users['non2xx']}, socket errors {users['errors']}; API CPU {api_cpu:.1f} s = "
+            f"non-2xx/3xx {users['non2xx']}, socket errors {users['errors']}, workers restarted {restarted}; API CPU {api_cpu:.1f} s = "
             f"{api_cpu * 1000 / max(users['requests'], 1):.2f} ms a request, streams included (load average {load:.1f})")
         lines.append(
             f"{label}: {deliveries['connected']:,} stream listeners: {len(live)} new events, {got:,} of "
@@ -224,12 +233,13 @@ def measure(args, wrk_bin: str, db_url: str, rpc_url: str, deployments: Path, sp
         for line in lines:
             print(line, file=sys.stderr)
         for connections in (1000, 5000):
-            cpu_before = cpu_seconds(api.pid)
+            cpu_before, workers_before = cpu_seconds(api.pid), workers(api.pid)
             flood = wrk(wrk_bin, base, connections, args.flood_duration, paths, 0)
             api_cpu = cpu_seconds(api.pid) - cpu_before
+            restarted = len(workers_before - workers(api.pid))
             lines.append(f"{label}: flood, same mix, {connections:,} connections: {flood['rps']:,.0f} req/s, "
                          f"p50 {flood['p50']:.1f} ms, p99 {flood['p99']:.1f} ms, non-2xx/3xx {flood['non2xx']}, "
-                         f"socket errors {flood['errors']}, {flood['not_modified'] / max(flood['requests'], 1):.0%} 304; "
+                         f"socket errors {flood['errors']}, workers restarted {restarted}, {flood['not_modified'] / max(flood['requests'], 1):.0%} 304; "
                          f"API CPU {api_cpu * 1000 / max(flood['requests'], 1):.2f} ms a request "
                          f"(load average {os.getloadavg()[0]:.1f})")
             print(lines[-1], file=sys.stderr)

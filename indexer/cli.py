@@ -149,8 +149,14 @@ def serve(database_url, host, port, workers) -> None:
     migrate(engine)  # an empty index serves empty lists rather than errors
     engine.dispose()
     os.environ["TUTTI_INDEXER_DATABASE_URL"] = settings.database_url
+    # uvicorn's supervisor pings each worker and kills one that does not answer within
+    # timeout_worker_healthcheck (5 s by default), also while a restarted worker is starting. On a
+    # loaded machine a worker busy with thousands of connections, or importing the app, answered
+    # late: it was killed with all its connections, and its replacement killed before it could
+    # start, again and again (wrk at 5,000 connections completed no request). A minute is a hung
+    # worker; anything less is load.
     uvicorn.run("indexer.api.app:app", host=host, port=port, workers=workers, log_level="warning",
-                backlog=8192, timeout_keep_alive=30, timeout_graceful_shutdown=5)
+                backlog=8192, timeout_keep_alive=30, timeout_graceful_shutdown=5, timeout_worker_healthcheck=60)
 
 
 if __name__ == "__main__":
