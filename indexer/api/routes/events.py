@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
 from sqlalchemy import func, select
-from sse_starlette.sse import EventSourceResponse, ServerSentEvent
+from fastapi.responses import StreamingResponse
+from sse_starlette.sse import ServerSentEvent
 
 from indexer import schema
 from indexer.api.deps import MAX_ID, Db, IntId, Paging
@@ -60,7 +62,7 @@ def get_event(db: Db, event_id: Annotated[IntId, Path()]):
 @router.get(
     "/stream",
     summary="Live stream of new events (server-sent events)",
-    response_class=EventSourceResponse,
+    response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}},
                      "description": "`id:` is the event id, `event:` its name, `data:` the JSON of /events/{id}."}},
 )
@@ -87,12 +89,20 @@ async def stream(request: Request,
                         yield _message(row)
             while (message := await subscription.get()) is not None:
                 event_id, encoded = message
-                if event_id > cursor:
+                if event_id > cursor or encoded is PING:
                     yield encoded
         finally:
             feed.unsubscribe(subscription)
 
-    return EventSourceResponse(generate(), ping=15)
+    # A plain streaming response: each event is one ASGI send of bytes encoded once for every
+    # listener (sse-starlette's response cost a cancel scope and a re-encoding per event and listener).
+    return StreamingResponse(generate(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+#: A comment line every PING_SECONDS keeps idle streams through proxies and finds closed ones.
+PING = b": ping\r\n\r\n"
+PING_SECONDS = 15
 
 
 def _message(row) -> bytes:
@@ -138,7 +148,12 @@ class EventFeed:
 
     async def _follow(self) -> None:
         cursor = None
+        pinged = time.monotonic()
         while self.subscribers:
+            if time.monotonic() - pinged > PING_SECONDS:
+                pinged = time.monotonic()
+                for queue in list(self.subscribers):
+                    queue.put_nowait((-1, PING))
             try:
                 if cursor is None:
                     cursor = await self.read(self.latest)
