@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup demo platform test wheel bench-licences bench-gas bench-oracle bench-indexer bench-media bench-generation bench-spatial bench-webapp compile clean
+.PHONY: help setup demo platform test wheel bench-licences bench-gas bench-oracle bench-indexer bench-api bench-media bench-generation bench-spatial bench-webapp compile clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ bench-oracle: setup  ## Oracle job latency (request to 2-of-3 fulfilment) and ga
 bench-indexer: setup  ## Indexer backfill events/s, API throughput and latency at 1,000 / 5,000 connections
 	@source bin/env && python bench/indexer.py
 
+bench-api: setup  ## Indexer API: 5,000 users reading pages + 1,000 live-stream listeners (p50/p99, delivery delay), then a flood
+	@source bin/env && python bench/indexer_api.py
+
 bench-media: setup  ## Media node latency, mixing cost per frame, musicians per core
 	@source bin/env && python bench/media.py
 
@@ -42,7 +45,7 @@ bench-generation: setup  ## Generation latency for 16 bars per model, training t
 bench-spatial: setup  ## Moving HRTF sources rendered in real time on one core
 	@source bin/env && python bench/spatial.py
 
-bench-webapp: setup  ## Web app JavaScript size for the first page (goal < 300 KB compressed); axe-core audit of every page
+bench-webapp: setup  ## Web app JavaScript size for the first page (goal < 300 KB compressed), works list first render with 10,000 works, axe-core audit of every page
 	@source bin/env && python bench/webapp.py && python bench/webapp_a11y.py
 
 wheel: setup  ## Build the installable wheel into dist/ (ABIs, web client and model bundles inside)

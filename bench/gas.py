@@ -1,7 +1,7 @@
 """Gas benchmark: Tutti's RoyaltySplitter, ContentRegistry, UsageRoyalties and governor, with
 OpenZeppelin 4.9's PaymentSplitter as the baseline for splits.
 
-    cd /work/main && source bin/env && python bench/gas.py [--markdown]
+    source bin/env && python bench/gas.py [--markdown]
 
 Starts its own anvil (through ape-foundry, on a free port), deploys the system with
 `tutti.deployment.deploy_system`, sends real transactions and prints `receipt.gas_used` of each

@@ -35,9 +35,13 @@ def main() -> None:
 @click.option("--max-batch-blocks", type=click.IntRange(1), help="Largest eth_getLogs range [2000].")
 @click.option("--poll-interval", type=click.FloatRange(min=0.01), help="Seconds between polls at the head [1].")
 @click.option("--until-head", is_flag=True, help="Exit once caught up instead of following.")
+@click.option("--metadata/--no-metadata", default=True, show_default=True,
+              help="Also read each work's metadata JSON from IPFS (title, artist, AI-made) in a background thread.")
+@click.option("--ipfs-url", help="Where metadata is read: a Kubo RPC URL, file://DIR or embedded "
+                                 "[env TUTTI_IPFS_URL; the embedded store in the data folder].")
 @click.option("--throttle", type=float, default=0.0, hidden=True, help="Sleep per event (crash tests only).")
 def run(rpc_url, network_choice, deployments_dir, database_url, confirmations, max_batch_blocks, poll_interval,
-        until_head, throttle) -> None:
+        until_head, metadata, ipfs_url, throttle) -> None:
     from indexer.db import make_engine, migrate
     from indexer.ingest import Indexer, IndexUnhealthy, ReorgTooDeep
     from tutti.addressbook import AddressBook
@@ -53,16 +57,54 @@ def run(rpc_url, network_choice, deployments_dir, database_url, confirmations, m
                          max_batch_blocks=max_batch_blocks, poll_interval=poll_interval,
                          ecosystem=ecosystem, network=network)
     book = AddressBook.load(deployments_dir or get_settings().deployments_dir, settings.ecosystem, settings.network)
-    engine = make_engine(settings.database_url, pool_size=2)
+    engine = make_engine(settings.database_url, pool_size=3)
     migrate(engine)
     indexer = Indexer(settings.rpc_url, engine, book, settings, throttle=throttle)
+    fetcher = _metadata_fetcher(engine, ipfs_url) if metadata else None
     signal.signal(signal.SIGTERM, lambda *_: indexer.stop_event.set())
     try:
+        if fetcher and not until_head:
+            fetcher.start()
         indexer.run(until_head=until_head)
+        if fetcher and until_head:  # a one-shot run reads the metadata of what it indexed, then exits
+            while fetcher.run_once():
+                pass
     except KeyboardInterrupt:
         pass
     except (IndexUnhealthy, ReorgTooDeep) as exc:
         raise click.ClickException(f"index unhealthy: {exc}") from None
+    finally:
+        if fetcher:
+            fetcher.stop_event.set()
+        engine.dispose()
+
+
+def _metadata_fetcher(engine, ipfs_url: str | None):
+    from indexer.metadata import MetadataFetcher
+    from tutti.ipfs_cli import open_configured_store
+
+    return MetadataFetcher(engine, open_configured_store(ipfs_url))
+
+
+@main.command(help="Only read works' metadata from IPFS into the index (when `run --no-metadata` writes it).")
+@click.option("--database-url", help="As for `run` [env TUTTI_INDEXER_DATABASE_URL].")
+@click.option("--ipfs-url", help="As for `run`.")
+@click.option("--once", is_flag=True, help="Read what is pending, then exit.")
+def metadata(database_url, ipfs_url, once) -> None:
+    from indexer.db import make_engine, migrate
+
+    engine = make_engine(_settings(database_url=database_url).database_url, pool_size=2)
+    migrate(engine)
+    fetcher = _metadata_fetcher(engine, ipfs_url)
+    signal.signal(signal.SIGTERM, lambda *_: fetcher.stop_event.set())
+    try:
+        if once:
+            while fetcher.run_once():
+                pass
+        else:
+            fetcher.follow()
+    except KeyboardInterrupt:
+        pass
     finally:
         engine.dispose()
 
@@ -107,8 +149,14 @@ def serve(database_url, host, port, workers) -> None:
     migrate(engine)  # an empty index serves empty lists rather than errors
     engine.dispose()
     os.environ["TUTTI_INDEXER_DATABASE_URL"] = settings.database_url
+    # uvicorn's supervisor pings each worker and kills one that does not answer within
+    # timeout_worker_healthcheck (5 s by default), also while a restarted worker is starting. On a
+    # loaded machine a worker busy with thousands of connections, or importing the app, answered
+    # late: it was killed with all its connections, and its replacement killed before it could
+    # start, again and again (wrk at 5,000 connections completed no request). A minute is a hung
+    # worker; anything less is load.
     uvicorn.run("indexer.api.app:app", host=host, port=port, workers=workers, log_level="warning",
-                backlog=8192, timeout_keep_alive=30, timeout_graceful_shutdown=5)
+                backlog=8192, timeout_keep_alive=30, timeout_graceful_shutdown=5, timeout_worker_healthcheck=60)
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ works = Table(
     Column("owner", Address, nullable=False, index=True),
     Column("content_hash", Hex32, nullable=False),
     Column("metadata_cid", Text, nullable=False),
-    Column("license", Text, nullable=False),
+    Column("license", Text, nullable=False, index=True),
     Column("royalty_bps", Integer, nullable=False),
     Column("split_id", BigInteger, nullable=False, index=True),
     Column("wallet", Address, nullable=False),
@@ -522,6 +522,27 @@ media_nodes = Table(
     Column("announced_at", BigInteger, nullable=False),
 )
 
+# --------------------------------------------------------------------------- off-chain: works' metadata
+#: Each registered work's metadata JSON, read from IPFS by ``indexer.metadata`` (off the ingest
+#: path). Keyed by the CID, i.e. by content: a reorg can drop or re-add the work pointing at it, but
+#: never change what the CID holds, so no rollback touches these rows. ``seq`` grows with every row
+#: stored (the API's response cache keys answers by it beside the checkpoint).
+work_metadata = Table(
+    "work_metadata",
+    metadata,
+    Column("cid", Text, primary_key=True),
+    Column("status", String(16), nullable=False),  # ok | invalid (not a JSON object) | retrying
+    Column("seq", BigInteger, nullable=True, unique=True),
+    Column("title", Text, nullable=True),
+    Column("artist_name", Text, nullable=True),
+    Column("description", Text, nullable=True),
+    Column("ai", Boolean, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", BigInteger, nullable=False, index=True),
+    Column("error", Text, nullable=True),
+    Column("fetched_at", BigInteger, nullable=True),
+)
+
 Index("ix_votes_proposal_event", votes.c.proposal_id, votes.c.event_id)
 # The lists filter event rows on these columns and page them by event_id: with event_id in the index
 # a page is read in order and stops after `limit` rows, where an index on the column alone makes the
@@ -553,5 +574,5 @@ ENTITY_TABLES = (
 CONTENT_TABLES = EVENT_TABLES + ENTITY_TABLES
 BOOKKEEPING_TABLES = (checkpoint, blocks, journal)
 #: Written by the API, not by events: reorgs and rollbacks leave them alone.
-OFFCHAIN_TABLES = (media_nodes,)
+OFFCHAIN_TABLES = (media_nodes, work_metadata)
 TABLES_BY_NAME = {table.name: table for table in metadata.sorted_tables}

@@ -12,6 +12,7 @@ from fastapi import Depends, HTTPException, Query, Request
 from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import Connection, Engine
 
+from indexer.api.cache import SNAPSHOT_VERSION, read_version
 from indexer.db import READ_SNAPSHOT, WRITE
 
 MAX_ID = 2**63 - 1
@@ -22,10 +23,10 @@ class ConnectionClaim:
     of the routers' (``ThreadedRoute``) endpoints receive the connection itself: the worker thread
     that runs the endpoint checks it out, which never waits, and returns it."""
 
-    __slots__ = ("engine", "read_only")
+    __slots__ = ("engine", "read_only", "scope")
 
-    def __init__(self, engine: Engine, read_only: bool):
-        self.engine, self.read_only = engine, read_only
+    def __init__(self, engine: Engine, read_only: bool, scope: dict | None = None):
+        self.engine, self.read_only, self.scope = engine, read_only, scope
 
     def connect(self) -> Connection:
         """The connection, for one transaction that the endpoint's return ends: a read-only request
@@ -35,8 +36,16 @@ class ConnectionClaim:
         if not self.read_only:
             return connection.execution_options(**WRITE)
         if connection.dialect.name == "postgresql":
-            return connection.execution_options(**READ_SNAPSHOT)
-        return connection  # a SQLite transaction is a snapshot already
+            connection = connection.execution_options(**READ_SNAPSHOT)
+        # (a SQLite transaction is a snapshot already)
+        if self.scope is not None and SNAPSHOT_VERSION in self.scope:
+            # The response cache keys the answer by the checkpoint this snapshot sees (its first read).
+            try:
+                self.scope[SNAPSHOT_VERSION] = read_version(connection)
+            except BaseException:
+                connection.close()
+                raise
+        return connection
 
 
 async def get_connection(request: Request) -> AsyncIterator[ConnectionClaim]:
@@ -51,7 +60,7 @@ async def get_connection(request: Request) -> AsyncIterator[ConnectionClaim]:
     waits for a thread.
     """
     async with request.app.state.connection_slots:
-        yield ConnectionClaim(request.app.state.engine, read_only=request.method in ("GET", "HEAD"))
+        yield ConnectionClaim(request.app.state.engine, read_only=request.method in ("GET", "HEAD"), scope=request.scope)
 
 
 #: The slot is released as soon as the endpoint returns (its connection is back in the pool by then).

@@ -22,7 +22,8 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from indexer import schema
-from indexer.api import probes
+from indexer.api import graphql, probes
+from indexer.api.cache import BlockCache, IndexVersion
 from indexer.api.models import Problem
 from indexer.api.routes import events, governance, media, oracle, passes, royalties, system, usage, works
 from indexer.api.routes import licences
@@ -124,8 +125,13 @@ def allowed_methods(request: Request) -> list[str]:
 API_POOL_SIZE = 32
 
 
-def create_app(database_url: str | None = None, *, engine: Engine | None = None, stream_poll: float = 0.5,
-               cors_origins: list[str] | None = None) -> FastAPI:
+#: How long the API trusts the checkpoint it read last before reading it again: the most a cached
+#: answer can lag behind the index (one read of the checkpoint per interval serves every request).
+VERSION_TTL_SECONDS = 0.1
+
+
+def create_app(database_url: str | None = None, *, engine: Engine | None = None, stream_poll: float = 0.1,
+               cors_origins: list[str] | None = None, cache: bool = True) -> FastAPI:
     """The API over the index at ``database_url`` (or an existing ``engine``)."""
     engine = engine or make_engine(database_url, pool_size=API_POOL_SIZE, max_overflow=4, pool_timeout=10)
 
@@ -150,9 +156,12 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None,
     app.state.engine = engine
     app.state.connection_slots = anyio.Semaphore(API_POOL_SIZE)
     app.state.registry = registry
-    app.state.stream_poll = stream_poll
+    app.state.event_feed = events.EventFeed(engine, app.state.connection_slots, stream_poll)
 
     app.add_middleware(RejectNul)
+    if cache:
+        app.state.index_version = IndexVersion(engine, app.state.connection_slots, VERSION_TTL_SECONDS)
+        app.add_middleware(BlockCache, version=app.state.index_version)
     app.add_middleware(RequestMetrics, requests=requests, latency=latency)
     if cors_origins:  # the web app reads the API (and its event stream) from another origin
         app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"])
@@ -183,5 +192,6 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None,
 
     for module in (works, royalties, usage, governance, oracle, passes, media, events, system, licences):
         app.include_router(module.router, responses=errors)
+    app.include_router(graphql.router)
     probes.install(app)  # /healthz, /readyz, chain head gauge (indexer/api/probes.py)
     return app

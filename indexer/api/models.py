@@ -46,6 +46,18 @@ class Work(BaseModel):
     wallet_deployed: bool
     registered_block: int
     registered_tx: str
+    title: str | None = Field(None, description="From the work's metadata on IPFS (null until the indexer has read it).")
+    artist_name: str | None = Field(None, description="The artist as the metadata names them.")
+    ai: bool | None = Field(None, description="Whether the metadata says the work is AI-made.")
+    is_derivative: bool = Field(False, description="Registered as a derivative of other works.")
+    metadata_status: Literal["ok", "invalid", "retrying"] | None = Field(
+        None, description="ok: read; invalid: not a metadata JSON; retrying: IPFS could not serve it yet; "
+                          "null: not asked yet.")
+
+
+class LicenseCount(BaseModel):
+    license: str
+    works: int
 
 
 class WorkDetail(Work):

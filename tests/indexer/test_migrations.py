@@ -17,6 +17,7 @@ REVISIONS = [
     ("0003", "0004", {"media_nodes"}),
     ("0005", "0006", {"operator_bonds", "slashes"}),
     ("0007", "0008", {"licence_offers", "licences", "derivative_policies"}),
+    ("0008", "0010", {"work_metadata"}),
 ]
 
 

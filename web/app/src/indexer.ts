@@ -9,6 +9,9 @@ export interface Work {
   work_id: number; artist: string; owner: string; content_hash: string; metadata_cid: string; license: string;
   royalty_bps: number; split_id: number; wallet: string; wallet_deployed: boolean; registered_block: number;
   registered_tx: string;
+  /** From the work's metadata JSON, as the indexer read it from IPFS (null until it has). */
+  title: string | null; artist_name: string | null; ai: boolean | null;
+  metadata_status: 'ok' | 'invalid' | 'retrying' | null; is_derivative: boolean;
 }
 export interface WorkDetail extends Work {
   contributors: Contributor[]; parents: Array<{ parent_work_id: number; share_bps: number }>;

@@ -1,8 +1,8 @@
-// Works list: every indexed work, filtered by title/artist text, licence, derivative or not and
-// AI-made or not. Titles live in each work's metadata on IPFS: they load for the rows on screen
-// first, then in the background so a text search covers everything.
+// Works list: every indexed work, searched and filtered by the indexer (title/artist text, licence,
+// derivative or not, AI-made or not): it reads each work's metadata from IPFS once, so the page asks
+// one question per filter change and shows a page of 50, never fetching metadata work by work.
 import type { App } from '../chain';
-import type { Work } from '../indexer';
+import type { Page, Work } from '../indexer';
 import type { WorkMetadata } from '../ipfs';
 import { field, h, input, notice, replace, select, shortAddress } from '../ui';
 import { percent } from '../format';
@@ -10,6 +10,7 @@ import { percent } from '../format';
 const PAGE = 50;
 const metadataCache = new Map<string, WorkMetadata | null>();
 
+/** A work's full metadata JSON from IPFS (the work page shows more than the index keeps). */
 export async function loadMetadata(app: App, cid: string): Promise<WorkMetadata | null> {
   if (!metadataCache.has(cid)) {
     try { metadataCache.set(cid, await app.ipfs.json<WorkMetadata>(cid)); } catch { metadataCache.set(cid, null); }
@@ -32,82 +33,71 @@ export async function renderWorks(app: App, root: HTMLElement): Promise<void> {
       field('Search', search), field('Licence', licence), field('Lineage', derivative), field('Made by', ai)),
     count, list, more);
 
-  let works: Work[] = [];
-  let shown = PAGE;
-  let derivatives = new Set<number>();
-  try {
-    const first = await app.indexer.get<{ items: Work[]; next_cursor: string | null }>('/works', { limit: 500 });
-    works = first.items;
-    show();
-    root.dataset.firstRenderMs = String(Math.round(performance.now() - started));
-    let cursor = first.next_cursor;
-    const [rest, parentEvents] = await Promise.all([
-      (async () => { const items: Work[] = []; while (cursor) { const page = await app.indexer.get<{ items: Work[]; next_cursor: string | null }>('/works', { limit: 500, cursor }); items.push(...page.items); cursor = page.next_cursor; } return items; })(),
-      app.indexer.all<{ args: { workId: string | number } }>('/events', { name: 'DerivativeRegistered' }, 100_000),
-    ]);
-    works = works.concat(rest);
-    derivatives = new Set(parentEvents.map((event) => Number(event.args.workId)));
-  } catch (error) {
-    replace(count, notice('error', (error as Error).message));
-    return;
+  let cursor: string | null = null;
+  let shown = 0;
+  let query = 0; // answers to an older filter are dropped
+  let unreadRetries = 10;
+  function filters(): Record<string, string | undefined> {
+    return {
+      q: search.value.trim() || undefined,
+      license: licence.value || undefined,
+      derivative: derivative.value ? String(derivative.value === 'derivative') : undefined,
+      ai: ai.value ? String(ai.value === 'ai') : undefined,
+    };
   }
-  for (const value of [...new Set(works.map((work) => work.license))].sort()) licence.appendChild(h('option', { value }, value));
-  show();
-
-  function matching(): Work[] {
-    const text = search.value.trim().toLowerCase();
-    return works.filter((work) => {
-      if (licence.value && work.license !== licence.value) return false;
-      if (derivative.value === 'original' && derivatives.has(work.work_id)) return false;
-      if (derivative.value === 'derivative' && !derivatives.has(work.work_id)) return false;
-      const meta = metadataCache.get(work.metadata_cid);
-      if (ai.value && (meta === undefined || Boolean(meta?.ai) !== (ai.value === 'ai'))) return false;
-      if (!text) return true;
-      const haystack = `${meta?.name ?? ''} ${meta?.artist ?? ''} ${work.artist} ${work.work_id}`.toLowerCase();
-      return haystack.includes(text);
-    });
-  }
-  function show(): void {
-    const found = matching();
-    const pending = works.filter((work) => !metadataCache.has(work.metadata_cid)).length;
-    replace(count, `${found.length} of ${works.length} works`, pending && (search.value || ai.value) ? ` (still reading ${pending} titles…)` : '');
-    replace(list, ...found.slice(0, shown).map((work) => row(app, work, derivatives.has(work.work_id))));
-    more.hidden = found.length <= shown;
-  }
-  more.addEventListener('click', () => { shown += PAGE; show(); });
-  for (const control of [search, licence, derivative, ai]) control.addEventListener('input', () => { shown = PAGE; show(); indexTitles(); });
-
-  // Read titles in the background, eight at a time, when a search or the AI filter needs them.
-  let indexing = false;
-  async function indexTitles(): Promise<void> {
-    if (indexing || (!search.value && !ai.value)) return;
-    indexing = true;
-    const missing = works.filter((work) => !metadataCache.has(work.metadata_cid));
-    for (let index = 0; index < missing.length && root.isConnected; index += 8) {
-      await Promise.all(missing.slice(index, index + 8).map((work) => loadMetadata(app, work.metadata_cid)));
-      if (index % 64 === 0) show();
+  async function load(append: boolean): Promise<void> {
+    const asked = ++query;
+    try {
+      const page = await app.indexer.get<Page<Work>>('/works', { ...filters(), limit: PAGE, cursor: append ? cursor ?? undefined : undefined });
+      if (asked !== query || !root.isConnected) return;
+      cursor = page.next_cursor;
+      shown = append ? shown + page.items.length : page.items.length;
+      const rows = page.items.map(row);
+      if (append) list.append(...rows); else replace(list, ...rows);
+      const filtered = Object.values(filters()).some((value) => value !== undefined);
+      replace(count, `${shown}${cursor ? '+' : ''} ${filtered ? 'matching ' : ''}work${shown === 1 && !cursor ? '' : 's'}`);
+      more.hidden = !cursor;
+      // Metadata of new works is read by the indexer within seconds: ask again for their titles.
+      if (!append && page.items.some((work) => work.metadata_status === null) && unreadRetries-- > 0) {
+        setTimeout(() => { if (asked === query) void load(false); }, 1500);
+      }
+    } catch (error) {
+      if (asked === query) replace(count, notice('error', (error as Error).message));
     }
-    indexing = false;
-    show();
+  }
+  await load(false);
+  root.dataset.firstRenderMs = String(Math.round(performance.now() - started));
+  void app.indexer.get<Array<{ license: string; works: number }>>('/works/licenses').then((licences) => {
+    for (const { license } of licences) licence.appendChild(h('option', { value: license }, license));
+  }).catch(() => { /* the filter keeps "any licence" */ });
+
+  more.addEventListener('click', () => { void load(true); });
+  let typing: ReturnType<typeof setTimeout> | undefined;
+  search.addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(() => void load(false), 250); });
+  for (const control of [licence, derivative, ai]) {
+    // The rows on screen follow the choice at once; the indexer's answer then fills the page.
+    control.addEventListener('input', () => { narrowShown(); void load(false); });
+  }
+  function narrowShown(): void {
+    for (const item of list.querySelectorAll<HTMLElement>('li')) {
+      if ((licence.value !== '' && item.dataset.license !== licence.value)
+        || (derivative.value !== '' && (item.dataset.derivative === 'true') !== (derivative.value === 'derivative'))
+        || (ai.value !== '' && (item.dataset.ai === 'true') !== (ai.value === 'ai'))) item.remove();
+    }
   }
   const unsubscribe = app.live.subscribe((event) => {
     if (!root.isConnected) { unsubscribe(); return; }
-    if (event.name === 'WorkRegistered') void renderWorks(app, root);
+    if (event.name === 'WorkRegistered') void load(false);
   });
 }
 
-function row(app: App, work: Work, isDerivative: boolean): HTMLElement {
-  const title = h('a', { href: `#/works/${work.work_id}` }, `Work ${work.work_id}`);
-  const byline = h('span', { class: 'byline' }, shortAddress(work.artist));
+function row(work: Work): HTMLElement {
+  const title = h('a', { href: `#/works/${work.work_id}` }, work.title ?? `Work ${work.work_id}`);
+  const byline = h('span', { class: 'byline' }, ...(work.artist_name ? [work.artist_name, ' · '] : []), shortAddress(work.artist));
   const tags = h('span', { class: 'tags' }, h('span', { class: 'tag' }, work.license),
-    isDerivative ? h('span', { class: 'tag' }, 'derivative') : null,
+    work.is_derivative ? h('span', { class: 'tag' }, 'derivative') : null,
+    work.ai ? h('span', { class: 'tag ai' }, 'AI-made') : null,
     h('span', { class: 'tag' }, `royalty ${percent(work.royalty_bps)}`));
-  const item = h('li', { 'data-work-id': work.work_id }, h('h2', {}, title), byline, tags);
-  void loadMetadata(app, work.metadata_cid).then((meta) => {
-    if (!meta) return;
-    if (meta.name) replace(title, meta.name);
-    if (meta.artist) replace(byline, meta.artist, ' · ', shortAddress(work.artist));
-    if (meta.ai) tags.appendChild(h('span', { class: 'tag ai' }, 'AI-made'));
-  });
-  return item;
+  return h('li', { 'data-work-id': work.work_id, 'data-license': work.license, 'data-derivative': String(work.is_derivative),
+    'data-ai': String(Boolean(work.ai)) }, h('h2', {}, title), byline, tags);
 }

@@ -1,0 +1,325 @@
+"""GraphQL at ``/graphql`` (Strawberry) over the same tables and queries as the REST routes.
+
+Each operation runs in one worker thread on one read transaction, like a REST request (all its
+fields come from one snapshot of the index). Lists take the REST API's filters and its paging
+(``limit``, ``cursor`` → ``nextCursor``) and reuse the REST routes' own functions, so both
+interfaces answer alike. Bad input is a GraphQL error with the reason (HTTP 400 when nothing could
+be executed); only a fault of ours is a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, NewType
+
+import strawberry
+import strawberry.experimental.pydantic
+import strawberry.scalars
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from graphql import GraphQLError
+from pydantic import ValidationError
+from sqlalchemy import Connection
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.types import Info
+
+from indexer.api import models
+from indexer.api.deps import MAX_ID, ConnectionClaim, PageParams, _checksum
+from indexer.api.routes import events as event_routes, royalties as royalty_routes, works as work_routes
+
+logger = logging.getLogger(__name__)
+MAX_QUERY_BYTES = 20_000
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+
+
+class QueryError(ValueError):
+    """Input the API cannot answer; its message is the reason the client sees."""
+
+
+def _parse_long(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+        raise QueryError(f"expected an integer from 0 to {MAX_ID}")
+    return value
+
+
+#: Ids, block numbers and event ids outgrow GraphQL's 32-bit Int (an event id is block * 1,000,000 + log index).
+Long = strawberry.scalar(NewType("Long", int), name="Long", description="A non-negative integer below 2^63.",
+                         serialize=int, parse_value=_parse_long)
+
+
+@dataclass
+class Context:
+    db: Connection
+
+
+def _db(info: Info) -> Connection:
+    return info.context.db
+
+
+def _address(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return _checksum(value)
+    except ValueError as exc:
+        raise QueryError(f"{name}: {exc}") from None
+
+
+def _paging(limit: int, cursor: str | None) -> PageParams:
+    try:
+        return PageParams(limit=limit, cursor=cursor)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise QueryError(f"{error['loc'][0]}: {error['msg']}") from None
+
+
+@strawberry.experimental.pydantic.type(model=models.Contributor, all_fields=True)
+class Contributor:
+    pass
+
+
+@strawberry.experimental.pydantic.type(model=models.ParentLink, all_fields=True)
+class ParentLink:
+    parent_work_id: Long
+
+
+@strawberry.type
+class TokenAmount:
+    token: str = strawberry.field(description="Token address (zero address: ETH).")
+    amount: str = strawberry.field(description="uint256 in decimal.")
+
+
+@strawberry.experimental.pydantic.type(model=models.Work, all_fields=True)
+class Work:
+    work_id: Long
+    split_id: Long
+    registered_block: Long
+    metadata_status: str | None = strawberry.field(
+        description="ok: read; invalid: not a metadata JSON; retrying: IPFS could not serve it yet; null: not asked yet.")
+
+    @strawberry.field(description="The work's contributors and their shares.")
+    def contributors(self, info: Info) -> list[Contributor]:
+        return [Contributor.from_pydantic(c) for c in work_routes.contributors_of(_db(info), self.split_id)]
+
+    @strawberry.field(description="Works this one derives from, with their shares.")
+    def parents(self, info: Info) -> list[ParentLink]:
+        return [ParentLink.from_pydantic(p) for p in work_routes.get_work(_db(info), self.work_id).parents]
+
+    @strawberry.field(description="Ids of works derived from this one.")
+    def derivatives(self, info: Info) -> list[Long]:
+        return work_routes.get_work(_db(info), self.work_id).derivatives
+
+    @strawberry.field(description="Income of the work's split by token.")
+    def received(self, info: Info) -> list[TokenAmount]:
+        return [TokenAmount(token=t, amount=a) for t, a in work_routes.received_by(_db(info), self.split_id).items()]
+
+
+@strawberry.experimental.pydantic.type(model=models.Deposit, all_fields=True)
+class Deposit:
+    event_id: Long
+    block_number: Long
+    split_id: Long
+
+
+@strawberry.experimental.pydantic.type(model=models.Withdrawal, all_fields=True)
+class Withdrawal:
+    event_id: Long
+    block_number: Long
+    split_id: Long
+
+
+@strawberry.experimental.pydantic.type(model=models.SplitBalance, all_fields=True)
+class SplitBalance:
+    split_id: Long
+    work_id: Long | None
+
+
+@strawberry.type
+class Balances:
+    address: str
+    token_balance: str
+    votes: str
+    delegate: str | None
+    royalties: list[SplitBalance]
+    oracle_earned: str
+    oracle_withdrawn: str
+
+
+@strawberry.type
+class Event:
+    event_id: Long
+    block_number: Long
+    block_hash: str
+    log_index: int
+    tx_hash: str
+    contract: str
+    address: str
+    name: str
+    args: strawberry.scalars.JSON
+
+
+def _event(model: models.Event) -> Event:
+    return Event(**model.model_dump())
+
+
+@strawberry.type
+class WorkPage:
+    items: list[Work]
+    next_cursor: str | None
+
+
+@strawberry.type
+class DepositPage:
+    items: list[Deposit]
+    next_cursor: str | None
+
+
+@strawberry.type
+class WithdrawalPage:
+    items: list[Withdrawal]
+    next_cursor: str | None
+
+
+@strawberry.type
+class EventPage:
+    items: list[Event]
+    next_cursor: str | None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Works, oldest first, filtered like GET /works.")
+    def works(self, info: Info, limit: int = 50, cursor: str | None = None, artist: str | None = None,
+              owner: str | None = None, contributor: str | None = None, parent: Long | None = None,
+              q: str | None = None, license: str | None = None, derivative: bool | None = None,
+              ai: bool | None = None) -> WorkPage:
+        for name, value, longest in (("q", q, 100), ("license", license, 200)):
+            if value is not None and not 1 <= len(value) <= longest:
+                raise QueryError(f"{name}: 1 to {longest} characters")
+        page = work_routes.list_works(_db(info), _paging(limit, cursor), artist=_address(artist, "artist"),
+                                      owner=_address(owner, "owner"), contributor=_address(contributor, "contributor"),
+                                      parent=parent, q=q, license=license, derivative=derivative, ai=ai)
+        return WorkPage(items=[Work.from_pydantic(w) for w in page.items], next_cursor=page.next_cursor)
+
+    @strawberry.field(description="One work (null if there is none with this id).")
+    def work(self, info: Info, work_id: Long) -> Work | None:
+        try:
+            return Work.from_pydantic(models.Work(**work_routes.load_work(_db(info), work_id)))
+        except HTTPException as exc:
+            if exc.status_code == 404:
+                return None
+            raise
+
+    @strawberry.field(description="Deposits (royalty payments), filtered like GET /deposits.")
+    def deposits(self, info: Info, limit: int = 50, cursor: str | None = None, split_id: Long | None = None,
+                 work_id: Long | None = None, token: str | None = None, sender: str | None = None) -> DepositPage:
+        page = royalty_routes.list_deposits(_db(info), _paging(limit, cursor), split_id=split_id, work_id=work_id,
+                                            token=_address(token, "token"), sender=_address(sender, "sender"))
+        return DepositPage(items=[Deposit.from_pydantic(d) for d in page.items], next_cursor=page.next_cursor)
+
+    @strawberry.field(description="Withdrawals, filtered like GET /withdrawals.")
+    def withdrawals(self, info: Info, limit: int = 50, cursor: str | None = None, split_id: Long | None = None,
+                    work_id: Long | None = None, token: str | None = None,
+                    account: str | None = None) -> WithdrawalPage:
+        page = royalty_routes.list_withdrawals(_db(info), _paging(limit, cursor), split_id=split_id,
+                                               work_id=work_id, token=_address(token, "token"),
+                                               account=_address(account, "account"))
+        return WithdrawalPage(items=[Withdrawal.from_pydantic(w) for w in page.items], next_cursor=page.next_cursor)
+
+    @strawberry.field(description="Everything an address holds or can claim, as GET /balances/{address}.")
+    def balances(self, info: Info, address: str) -> Balances:
+        b = royalty_routes.get_balances(_db(info), _address(address, "address"))
+        return Balances(address=b.address, token_balance=b.token_balance, votes=b.votes, delegate=b.delegate,
+                        royalties=[SplitBalance.from_pydantic(r) for r in b.royalties],
+                        oracle_earned=b.oracle_earned, oracle_withdrawn=b.oracle_withdrawn)
+
+    @strawberry.field(description="Decoded events in chain order, filtered like GET /events.")
+    def events(self, info: Info, limit: int = 50, cursor: str | None = None, contract: str | None = None,
+               name: str | None = None, from_block: Long | None = None, to_block: Long | None = None) -> EventPage:
+        for label, value in (("contract", contract), ("name", name)):
+            if value is not None and not NAME_PATTERN.match(value):
+                raise QueryError(f"{label}: 1 to 64 letters, digits or underscores")
+        page = event_routes.list_events(_db(info), _paging(limit, cursor), contract=contract, name=name,
+                                        from_block=from_block, to_block=to_block)
+        return EventPage(items=[_event(e) for e in page.items], next_cursor=page.next_cursor)
+
+
+class QuietSchema(strawberry.Schema):
+    """Logs only our own faults: a client's bad query is its answer's business, not the log's."""
+
+    def process_errors(self, errors, execution_context=None) -> None:
+        for error in errors:
+            if _is_internal(error):
+                logger.error("GraphQL resolver failed", exc_info=error.original_error)
+
+
+schema = QuietSchema(query=Query, extensions=[QueryDepthLimiter(max_depth=8), MaxAliasesLimiter(max_alias_count=20),
+                                              MaxTokensLimiter(max_token_count=2_000)])
+
+
+def _is_internal(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, (QueryError, HTTPException, GraphQLError))
+
+
+def _formatted(error: GraphQLError) -> dict:
+    formatted = error.formatted
+    if isinstance(error.original_error, HTTPException):
+        formatted["message"] = error.original_error.detail
+    return formatted
+
+
+def _execute(claim: ConnectionClaim, query: str, variables: dict | None, operation: str | None):
+    with claim.connect() as db:
+        return schema.execute_sync(query, variable_values=variables, operation_name=operation,
+                                   context_value=Context(db=db))
+
+
+class AsciiJSONResponse(JSONResponse):
+    """Non-ASCII escaped: an error echoing a lone surrogate from the query stays encodable."""
+
+    def render(self, content) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+def _bad_request(reason: str) -> JSONResponse:
+    return AsciiJSONResponse({"errors": [{"message": reason}]}, status_code=400)
+
+
+router = APIRouter(tags=["graphql"])
+
+
+@router.post("/graphql", summary="GraphQL over the index (schema: POST {\"query\": \"{ __schema { types { name } } }\"})",
+             responses={400: {"description": "Nothing could be executed; `errors` say why."}})
+async def graphql(request: Request):
+    body = await request.body()
+    if len(body) > MAX_QUERY_BYTES:
+        return _bad_request(f"request larger than {MAX_QUERY_BYTES} bytes")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return _bad_request('the body must be JSON: {"query": "...", "variables": {...}}')
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return _bad_request('"query" must be a string holding a GraphQL document')
+    variables, operation = payload.get("variables"), payload.get("operationName")
+    if variables is not None and not isinstance(variables, dict):
+        return _bad_request('"variables" must be an object')
+    if operation is not None and not isinstance(operation, str):
+        return _bad_request('"operationName" must be a string')
+    if "\x00" in payload["query"] or "\\u0000" in json.dumps(variables):
+        return _bad_request("NUL characters are not accepted")
+    claim = ConnectionClaim(request.app.state.engine, read_only=True)
+    async with request.app.state.connection_slots:
+        result = await run_in_threadpool(_execute, claim, payload["query"], variables, operation)
+    errors = result.errors or []
+    answer: dict[str, Any] = {"data": result.data}
+    if errors:
+        answer["errors"] = [_formatted(e) for e in errors]
+    if any(_is_internal(e) for e in errors):
+        return AsciiJSONResponse({"errors": [{"message": "internal error"}]}, status_code=500)
+    status = 400 if result.data is None and errors else 200
+    return AsciiJSONResponse(answer, status_code=status)

@@ -1,0 +1,150 @@
+"""The API at scale: answers cached per indexed block with ETags and 304s, `serve --workers`, and
+two API processes beside one writer on one PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from fastapi.testclient import TestClient
+
+from indexer.api import create_app
+from indexer.api.main import VERSION_TTL_SECONDS
+from tests.indexer.conftest import index
+from tests.indexer.test_faults import follower
+from tutti import royalties
+from tutti.activity import ETHER
+from tutti.net import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_answers_carry_an_etag_and_revalidate_to_304_until_the_index_moves(
+        activity, w3, tutti, rpc_url, new_database, fan):
+    song = activity["works"][0]
+    live = follower(rpc_url, tutti, new_database())
+    live.sync()
+    path = f"/deposits?work_id={song.work_id}&limit=500"
+    with TestClient(create_app(engine=live.engine)) as client:
+        first = client.get(path)
+        etag = first.headers["etag"]
+        assert first.status_code == 200 and etag.startswith('"') and first.headers["cache-control"] == "public, no-cache"
+        again = client.get(path)  # from the cache: the same bytes
+        assert again.content == first.content and again.headers["etag"] == etag
+        for header in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+            revalidated = client.get(path, headers={"If-None-Match": header})
+            assert revalidated.status_code == 304 and revalidated.content == b"", header
+            assert revalidated.headers["etag"] == etag
+        assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+        # Neither errors nor the off-chain room directory are cached or tagged.
+        assert "etag" not in client.get("/works/999999").headers
+        assert "etag" not in client.get("/rooms").headers
+
+        royalties.pay(tutti, fan, song.work_id, ETHER)
+        live.sync()
+        time.sleep(VERSION_TTL_SECONDS * 1.5)
+        moved = client.get(path, headers={"If-None-Match": etag})
+        assert moved.status_code == 200 and moved.headers["etag"] != etag
+        assert len(moved.json()["items"]) == len(first.json()["items"]) + 1
+        # A block that changes nothing this answer holds keeps its ETag: still a 304.
+        unchanged = client.get(f"/works/{song.work_id}/contributors")
+        w3.provider.make_request("evm_mine", [])
+        live.sync()
+        time.sleep(VERSION_TTL_SECONDS * 1.5)
+        assert client.get(f"/works/{song.work_id}/contributors",
+                          headers={"If-None-Match": unchanged.headers["etag"]}).status_code == 304
+
+
+def serve(url: str, *args: str) -> tuple[subprocess.Popen, str]:
+    """`tutti-indexer serve` on a free port, once it answers; returns the process and its base URL."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "indexer.cli", "serve", "--database-url", url,
+                                "--port", str(port), *args], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                               start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    stop(process)
+    raise AssertionError(f"serve {args} did not answer within 60 s")
+
+
+def stop(process: subprocess.Popen) -> int:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        return process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        return process.wait()
+
+
+def children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def test_serve_with_several_workers_answers_from_each(activity, w3, tutti, tmp_path):
+    url = f"sqlite:///{tmp_path / 'index.sqlite3'}"
+    index(w3, tutti, url).dispose()
+    process, base = serve(url, "--workers", "2")
+    try:
+        assert len(children(process.pid)) >= 2  # uvicorn's supervisor and its two worker processes
+        with httpx.Client(base_url=base, timeout=30) as session:
+            answers = [session.get(path) for path in ("/works", "/deposits?limit=5", "/events?limit=3") * 20]
+        assert {a.status_code for a in answers} == {200}
+        assert len({a.headers["etag"] for a in answers}) == 3  # every worker answers the same bytes
+    finally:
+        assert stop(process) == 0
+
+
+def test_two_api_processes_and_one_writer_share_one_postgresql(
+        activity, tutti, rpc_url, deployments_dir, new_database, fan):
+    """The deployment of docs/indexer.md on one machine: `run` writes, two `serve` processes (they
+    could be on other machines) read the same database; both serve the same advancing index."""
+    song = activity["works"][0]
+    url = new_database("postgresql")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TUTTI_INDEXER_DATABASE_URL": url,
+           "TUTTI_INDEXER_RPC_URL": rpc_url, "TUTTI_DEPLOYMENTS_DIR": str(deployments_dir)}
+    writer = subprocess.Popen([sys.executable, "-m", "indexer.cli", "run", "--poll-interval", "0.1"], cwd=ROOT,
+                              env=env, start_new_session=True)
+    apis = []
+    try:
+        apis = [serve(url), serve(url)]
+        path = f"/deposits?work_id={song.work_id}&limit=500"
+
+        def read_all() -> list[tuple[int, int]]:
+            seen = []
+            for _, base in apis:
+                health = httpx.get(f"{base}/health", timeout=10).json()
+                deposits = httpx.get(f"{base}{path}", timeout=10).json()["items"]
+                seen.append((health["block_number"] or 0, len(deposits)))
+            return seen
+
+        history = [read_all()]
+        head = None
+        for _ in range(4):
+            receipt = royalties.pay(tutti, fan, song.work_id, ETHER)
+            head = receipt.block_number
+            deadline = time.monotonic() + 30
+            while (seen := read_all()) and min(block for block, _ in seen) < head:
+                assert time.monotonic() < deadline, f"the APIs stayed at {seen}, head {head}"
+                time.sleep(0.1)
+            history.append(seen)
+        for api in range(2):  # each API's view only moves forward, block and deposits alike
+            blocks = [step[api][0] for step in history]
+            counts = [step[api][1] for step in history]
+            assert blocks == sorted(blocks) and counts == sorted(counts) and counts[-1] == counts[0] + 4
+        first, second = (httpx.get(f"{base}{path}", timeout=10) for _, base in apis)
+        assert first.content == second.content and first.headers["etag"] == second.headers["etag"]
+    finally:
+        for process, _ in apis:
+            stop(process)
+        stop(writer)
