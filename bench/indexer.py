@@ -104,9 +104,10 @@ def backfill(url: str, rpc_url: str, book) -> tuple[int, float, float]:
 PONDER_CONTRACTS = ("TuttiToken", "RoyaltySplitter", "AccessPass", "UsageRoyalties")
 
 
-def ponder_backfill(work: Path, pg_url: str, rpc_url: str, book) -> tuple[int, float, float]:
+def ponder_backfill(work: Path, pg_url: str, rpc_url: str, book) -> tuple[int, float, float, float]:
     """Ponder (npm ``ponder``, bench/ponder) on the same chain into the same PostgreSQL (its own
-    schema): (events it indexed, its own backfill seconds, seconds from start to /ready)."""
+    schema): (events it indexed, its own backfill seconds, seconds from start to /ready, CPU
+    seconds of its process from start to stop, start-up included)."""
     import psycopg
 
     from indexer.abis import load_abis
@@ -123,6 +124,7 @@ def ponder_backfill(work: Path, pg_url: str, rpc_url: str, book) -> tuple[int, f
     env = {**os.environ, "TUTTI_PONDER_SETUP": str(work / "ponder-setup.json"), "DATABASE_URL": database,
            "DATABASE_SCHEMA": "ponder_bench", "PONDER_TELEMETRY_DISABLED": "true", "NODE_ENV": "production"}
     log = open(work / "ponder.log", "w")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     server = subprocess.Popen([str(ROOT / "node_modules" / ".bin" / "ponder"), "start", "--port", str(port),
                                "--log-format", "json"], cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -144,11 +146,13 @@ def ponder_backfill(work: Path, pg_url: str, rpc_url: str, book) -> tuple[int, f
             server.kill()
             server.wait()
         log.close()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     backfill_ms = [json.loads(line)["duration"] for line in (work / "ponder.log").read_text().splitlines()
                    if "Completed backfill indexing" in line]
     with psycopg.connect(database) as connection:
         events = connection.execute("SELECT count(*) FROM ponder_bench.events").fetchone()[0]
-    return events, (backfill_ms[0] / 1000 if backfill_ms else wall), wall
+    return events, (backfill_ms[0] / 1000 if backfill_ms else wall), wall, cpu
 
 
 BASELINE_PROGRAM = """
@@ -257,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     pg_root.mkdir()
     lines = []
     rates: dict[str, float] = {}
+    cpu_rates: dict[str, float] = {}  # events per CPU-second of the indexer's process
     with networks.parse_network_choice("ethereum:local:foundry"):
         started = time.perf_counter()
         rpc_url, book = make_events(args.events, work / "deployments")
@@ -265,17 +270,20 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for name, db_url in (("SQLite", f"sqlite:///{work / 'index.sqlite3'}"), ("PostgreSQL", pg_url)):
                 events, seconds, cpu = backfill(db_url, rpc_url, book)
-                rates[name] = events / seconds
+                rates[name], cpu_rates[name] = events / seconds, events / cpu
                 lines.append(f"{name}: backfill {events:,} events in {seconds:.1f} s = {events / seconds:,.0f} events/s "
                              f"(indexer CPU {cpu:.1f} s = {events / cpu:,.0f} events per CPU-second; "
                              f"load average {os.getloadavg()[0]:.1f})")
                 print(lines[-1], file=sys.stderr)
                 if name == "PostgreSQL" and args.ponder:
-                    events, seconds, wall = ponder_backfill(work, pg_url, rpc_url, book)
+                    events, seconds, wall, cpu = ponder_backfill(work, pg_url, rpc_url, book)
                     lines.append(f"Ponder (PostgreSQL): backfill {events:,} events in {seconds:.1f} s = "
-                                 f"{events / seconds:,.0f} events/s ({wall:.1f} s from start to /ready; load average "
+                                 f"{events / seconds:,.0f} events/s ({wall:.1f} s from start to /ready; CPU {cpu:.1f} s "
+                                 f"= {events / cpu:,.0f} events per CPU-second, start-up included; load average "
                                  f"{os.getloadavg()[0]:.1f}); tutti-indexer is {rates['SQLite'] * seconds / events:.1f}x "
-                                 f"(SQLite) and {rates['PostgreSQL'] * seconds / events:.1f}x (PostgreSQL) as fast")
+                                 f"(SQLite) and {rates['PostgreSQL'] * seconds / events:.1f}x (PostgreSQL) as fast, "
+                                 f"{cpu_rates['SQLite'] * cpu / events:.1f}x and {cpu_rates['PostgreSQL'] * cpu / events:.1f}x "
+                                 f"per CPU-second")
                     print(lines[-1], file=sys.stderr)
                 if args.baseline and name == "SQLite":  # PostgreSQL's baseline would take minutes more
                     other = f"sqlite:///{work / 'baseline.sqlite3'}"
