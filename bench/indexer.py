@@ -8,14 +8,19 @@ governance, oracle jobs, bonds, passes, usage epochs), then about ``--events`` m
 mixed transactions (``tutti.activity.send_mixed_activity``: deposits, pass sales, usage fundings,
 token transfers with vote changes, withdrawals). Then, for SQLite and for a throw-away PostgreSQL 15
 cluster (needs the Debian server binaries): times a backfill from the deployment block into an empty
-database (events per second), serves the API with ``tutti-indexer serve`` (2 worker processes) and
-loads ``/deposits?work_id=1&limit=20`` with wrk (installed with apt-get if missing) from a separate
-process at 1,000 and 5,000 concurrent connections: requests per second, p50 and p99 latency.
+database (events per second, and per CPU-second of the indexer's process: the machine is shared),
+and, after PostgreSQL, runs Ponder (npm ``ponder``, the project in bench/ponder: the mixed chain's
+contracts and events into tables like ours) on the same chain and server, printing its events per
+second and the ratio (``--no-ponder`` skips it). Then it serves the API with ``tutti-indexer serve``
+(2 worker processes) and loads ``/deposits?work_id=1&limit=20`` with wrk (installed with apt-get if
+missing) from a separate process at 1,000 and 5,000 concurrent connections (``--connections ""``:
+none): requests per second, p50 and p99 latency.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import resource
@@ -78,7 +83,8 @@ def start_postgres(root: Path) -> tuple[str, list[str], Path]:
     return f"postgresql+psycopg://tutti@127.0.0.1:{port}/postgres", prefix, root / "data"
 
 
-def backfill(url: str, rpc_url: str, book) -> tuple[int, float]:
+def backfill(url: str, rpc_url: str, book) -> tuple[int, float, float]:
+    """(events, seconds, CPU seconds of this process) of a backfill into an empty database."""
     from indexer.config import IndexerSettings
     from indexer.db import make_engine, migrate
     from indexer.ingest import Indexer
@@ -87,11 +93,66 @@ def backfill(url: str, rpc_url: str, book) -> tuple[int, float]:
     migrate(engine)
     indexer = Indexer(rpc_url, engine, book,
                       IndexerSettings(database_url=url, max_batch_blocks=2000, target_batch_logs=5000))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     indexer.sync()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     engine.dispose()
-    return indexer.events_ingested, elapsed
+    return indexer.events_ingested, elapsed, cpu
+
+
+#: The contracts of the mixed chain that the Ponder project (bench/ponder) follows.
+PONDER_CONTRACTS = ("TuttiToken", "RoyaltySplitter", "AccessPass", "UsageRoyalties")
+
+
+def ponder_backfill(work: Path, pg_url: str, rpc_url: str, book) -> tuple[int, float, float, float]:
+    """Ponder (npm ``ponder``, bench/ponder) on the same chain into the same PostgreSQL (its own
+    schema): (events it indexed, its own backfill seconds, seconds from start to /ready, CPU
+    seconds of its process from start to stop, start-up included)."""
+    import psycopg
+
+    from indexer.abis import load_abis
+
+    project = work / "ponder"  # a copy: Ponder writes generated files into its project
+    shutil.copytree(ROOT / "bench" / "ponder", project)
+    (project / "node_modules").symlink_to(ROOT / "node_modules")
+    abis = load_abis()
+    setup = {"rpc": rpc_url, "chainId": book.chain_id, "startBlock": book.start_block,
+             "contracts": {name: {"address": book.contracts[name], "abi": abis[name]} for name in PONDER_CONTRACTS}}
+    (work / "ponder-setup.json").write_text(json.dumps(setup))
+    database = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    port = free_port()
+    env = {**os.environ, "TUTTI_PONDER_SETUP": str(work / "ponder-setup.json"), "DATABASE_URL": database,
+           "DATABASE_SCHEMA": "ponder_bench", "PONDER_TELEMETRY_DISABLED": "true", "NODE_ENV": "production"}
+    log = open(work / "ponder.log", "w")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    server = subprocess.Popen([str(ROOT / "node_modules" / ".bin" / "ponder"), "start", "--port", str(port),
+                               "--log-format", "json"], cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        while server.poll() is None:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=5)
+                break
+            except OSError:
+                time.sleep(1)
+        else:
+            raise RuntimeError(f"ponder exited with {server.returncode}: see {work / 'ponder.log'}")
+        wall = time.perf_counter() - started
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    backfill_ms = [json.loads(line)["duration"] for line in (work / "ponder.log").read_text().splitlines()
+                   if "Completed backfill indexing" in line]
+    with psycopg.connect(database) as connection:
+        events = connection.execute("SELECT count(*) FROM ponder_bench.events").fetchone()[0]
+    return events, (backfill_ms[0] / 1000 if backfill_ms else wall), wall, cpu
 
 
 BASELINE_PROGRAM = """
@@ -174,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=100_000, help="events to make beyond one round of every kind")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per connection count")
     parser.add_argument("--connections", default="1000,5000")
+    parser.add_argument("--no-ponder", dest="ponder", action="store_false",
+                        help="skip Ponder (npm ponder, bench/ponder) on the same chain and PostgreSQL")
     parser.add_argument("--baseline", type=Path, metavar="TREE",
                         help="also time the SQLite backfill of another checkout (e.g. the main branch) on the same chain")
     args = parser.parse_args(argv)
@@ -197,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     pg_root = work / "pg"
     pg_root.mkdir()
     lines = []
+    rates: dict[str, float] = {}
+    cpu_rates: dict[str, float] = {}  # events per CPU-second of the indexer's process
     with networks.parse_network_choice("ethereum:local:foundry"):
         started = time.perf_counter()
         rpc_url, book = make_events(args.events, work / "deployments")
@@ -204,18 +269,31 @@ def main(argv: list[str] | None = None) -> int:
         pg_url, prefix, pg_data = start_postgres(pg_root)
         try:
             for name, db_url in (("SQLite", f"sqlite:///{work / 'index.sqlite3'}"), ("PostgreSQL", pg_url)):
-                events, seconds = backfill(db_url, rpc_url, book)
+                events, seconds, cpu = backfill(db_url, rpc_url, book)
+                rates[name], cpu_rates[name] = events / seconds, events / cpu
                 lines.append(f"{name}: backfill {events:,} events in {seconds:.1f} s = {events / seconds:,.0f} events/s "
-                             f"(load average {os.getloadavg()[0]:.1f})")
+                             f"(indexer CPU {cpu:.1f} s = {events / cpu:,.0f} events per CPU-second; "
+                             f"load average {os.getloadavg()[0]:.1f})")
                 print(lines[-1], file=sys.stderr)
+                if name == "PostgreSQL" and args.ponder:
+                    events, seconds, wall, cpu = ponder_backfill(work, pg_url, rpc_url, book)
+                    lines.append(f"Ponder (PostgreSQL): backfill {events:,} events in {seconds:.1f} s = "
+                                 f"{events / seconds:,.0f} events/s ({wall:.1f} s from start to /ready; CPU {cpu:.1f} s "
+                                 f"= {events / cpu:,.0f} events per CPU-second, start-up included; load average "
+                                 f"{os.getloadavg()[0]:.1f}); tutti-indexer is {rates['SQLite'] * seconds / events:.1f}x "
+                                 f"(SQLite) and {rates['PostgreSQL'] * seconds / events:.1f}x (PostgreSQL) as fast, "
+                                 f"{cpu_rates['SQLite'] * cpu / events:.1f}x and {cpu_rates['PostgreSQL'] * cpu / events:.1f}x "
+                                 f"per CPU-second")
+                    print(lines[-1], file=sys.stderr)
                 if args.baseline and name == "SQLite":  # PostgreSQL's baseline would take minutes more
                     other = f"sqlite:///{work / 'baseline.sqlite3'}"
                     events, seconds = baseline_backfill(args.baseline, other, rpc_url, work / "deployments")
                     lines.append(f"{name}: baseline ({args.baseline}) backfill {events:,} events in {seconds:.1f} s = "
                                  f"{events / seconds:,.0f} events/s (load average {os.getloadavg()[0]:.1f})")
                     print(lines[-1], file=sys.stderr)
-                connections = [int(c) for c in args.connections.split(",")]
-                for count, rps, p50, p99, non2xx, errors in load(wrk, db_url, connections, args.duration):
+                connections = [int(c) for c in args.connections.split(",") if c]  # "": no API load
+                for count, rps, p50, p99, non2xx, errors in load(wrk, db_url, connections, args.duration) \
+                        if connections else ():
                     lines.append(f"{name}: GET {PATH} with {count:,} connections: {rps:,.0f} req/s, p50 {p50:.1f} ms, "
                                  f"p99 {p99:.1f} ms, non-2xx {non2xx}, socket errors {errors}")
                     print(lines[-1], file=sys.stderr)

@@ -7,12 +7,12 @@ the token's ERC-20 ``Transfer`` share a signature but not their indexed argument
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from functools import lru_cache
 
+import orjson
 from eth_abi import decode as abi_decode
 from eth_utils import event_abi_to_log_topic, to_checksum_address
 from eth_utils.abi import collapse_if_tuple
@@ -34,20 +34,23 @@ def load_abis(build_file: Path = DEFAULT_BUILD_FILE) -> dict[str, list[dict]]:
     return {name: ct["abi"] for name, ct in data["contractTypes"].items()}
 
 
-@dataclass(frozen=True)
 class DecodedLog:
-    contract: str
-    address: str
-    name: str
-    args: dict[str, Any]
-    block_number: int
-    block_hash: str
-    log_index: int
-    tx_hash: str
+    """One decoded log. A slotted class, not a dataclass: a backfill makes one per event, and a
+    frozen dataclass's ``__init__`` costs several times as much."""
 
-    @property
-    def event_id(self) -> int:
-        return event_id(self.block_number, self.log_index)
+    __slots__ = ("contract", "address", "name", "args", "block_number", "block_hash", "log_index", "tx_hash",
+                 "event_id", "args_json")
+
+    def __init__(self, contract: str, address: str, name: str, args: dict[str, Any], block_number: int,
+                 block_hash: str, log_index: int, tx_hash: str, args_json: str | None = None):
+        self.contract, self.address, self.name, self.args = contract, address, name, args
+        self.block_number, self.block_hash, self.log_index, self.tx_hash = block_number, block_hash, log_index, tx_hash
+        self.event_id = event_id(block_number, log_index)
+        #: ``args`` as stored in ``events.args`` (JSON, integers beyond 53 bits as decimal strings).
+        self.args_json = args_json if args_json is not None else orjson.dumps(jsonable(args)).decode()
+
+    def __repr__(self) -> str:
+        return f"DecodedLog({self.contract}.{self.name} at {self.block_number}:{self.log_index} {self.args})"
 
 
 def event_id(block_number: int, log_index: int) -> int:
@@ -102,12 +105,64 @@ def _data_decoder(kind: str) -> Callable[[bytes, int], Any] | None:
     return None
 
 
+def _word_expression(kind: str, word: str) -> str | None:
+    """Python source reading the static ``kind`` from ``word``, source of a 64-digit hex string
+    (as ``_word_decoder`` reads it from bytes), or None."""
+    if "[" in kind or "(" in kind:
+        return None
+    if kind.startswith("uint"):
+        return f"int({word}, 16)"
+    if kind.startswith("int"):
+        return f"_signed(int({word}, 16))"
+    if kind == "address":
+        return f"checksum('0x' + {word}[24:])"
+    if kind == "bool":
+        return f"{word}[62:] != '00'"
+    if kind.startswith("bytes") and kind[5:].isdigit():
+        return f"'0x' + {word}[:{2 * int(kind[5:])}].lower()"
+    return None
+
+
+def _signed(value: int) -> int:
+    return value - (1 << 256) if value >> 255 else value
+
+
+def _compile_reader(event: "_Event") -> Callable[[list[str], str], dict[str, Any]]:
+    """One function per event type, generated once, that reads every argument by slicing the
+    log's hex text (no per-field calls): decoding is most of a backfill's per-event work."""
+    fields, readers = [], {}
+    for position, ((_name, read), (_same, kind)) in enumerate(zip(event.topic_fields, event.topic_kinds)):
+        topic = f"topics[{position + 1}]"
+        fields.append(f"{topic}.lower()" if read is None else _word_expression(kind, f"{topic}[2:]"))
+    dynamic = False
+    for _name, read, offset in event.data_fields:
+        expression = _word_expression(event.data_types[offset // 32], f"data[{2 * offset}:{2 * offset + 64}]")
+        if expression is None:
+            readers[f"_read{offset}"] = read
+            expression = f"_read{offset}(raw, {offset})"
+            dynamic = True
+        fields.append(expression)
+    names = [name for name, _read in event.topic_fields] + [name for name, _read, _offset in event.data_fields]
+    body = ["def read(topics, data_hex):"]
+    if event.data_fields:
+        size = 64 * len(event.data_fields)
+        body += ["    data = data_hex[2:]",
+                 f"    if len(data) < {size}:",
+                 f"        raise ValueError('{event.name}: ' + str(len(data) // 2) + ' bytes of data, too short for its fields')"]
+        if dynamic:
+            body.append("    raw = bytes.fromhex(data)")
+    body.append("    return {" + ", ".join(f"{name!r}: {expr}" for name, expr in zip(names, fields)) + "}")
+    namespace = {"checksum": checksum, "_signed": _signed, **readers}
+    exec("\n".join(body), namespace)  # noqa: S102 -- source built above from the ABI's types only
+    return namespace["read"]
+
+
 class _Event:
     """One event ABI prepared for decoding, once: a reader per topic and per data field (plain
     slicing of the log's bytes), or eth_abi for types without one."""
 
     __slots__ = ("contract", "name", "topic_count", "topic_fields", "data_fields", "data_names", "data_types",
-                 "slow", "address_fields")
+                 "slow", "address_fields", "wide_ints", "args", "topic_kinds")
 
     def __init__(self, contract: str, abi: dict):
         self.contract, self.name = contract, abi["name"]
@@ -116,6 +171,7 @@ class _Event:
         self.topic_count = 1 + len(indexed)
         # An indexed value of a dynamic type is stored as its hash: kept as the 32 bytes.
         self.topic_fields = [(i["name"], None if _dynamic(i) else collapse_if_tuple(i)) for i in indexed]
+        self.topic_kinds = list(self.topic_fields)
         self.data_names = [i["name"] for i in data]
         self.data_types = [collapse_if_tuple(i) for i in data]
         topic_words = [(name, kind and _word_decoder(kind)) for name, kind in self.topic_fields]
@@ -126,20 +182,25 @@ class _Event:
         self.data_fields = [(name, read, 32 * position) for position, (name, read) in
                             enumerate(zip(self.data_names, data_readers))]
         self.address_fields = {i["name"]: _address_shape(i) for i in abi["inputs"] if _address_shape(i)}
+        # Integer fields that may pass 53 bits (stored in JSON as decimal strings then): (name, is a list).
+        self.wide_ints = [(i["name"], i["type"].endswith("[]")) for i in abi["inputs"]
+                          if not (i.get("indexed") and _dynamic(i)) and _wide_int(i["type"])]
+        #: ``args(topics, data_hex)``: the decoded arguments by name.
+        self.args = self._args_by_eth_abi if self.slow else _compile_reader(self)
 
-    def args(self, topics: list[str], data_hex: str) -> dict[str, Any]:
+    def json(self, args: dict[str, Any]) -> str:
+        """``jsonable(args)`` as JSON text, with the conversions found once per event type."""
         if self.slow:
-            return self._args_by_eth_abi(topics, data_hex)
-        args: dict[str, Any] = {}
-        for (name, read), topic in zip(self.topic_fields, topics[1:]):
-            args[name] = topic.lower() if read is None else read(bytes.fromhex(topic[2:]))
-        if self.data_fields:
-            data = bytes.fromhex(data_hex[2:])
-            if len(data) < 32 * len(self.data_fields):
-                raise ValueError(f"{self.name}: {len(data)} bytes of data, too short for its fields")
-            for name, read, offset in self.data_fields:
-                args[name] = read(data, offset)
-        return args
+            return orjson.dumps(jsonable(args)).decode()
+        if self.wide_ints:
+            args = dict(args)
+            for name, many in self.wide_ints:
+                value = args[name]
+                if many:
+                    args[name] = [v if -_EXACT < v < _EXACT else str(v) for v in value]
+                elif not -_EXACT < value < _EXACT:
+                    args[name] = str(value)
+        return orjson.dumps(args).decode()
 
     def _args_by_eth_abi(self, topics: list[str], data_hex: str) -> dict[str, Any]:
         args: dict[str, Any] = {}
@@ -174,17 +235,26 @@ class EventDecoder:
         if event is None or len(topics) != event.topic_count:
             return None
         args = event.args(topics, log["data"])
-        block_number = log["blockNumber"]
+        block_number, log_index = log["blockNumber"], log["logIndex"]
         return DecodedLog(
-            contract=event.contract,
-            address=checksum(log["address"]),
-            name=event.name,
-            args=args,
-            block_number=int(block_number, 16) if isinstance(block_number, str) else block_number,
-            block_hash=log["blockHash"].lower(),
-            log_index=int(log["logIndex"], 16) if isinstance(log["logIndex"], str) else log["logIndex"],
-            tx_hash=log["transactionHash"].lower(),
+            event.contract, checksum(log["address"]), event.name, args,
+            int(block_number, 16) if isinstance(block_number, str) else block_number,
+            log["blockHash"].lower(),
+            int(log_index, 16) if isinstance(log_index, str) else log_index,
+            log["transactionHash"].lower(),
+            event.json(args),
         )
+
+
+#: Integers below this (in absolute value) are exact in every JSON reader (a double's 53 bits).
+_EXACT = 2**53
+
+
+def _wide_int(kind: str) -> bool:
+    """A (u)int type of more than 53 bits, or a one-dimensional array of one."""
+    base = kind[:-2] if kind.endswith("[]") else kind
+    bits = base[4:] if base.startswith("uint") else base[3:] if base.startswith("int") else None
+    return bits is not None and (bits == "" or (bits.isdigit() and int(bits) > 53))
 
 
 def _dynamic(abi_input: dict) -> bool:

@@ -14,7 +14,7 @@ from typing import Callable
 from web3.constants import ADDRESS_ZERO as ZERO_ADDRESS
 
 from indexer import schema
-from indexer.abis import DecodedLog, jsonable
+from indexer.abis import DecodedLog
 from indexer.store import Writer
 from tutti.attestations import kind_name
 
@@ -34,17 +34,8 @@ def on(contract: str, event: str) -> Callable[[Handler], Handler]:
 def apply(writer: Writer, log: DecodedLog) -> None:
     """Record ``log`` and run its handler, if any."""
     writer.block_number = log.block_number
-    writer.insert(schema.events, {
-        "event_id": log.event_id,
-        "block_number": log.block_number,
-        "tx_hash": log.tx_hash,
-        "block_hash": log.block_hash,
-        "log_index": log.log_index,
-        "contract": log.contract,
-        "address": log.address,
-        "name": log.name,
-        "args": json.dumps(jsonable(log.args)),
-    })
+    writer.insert_event((log.event_id, log.block_number, log.tx_hash, log.block_hash, log.log_index, log.contract,
+                         log.address, log.name, log.args_json))
     handler = HANDLERS.get((log.contract, log.name))
     if handler is not None:
         handler(writer, log)
@@ -550,11 +541,6 @@ def platform_fees_withdrawn(w: Writer, log: DecodedLog) -> None:
     _add_param(w, "passes.platform_fees_withdrawn", amount)
 
 
-@on("AccessPass", "OwnershipTransferred")
-def passes_ownership_transferred(w: Writer, log: DecodedLog) -> None:
-    _param(w, "passes.owner", log.args["newOwner"])
-
-
 # --------------------------------------------------------------------------- UsageRoyalties
 # A roll-over emits EpochRolledOver (closing the old pool) and then EpochFunded into the current
 # epoch with the contract itself as `from`, so `funded` is always the contract's poolOf.
@@ -619,11 +605,6 @@ def usage_reporter_set(w: Writer, log: DecodedLog) -> None:
 @on("UsageRoyalties", "ClaimWindowSet")
 def usage_claim_window_set(w: Writer, log: DecodedLog) -> None:
     _param(w, "usage.claim_window", log.args["claimWindow"])
-
-
-@on("UsageRoyalties", "OwnershipTransferred")
-def usage_ownership_transferred(w: Writer, log: DecodedLog) -> None:
-    _param(w, "usage.owner", log.args["newOwner"])
 
 
 # --------------------------------------------------------------------------- LicenseOffers
@@ -713,3 +694,70 @@ def licence_platform_fees_withdrawn(w: Writer, log: DecodedLog) -> None:
 @on("LicenseOffers", "OwnershipTransferred")
 def licences_ownership_transferred(w: Writer, log: DecodedLog) -> None:
     _param(w, "licences.owner", log.args["newOwner"])
+
+
+# --------------------------------------------------------------------------- hardening events (0009)
+@on("RoyaltySplitter", "WithdrawnTo")
+def withdrawn_to(w: Writer, log: DecodedLog) -> None:
+    a = log.args
+    # The Withdrawn just before it in the transaction already counted the amount in
+    # ``recipient_withdrawn``; this row only says where it went.
+    w.insert(schema.payee_withdrawals, _event_row(log, split_id=a["splitId"], account=a["account"], to=a["to"],
+                                                  token=a["token"], amount=str(a["amount"])))
+
+
+@on("ContentRegistry", "RegistrationCommitted")
+def registration_committed(w: Writer, log: DecodedLog) -> None:
+    w.insert(schema.registration_commitments, _event_row(log, registrant=log.args["registrant"],
+                                                          commitment=log.args["commitment"]))
+
+
+@on("UsageRoyalties", "ReportsSuperseded")
+def reports_superseded(w: Writer, log: DecodedLog) -> None:
+    w.insert(schema.usage_supersessions, _event_row(log, epoch=log.args["epoch"],
+                                                     first_valid_job_id=log.args["firstValidJobId"]))
+
+
+#: Parameter prefix of each Ownable2Step contract (``<prefix>.owner``, ``<prefix>.pending_owner``).
+_OWNED = {"ContentRegistry": "registry", "OracleHub": "oracle", "AccessPass": "passes", "UsageRoyalties": "usage"}
+
+
+def _ownership_transfer_started(w: Writer, log: DecodedLog) -> None:
+    _param(w, f"{_OWNED[log.contract]}.pending_owner", log.args["newOwner"])
+
+
+def _ownership_transferred(w: Writer, log: DecodedLog) -> None:
+    prefix = _OWNED[log.contract]
+    _param(w, f"{prefix}.owner", log.args["newOwner"])
+    # Ownable2Step forgets the pending owner on every transfer; a row exists once one was named.
+    if w.get(schema.governance_params, name=f"{prefix}.pending_owner") is not None:
+        _param(w, f"{prefix}.pending_owner", ZERO_ADDRESS)
+
+
+for _contract in _OWNED:
+    on(_contract, "OwnershipTransferStarted")(_ownership_transfer_started)
+on("ContentRegistry", "OwnershipTransferred")(_ownership_transferred)
+on("OracleHub", "OwnershipTransferred")(_ownership_transferred)
+on("AccessPass", "OwnershipTransferred")(_ownership_transferred)
+on("UsageRoyalties", "OwnershipTransferred")(_ownership_transferred)
+
+
+@on("ContentRegistry", "OracleHubChanged")
+def registry_oracle_hub_changed(w: Writer, log: DecodedLog) -> None:
+    _param(w, "registry.oracle_hub", log.args["newHub"])
+
+
+@on("ContentRegistry", "RegistrationFeesWithdrawn")
+def registration_fees_withdrawn(w: Writer, log: DecodedLog) -> None:
+    _param(w, "registry.treasury", log.args["treasury"])
+    _add_param(w, "registry.registration_fees_withdrawn", log.args["amount"])
+
+
+@on("TuttiGovernor", "TimelockChange")
+def governor_timelock_change(w: Writer, log: DecodedLog) -> None:
+    _param(w, "governor.timelock", log.args["newTimelock"])
+
+
+@on("TuttiTimelock", "MinDelayChange")
+def timelock_min_delay_change(w: Writer, log: DecodedLog) -> None:
+    _param(w, "timelock.min_delay", log.args["newDuration"])

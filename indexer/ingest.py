@@ -18,6 +18,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from operator import attrgetter
 from dataclasses import dataclass
 from typing import Callable
 
@@ -107,6 +109,8 @@ class Indexer:
         self.on_batch = on_event
         self.throttle = throttle  # seconds per log: only for crash tests and demos
         self.events_ingested = 0
+        self._prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="indexer-prefetch")
+        self._prefetched: tuple[int, int, Future] | None = None
         chain_id = self.rpc.chain_id()
         if chain_id != book.chain_id:
             raise RuntimeError(f"the address book is for chain id {book.chain_id}, the node reports {chain_id}")
@@ -146,7 +150,11 @@ class Indexer:
             return self._reorganized(checkpoint)
         from_block = last + 1
         to_block = min(target, from_block + self.batch_blocks - 1)
-        raw_logs = self._get_logs(from_block, to_block)
+        prefetched = self._take_prefetched(from_block, to_block)
+        if prefetched is not None:
+            to_block, raw_logs = prefetched
+        else:
+            raw_logs = self._get_logs(from_block, to_block)
         if raw_logs is None:
             return BatchResult(from_block, from_block - 1, 0)  # range shrank; retry next step
         # Read after the logs: the headers prove what the logs came from (see the module's docstring).
@@ -162,14 +170,20 @@ class Indexer:
             logger.warning("block %d changed while reading blocks %d-%d; reading them again", broken,
                            from_block, to_block)
             return BatchResult(from_block, from_block - 1, 0, retry=True)
-        decoded = [d for d in (self.decoder.decode(log) for log in raw_logs) if d is not None]
+        decode = self.decoder.decode
+        decoded = [d for d in map(decode, raw_logs) if d is not None]
+        decoded.sort(key=_event_order)  # nodes answer in chain order: a pass over sorted data
+        hashes = [header["hash"] for header in headers]
         for log in decoded:
-            if headers[log.block_number - from_block]["hash"] != log.block_hash:
+            if hashes[log.block_number - from_block] != log.block_hash:
                 logger.warning("block %d changed while reading it; reading blocks %d-%d again", log.block_number,
                                from_block, to_block)
                 return BatchResult(from_block, from_block - 1, 0, retry=True)
-        self._commit(checkpoint, headers, decoded)
         self._adapt(len(raw_logs))
+        # The next range's logs are read while this batch is written (they are checked like any
+        # others: its headers are read after them).
+        self._prefetch(to_block + 1, min(target, to_block + self.batch_blocks))
+        self._commit(checkpoint, headers, decoded)
         self.events_ingested += len(decoded)
         if self.on_batch is not None:
             self.on_batch()
@@ -189,7 +203,30 @@ class Indexer:
             logger.info("eth_getLogs %d-%d refused (%s); trying %d blocks", from_block, to_block, exc,
                         self.batch_blocks)
             return None
-        return sorted(logs, key=lambda log: (int(log["blockNumber"], 16), int(log["logIndex"], 16)))
+        return logs
+
+    def _prefetch(self, from_block: int, to_block: int) -> None:
+        """Start reading the logs of ``from_block``-``to_block`` in the background."""
+        if from_block > to_block or self.throttle:
+            return
+        self._prefetched = (from_block, to_block, self._prefetcher.submit(self._logs_or_none, from_block, to_block))
+
+    def _logs_or_none(self, from_block: int, to_block: int) -> list | None:
+        try:
+            return self.rpc.logs(from_block, to_block, self.decoder.addresses)
+        except (NodeRefused, InterruptedError):
+            return None  # the next step asks again, in the foreground (and shrinks the range if refused)
+
+    def _take_prefetched(self, from_block: int, to_block: int) -> tuple[int, list] | None:
+        """The prefetched (last block, logs) if they start at ``from_block`` and end at or before ``to_block``."""
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is None:
+            return None
+        start, end, future = prefetched
+        logs = future.result()
+        if start != from_block or end > to_block or logs is None:
+            return None
+        return end, logs
 
     def _headers(self, from_block: int, to_block: int) -> list[dict] | None:
         """Every header of the range, or None if the node no longer has one of them."""
@@ -223,9 +260,8 @@ class Indexer:
             writer.flush()
             # Kept: the batch's edges and every block with a log (the fork-point search walks them).
             kept = {first["number"], to_block} | {log.block_number for log in decoded}
-            connection.execute(insert(schema.blocks), [
-                {"number": number, "hash": headers[number - first["number"]]["hash"],
-                 "parent_hash": headers[number - first["number"]]["parentHash"]}
+            store.BulkWriter(connection).insert(schema.blocks.name, ("number", "hash", "parent_hash"), [
+                (number, headers[number - first["number"]]["hash"], headers[number - first["number"]]["parentHash"])
                 for number in sorted(kept)
             ])
             floor = checkpoint.journal_floor if checkpoint else self.book.start_block - 1
@@ -285,6 +321,9 @@ class Indexer:
                     block_number=ancestor, block_hash=block["hash"], block_timestamp=block["timestamp"]))
         logger.info("undid %d changes above block %d", replayed, ancestor)
         return ancestor
+
+
+_event_order = attrgetter("event_id")
 
 
 def _broken_link(headers: list[dict]) -> int | None:

@@ -522,6 +522,39 @@ media_nodes = Table(
     Column("announced_at", BigInteger, nullable=False),
 )
 
+# --------------------------------------------------------------------------- hardening events (0009)
+#: ``RoyaltySplitter.WithdrawnTo``: a withdrawal paid to another address than the recipient's. The
+#: same transaction's ``Withdrawn`` (just before it) already counts it in ``withdrawals``.
+payee_withdrawals = Table(
+    "payee_withdrawals",
+    metadata,
+    *_event_columns(),
+    Column("split_id", BigInteger, nullable=False, index=True),
+    Column("account", Address, nullable=False),
+    Column("to", Address, nullable=False),
+    Column("token", Address, nullable=False),
+    Column("amount", Amount, nullable=False),
+)
+
+#: ``ContentRegistry.RegistrationCommitted``: the first step of commit-reveal registration.
+registration_commitments = Table(
+    "registration_commitments",
+    metadata,
+    *_event_columns(),
+    Column("registrant", Address, nullable=False, index=True),
+    Column("commitment", Hex32, nullable=False),
+)
+
+#: ``UsageRoyalties.ReportsSuperseded``: usage reports of ``epoch`` requested before job
+#: ``first_valid_job_id`` can no longer settle it.
+usage_supersessions = Table(
+    "usage_supersessions",
+    metadata,
+    *_event_columns(),
+    Column("epoch", BigInteger, nullable=False, index=True),
+    Column("first_valid_job_id", BigInteger, nullable=False),
+)
+
 # --------------------------------------------------------------------------- off-chain: works' metadata
 #: Each registered work's metadata JSON, read from IPFS by ``indexer.metadata`` (off the ingest
 #: path). Keyed by the CID, i.e. by content: a reorg can drop or re-add the work pointing at it, but
@@ -561,7 +594,7 @@ for _table, _column in LIST_INDEXES:
 EVENT_TABLES = (
     events, work_parents, splits, split_recipients, split_parents, deposits, withdrawals, forwards,
     votes, attestations, dissents, oracle_withdrawals, pass_purchases, pass_revocations, usage_fundings,
-    usage_claims, slashes,
+    usage_claims, slashes, payee_withdrawals, registration_commitments, usage_supersessions,
 )
 #: Tables whose rows events update: every write is journaled.
 ENTITY_TABLES = (

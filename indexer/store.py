@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Table, and_, delete, insert, select
 
 from indexer import schema
 
@@ -27,9 +27,10 @@ class Writer:
     Handlers read and change entity rows through :meth:`get` and :meth:`put` one event at a time;
     the rows live in a per-batch cache, so an aggregate changed by 500 deposits is read once and
     written once. Event rows, journal entries and changed entities go to the database in one
-    ``executemany`` per table. The undo journal keeps one entry per row and block (the row as it
-    was before the block's first change): a rollback to any block of the batch still restores
-    exactly the state after that block.
+    statement per table and column set, through the driver itself (``executemany`` on SQLite, COPY
+    on PostgreSQL): SQLAlchemy's per-row parameter processing cost more than the database's work.
+    The undo journal keeps one entry per row and block (the row as it was before the block's first
+    change): a rollback to any block of the batch still restores exactly the state after that block.
     """
 
     def __init__(self, connection: Connection):
@@ -38,11 +39,14 @@ class Writer:
         self._rows: dict[tuple, dict[str, Any] | None] = {}      # current state of every row touched
         self._dirty: dict[tuple, tuple[Table, dict[str, Any], bool]] = {}  # changed: table, key, existed
         self._journaled: set[tuple] = set()
-        self._journal: list[dict[str, Any]] = []
+        self._journal: list[tuple] = []
         self._inserts: dict[Table, list[dict[str, Any]]] = {}
+        self._events: list[tuple] = []
 
     @staticmethod
     def _id(table: Table, key: dict[str, Any]) -> tuple:
+        if len(key) == 1:
+            return (table.name, *key.items())
         return (table.name, *sorted(key.items()))
 
     def get(self, table: Table, **key: Any) -> dict[str, Any] | None:
@@ -57,6 +61,10 @@ class Writer:
         """An event row (append-only; carries ``block_number``)."""
         self._inserts.setdefault(table, []).append(row)
 
+    def insert_event(self, row: tuple) -> None:
+        """A row of ``events``, its values in the order of :data:`EVENT_COLUMNS`."""
+        self._events.append(row)
+
     def put(self, table: Table, key: dict[str, Any], values: dict[str, Any],
             old: dict[str, Any] | None | bool = False) -> dict[str, Any]:
         """Create or update the entity row ``key`` with ``values``, journaling what it was.
@@ -68,12 +76,8 @@ class Writer:
             self._rows[ident] = None if previous is None else dict(previous)
         if (ident, self.block_number) not in self._journaled:
             self._journaled.add((ident, self.block_number))
-            self._journal.append({
-                "block_number": self.block_number,
-                "table_name": table.name,
-                "row_key": json.dumps(key, sort_keys=True),
-                "old_row": None if previous is None else json.dumps(previous),
-            })
+            self._journal.append((self.block_number, table.name, json.dumps(key, sort_keys=True),
+                                  None if previous is None else json.dumps(previous)))
         row = {**key, **values} if previous is None else {**previous, **values}
         if ident not in self._dirty:
             self._dirty[ident] = (table, key, previous is not None)
@@ -81,12 +85,16 @@ class Writer:
         return dict(row)
 
     def flush(self) -> None:
-        """Write everything buffered (one statement per table); the cache stays valid."""
+        """Write everything buffered; the cache stays valid."""
+        bulk = BulkWriter(self.connection)
+        if self._events:
+            bulk.insert(schema.events.name, EVENT_COLUMNS, self._events)
+            self._events = []
         for table, rows in self._inserts.items():
-            self.connection.execute(insert(table), rows)
+            bulk.insert_dicts(table.name, rows)
         self._inserts = {}
         if self._journal:
-            self.connection.execute(insert(schema.journal), self._journal)
+            bulk.insert(schema.journal.name, JOURNAL_COLUMNS, self._journal)
             self._journal = []
         created: dict[Table, list[dict[str, Any]]] = {}
         changed: dict[Table, list[dict[str, Any]]] = {}
@@ -94,18 +102,57 @@ class Writer:
             (changed if existed else created).setdefault(table, []).append(self._rows[ident])
         self._dirty = {}
         for table, rows in created.items():
-            by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}  # omitted columns keep their defaults
-            for row in rows:
-                by_columns.setdefault(tuple(sorted(row)), []).append(row)
-            for group in by_columns.values():
-                self.connection.execute(insert(table), group)
+            bulk.insert_dicts(table.name, rows)  # omitted columns keep their defaults
         for table, rows in changed.items():
-            keys = [column.name for column in table.primary_key.columns]
-            others = [column.name for column in table.columns if column.name not in keys]
-            statement = update(table).where(*(table.c[k] == bindparam(f"key_{k}") for k in keys)).values(
-                {name: bindparam(f"new_{name}") for name in others})
-            self.connection.execute(statement, [
-                {**{f"key_{k}": row[k] for k in keys}, **{f"new_{n}": row.get(n) for n in others}} for row in rows])
+            keys = tuple(column.name for column in table.primary_key.columns)
+            others = tuple(column.name for column in table.columns if column.name not in keys)
+            bulk.update(table.name, keys, others, [tuple(row.get(n) for n in others) + tuple(row[k] for k in keys)
+                                                   for row in rows])
+
+
+#: Columns of ``events``, in the order of :meth:`Writer.insert_event`'s tuples.
+EVENT_COLUMNS = ("event_id", "block_number", "tx_hash", "block_hash", "log_index", "contract", "address", "name",
+                 "args")
+JOURNAL_COLUMNS = ("block_number", "table_name", "row_key", "old_row")
+
+
+def _quote(name: str) -> str:
+    return f'"{name}"'  # some columns are SQL words (``to``)
+
+
+class BulkWriter:
+    """Many rows in one statement, through the DB-API connection of ``connection``'s transaction:
+    ``executemany`` on SQLite, COPY on PostgreSQL (psycopg)."""
+
+    def __init__(self, connection: Connection):
+        self.postgres = connection.dialect.name == "postgresql"
+        self.cursor = connection.connection.cursor()
+
+    def insert(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        names = ", ".join(map(_quote, columns))
+        if self.postgres:
+            with self.cursor.copy(f"COPY {_quote(table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" * len(columns))
+            # Names from indexer.schema, values bound: nothing from outside reaches the SQL text.
+            self.cursor.executemany(f"INSERT INTO {_quote(table)} ({names}) VALUES ({marks})", rows)  # noqa: S608
+
+    def insert_dicts(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Rows as dicts; rows naming other columns go in separate statements."""
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            by_columns.setdefault(tuple(row), []).append(row)
+        for columns, group in by_columns.items():
+            self.insert(table, columns, [tuple(row.values()) for row in group])
+
+    def update(self, table: str, keys: tuple[str, ...], others: tuple[str, ...], rows: list[tuple]) -> None:
+        """``rows``: the new values of ``others``, then the key's values."""
+        mark = "%s" if self.postgres else "?"
+        sets = ", ".join(f"{_quote(name)} = {mark}" for name in others)
+        where = " AND ".join(f"{_quote(name)} = {mark}" for name in keys)
+        self.cursor.executemany(f"UPDATE {_quote(table)} SET {sets} WHERE {where}", rows)  # noqa: S608
 
 
 def rollback(connection: Connection, ancestor: int) -> int:

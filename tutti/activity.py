@@ -82,6 +82,8 @@ def usage_epochs(tutti, chain, stablecoin, reporter, funder, attesters, song, re
     second = usage.currentEpoch()
     usage.fundETH(sender=reporter, value=ETHER // 4)
     end_epoch(chain, usage, second)
+    # As a correction does (tutti.epochs): no report requested so far may settle the epoch.
+    usage.supersedeReports(second, tutti.hub.jobCount() + 1, sender=reporter)
     jobs.append(settle_epoch(tutti, reporter, attesters, second, PlayTree({})))
     usage.rollOver(second, ETH, sender=funder)  # no plays: the whole pool moves on at once
     return {"epochs": [first, second, usage.currentEpoch()], "tree": tree, "jobs": jobs}
@@ -160,6 +162,7 @@ def make_activity(tutti, chain, stablecoin, deployer, artist, producer, vocalist
     royalties.withdraw(tutti, artist, song.work_id)
     royalties.withdraw(tutti, producer, song.work_id, token=stablecoin.address)
     royalties.withdraw(tutti, producer, remix.work_id)
+    royalties.withdraw_to(tutti, vocalist, song.work_id, ETH, fan.address)  # paid to another address: WithdrawnTo
     # Before the rooms and proposals: they are timed from "now", which this moves two weeks on.
     # Two of the three operators attest (not operators[1], whose attestations the API tests count).
     usage = usage_epochs(tutti, chain, stablecoin, deployer, fan, operators[::2], song, remix)
@@ -218,6 +221,10 @@ def make_activity(tutti, chain, stablecoin, deployer, artist, producer, vocalist
     tutti.passes.setApprovalForAll(vocalist.address, True, sender=fan)
     tutti.passes.withdrawPlatformFees(sender=fan)
     passes.buy_pass(tutti, vocalist, encore)  # fees pending again
+    # The first step of a two-step ownership transfer (never accepted): OwnershipTransferStarted.
+    owner = accounts[tutti.registry.owner()]
+    chain.provider.set_balance(owner.address, chain.provider.get_balance(owner.address) + ETHER)
+    tutti.registry.transferOwnership(first.address, sender=owner)
     chain.mine(1)
     sales = licence_sales(tutti, chain, stablecoin, deployer, artist, producer, vocalist, fan, song, solo) \
         if tutti.licenses is not None else None
@@ -227,7 +234,8 @@ def make_activity(tutti, chain, stablecoin, deployer, artist, producer, vocalist
 
 TOKEN = 10**18
 #: One bulk transaction of each kind, in turn: (kind, events it emits).
-MIXED_KINDS = (("deposit", 1), ("pass", 3), ("funding", 1), ("token", 3), ("deposit-remix", 1), ("withdrawal", 1))
+MIXED_KINDS = (("deposit", 1), ("pass", 3), ("funding", 1), ("token", 3), ("deposit-remix", 1), ("withdrawal", 1),
+               ("withdrawal-to", 2))
 
 
 def _rpc(url: str, payload):
@@ -251,7 +259,7 @@ def send_mixed_activity(tutti, chain, url: str, events: int, *, artist, producer
     """About ``events`` more events in full blocks of ``per_block`` transactions, sent in JSON-RPC
     batches with automine off: royalty deposits into a work and into its remix, pass sales (sale,
     deposit, mint), usage-pool fundings, token transfers between two self-delegated holders (transfer
-    and two vote changes) and withdrawals by a work's contributors. Needs ``make_activity``'s works
+    and two vote changes) and withdrawals by a work's contributors (one of them paid to a payer). Needs ``make_activity``'s works
     first. Returns the number of transactions sent."""
     song = 1
     remix = 2
@@ -268,9 +276,11 @@ def send_mixed_activity(tutti, chain, url: str, events: int, *, artist, producer
     }
     transfers = [tutti.token.transfer.encode_input(holder.address, 1) for holder in reversed(holders)]
     withdrawals = [(who.address, tutti.splitter.withdraw.encode_input(song_split, ETH, who.address))
-                   for who in (artist, producer, vocalist)]
+                   for who in (artist, producer)]
+    # The vocalist's share paid to the first payer: Withdrawn, then WithdrawnTo.
+    withdrawal_to = tutti.splitter.withdrawTo.encode_input(song_split, ETH, vocalist.address, payers[0].address, 0, b"")
     senders = [p.address for p in payers]
-    everyone = set(senders) | {h.address for h in holders} | {a for a, _ in withdrawals}
+    everyone = set(senders) | {h.address for h in holders} | {a for a, _ in withdrawals} | {vocalist.address}
     nonces = {a: int(_rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionCount",
                                 "params": [a, "pending"]})["result"], 16) for a in everyone}
     _rpc(url, {"jsonrpc": "2.0", "id": 1, "method": "evm_setAutomine", "params": [False]})
@@ -286,6 +296,8 @@ def send_mixed_activity(tutti, chain, url: str, events: int, *, artist, producer
                 elif kind == "withdrawal":
                     sender, data = withdrawals[(sent // len(MIXED_KINDS)) % len(withdrawals)]
                     to, value, gas = tutti.splitter.address, 0, 120_000
+                elif kind == "withdrawal-to":
+                    sender, to, data, value, gas = vocalist.address, tutti.splitter.address, withdrawal_to, 0, 150_000
                 else:
                     sender = senders[sent % len(senders)]
                     to, data, value, gas = calls[kind]

@@ -16,6 +16,7 @@ from tests.indexer.conftest import dump, index, settings_for
 from tutti import governance as gov
 from tutti import passes
 from tutti.royalties import ETH
+from tutti.works import registration_commitment
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ def test_balances_match_the_splitter(indexed, tutti, stablecoin, activity):
             assert entitlement(int(total["received"]), recipient["slot_start"], recipient["share_bps"]) - taken == expected
             checked += 1
     assert checked >= 5
-    assert len(rows(indexed, schema.withdrawals)) == 3 and len(rows(indexed, schema.forwards)) == 1
+    assert len(rows(indexed, schema.withdrawals)) == 4 and len(rows(indexed, schema.forwards)) == 1
 
 
 def test_governance_matches_the_governor(indexed, tutti, activity, voters, fan):
@@ -205,7 +206,7 @@ def test_a_book_without_usage_royalties_still_indexes(indexed, w3, tutti, tmp_pa
     Indexer(w3, engine, book, settings_for(url)).sync()
     older, full = dump(engine), dump(indexed)
     usage_tables = {t.name for t in (schema.usage_epochs, schema.usage_pools, schema.usage_fundings,
-                                     schema.usage_claims)}
+                                     schema.usage_claims, schema.usage_supersessions)}
     for name, content in full.items():
         if name in usage_tables:
             assert older[name] == [], name
@@ -233,3 +234,31 @@ def test_reindex_with_other_batch_sizes_is_identical(indexed, w3, tutti, tmp_pat
 def test_postgresql_index_equals_sqlite(indexed, w3, tutti, new_database):
     postgres = index(w3, tutti, new_database("postgresql"), max_batch_blocks=50)
     assert dump(postgres) == dump(indexed)
+
+
+def test_hardening_events_match_the_contracts(indexed, tutti, activity, vocalist, fan, voters):
+    """Revision 0009: withdrawals paid elsewhere, registration commitments, superseded usage
+    reports, pending and current owners, and the other parameters no earlier handler read."""
+    song = activity["works"][0]
+    [paid] = rows(indexed, schema.payee_withdrawals)
+    assert (paid["split_id"], paid["account"], paid["to"], paid["token"]) == (song.split_id, vocalist.address,
+                                                                              fan.address, ETH)
+    # The same transaction's Withdrawn counted it; the WithdrawnTo comes right after it.
+    [withdrawal] = [w for w in rows(indexed, schema.withdrawals) if w["tx_hash"] == paid["tx_hash"]]
+    assert (withdrawal["account"], withdrawal["amount"], withdrawal["event_id"] + 1) == \
+        (vocalist.address, paid["amount"], paid["event_id"])
+    # One commitment per registration, made by its artist (the registry deletes it once used).
+    commitments = {(c["registrant"], c["commitment"]) for c in rows(indexed, schema.registration_commitments)}
+    assert commitments == {(w["artist"], "0x" + registration_commitment(w["artist"], bytes.fromhex(w["content_hash"][2:])).hex())
+                           for w in rows(indexed, schema.works)}
+    [superseded] = rows(indexed, schema.usage_supersessions)
+    second = activity["usage"]["epochs"][1]
+    assert superseded["epoch"] == second
+    assert superseded["first_valid_job_id"] == tutti.usage.firstValidReportOf(second)
+    params = {p["name"]: p["value"] for p in rows(indexed, schema.governance_params)}
+    assert params["registry.owner"] == tutti.registry.owner()
+    assert params["registry.pending_owner"] == tutti.registry.pendingOwner() == voters[0].address
+    assert params["oracle.owner"] == tutti.hub.owner()
+    assert "oracle.pending_owner" not in params and tutti.hub.pendingOwner() == ETH  # none was ever named
+    assert params["governor.timelock"] == tutti.governor.timelock()
+    assert int(params["timelock.min_delay"]) == tutti.timelock.getMinDelay()

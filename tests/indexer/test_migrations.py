@@ -17,7 +17,8 @@ REVISIONS = [
     ("0003", "0004", {"media_nodes"}),
     ("0005", "0006", {"operator_bonds", "slashes"}),
     ("0007", "0008", {"licence_offers", "licences", "derivative_policies"}),
-    ("0008", "0010", {"work_metadata"}),
+    ("0008", "0009", {"payee_withdrawals", "registration_commitments", "usage_supersessions"}),
+    ("0009", "0010", {"work_metadata"}),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from ape import accounts
 from sqlalchemy import func, select
 
 from indexer import schema
@@ -56,6 +57,14 @@ def test_fork_from_a_snapshot_equals_fresh_reindex(kind, activity, chain, w3, tu
                        valid_until=chain.blocks.head.timestamp + 3_600, metadata_cid="bafy-room-branch-a")
     royalties.pay(tutti, fan, song.work_id, 3 * ETHER)
     royalties.withdraw(tutti, producer, song.work_id)
+    # The hardening events (revision 0009): a withdrawal paid elsewhere, superseded usage reports and
+    # another pending owner (a parameter row updated, so journaled).
+    royalties.withdraw_to(tutti, vocalist, song.work_id, ETH, voters[1].address)
+    reporter = accounts[tutti.usage.reporter()]
+    tutti.usage.supersedeReports(tutti.usage.currentEpoch(), tutti.hub.jobCount() + 1, sender=reporter)
+    owner = accounts[tutti.registry.owner()]
+    chain.provider.set_balance(owner.address, chain.provider.get_balance(owner.address) + ETHER)
+    tutti.registry.transferOwnership(voters[1].address, sender=owner)
     proposal = gov.propose(tutti, voters[0], [gov.encode_call(tutti, "OracleHub", "setQuorum", [3])], "branch a")
     chain.mine(2)
     gov.vote(tutti, voters[0], proposal.proposal_id, gov.Support.FOR)
@@ -88,6 +97,13 @@ def test_fork_from_a_snapshot_equals_fresh_reindex(kind, activity, chain, w3, tu
         assert not connection.execute(select(schema.usage_claims).where(
             schema.usage_claims.c.work_id == remix.work_id, schema.usage_claims.c.token == stablecoin.address)).first()
         pools = connection.execute(select(schema.usage_pools)).mappings().all()
+        assert not connection.execute(select(schema.payee_withdrawals).where(
+            schema.payee_withdrawals.c.to == voters[1].address)).first()
+        assert not connection.execute(select(schema.usage_supersessions).where(
+            schema.usage_supersessions.c.epoch == tutti.usage.currentEpoch())).first()
+        params = schema.governance_params
+        assert connection.execute(select(params.c.value).where(params.c.name == "registry.pending_owner")).scalar() \
+            == tutti.registry.pendingOwner() != voters[1].address
     for pool in pools:
         assert int(pool["funded"]) == tutti.usage.poolOf(pool["epoch"], pool["token"])
         assert int(pool["claimed"]) == tutti.usage.claimedOf(pool["epoch"], pool["token"])

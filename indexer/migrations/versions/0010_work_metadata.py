@@ -1,17 +1,16 @@
 """works' metadata: title, artist, description and AI-made flag read from IPFS, and an index on licences
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-05 12:45:00.000000
 
-(0009 is another branch's: when both are merged, 0010 revises 0009.)
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
