@@ -51,31 +51,31 @@ def generation_latency(repeats: int) -> dict:
 def training_throughput() -> dict:
     import torch
 
-    from oracle.models.composer import ComposerLSTM
+    from oracle.models.composer import build_composer
     from oracle.models.harmonizer import Harmonizer
     from oracle.models.improviser import BAR_FEATURES, CHORD_FEATURES, Discriminator, Generator
-    from oracle.training.config import ComposerConfig, HarmonizerConfig, ImproviserConfig, as_dict
+    from oracle.training.config import COMPOSER_TRANSFORMER, ComposerConfig, HarmonizerConfig, ImproviserConfig, as_dict
 
     torch.manual_seed(0)
     threads = int(os.environ.get("TUTTI_TRAIN_THREADS", "1"))  # as training runs (see oracle.training.train)
     torch.set_num_threads(threads)
     figures = {}
-    config = ComposerConfig()
-    model = ComposerLSTM(**as_dict(config))
-    optimizer = torch.optim.AdamW(model.parameters())
-    tokens = torch.randint(4, 49, (config.batch_size, config.sequence_length + 1))
-    positions, conditions = torch.zeros_like(tokens), torch.zeros(config.batch_size, 3, dtype=torch.long)
+    for label, config in (("composer", ComposerConfig()), ("Transformer composer", COMPOSER_TRANSFORMER)):
+        model = build_composer(as_dict(config))
+        optimizer = torch.optim.AdamW(model.parameters())
+        tokens = torch.randint(4, 49, (config.batch_size, config.sequence_length + 1))
+        positions, conditions = torch.zeros_like(tokens), torch.zeros(config.batch_size, 3, dtype=torch.long)
 
-    def composer_step():
-        logits, _ = model(tokens[:, :-1], positions[:, :-1], conditions, phrases=positions[:, :-1])
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        def composer_step(model=model, optimizer=optimizer, tokens=tokens, positions=positions, conditions=conditions):
+            logits, _ = model(tokens[:, :-1], positions[:, :-1], conditions, phrases=positions[:, :-1])
+            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
 
-    composer_step()  # the CPU kernels are prepared on the first call of a shape
-    seconds = timed(composer_step, 5)
-    figures[f"composer training ({threads} thread)"] = f"{config.batch_size * config.sequence_length / seconds:,.0f} tokens/s"
+        composer_step()  # the CPU kernels are prepared on the first call of a shape
+        seconds = timed(composer_step, 5)
+        figures[f"{label} training ({threads} thread)"] = f"{config.batch_size * config.sequence_length / seconds:,.0f} tokens/s"
 
     gan = ImproviserConfig()
     generator, discriminator = Generator(**as_dict(gan)), Discriminator(**as_dict(gan))

@@ -78,7 +78,11 @@ class StructureGuide:
         self.cadence_bias = [math.log((finals[d] + 1) / (total_finals + 12)) - math.log((every[d] + 1) / (total + 12))
                              for d in range(12)]
         self.lags = list(structure["lags"])
-        self.repeats = structure["repeats"].get(style, structure["repeats"]["chorale"])
+        repeats = structure["repeats"].get(style)
+        if not repeats or not any(map(any, repeats)):  # a style with no training tunes: all styles pooled
+            repeats = [[sum(c) for c in zip(*(s[bar] for s in structure["repeats"].values()))]
+                       for bar in range(PHRASE_BARS)]
+        self.repeats = repeats
 
     def is_cadence(self, pitch: int | None) -> bool:
         return pitch is not None and (pitch - self.tonic_pc) % 12 in self.cadence_degrees
