@@ -44,8 +44,30 @@ def generation_latency(repeats: int) -> dict:
         "accompany (16 bars)": ("accompany", melody, {"style": "pop"}),
     }
     # Jobs run single-threaded (oracle.models.inference.deterministic).
-    return {f"{name}, job latency": f"{timed(lambda: kind_named(k).run(JobContext(1, 7, data, p)), repeats) * 1000:.0f} ms"
+    figures = sampling_peers(repeats)
+    return figures | {f"{name}, job latency": f"{timed(lambda: kind_named(k).run(JobContext(1, 7, data, p)), repeats) * 1000:.0f} ms"
             for name, (k, data, p) in cases.items()}
+
+
+def sampling_peers(repeats: int) -> dict:
+    """The served composer's 16 bars measured in the same run as their peers: float32 inference (the
+    first jobs' path), float64 (now, CPU-independent), float64 with the structure guide (the job)."""
+    import torch
+
+    from oracle.models.bundles import load_bundle
+    from oracle.models.composer import Composer, sample
+    from oracle.models.inference import Sampler, load_model
+    from oracle.models.vocabulary import Conditioning
+
+    torch.set_num_threads(1)
+    model, _ = load_model("composer", Composer)
+    single = model.float()
+    double = load_model("composer", Composer)[0]
+    structure = load_bundle("composer_structure")["structure"]
+    conditioning = Conditioning(0, "major", "4/4", "folk")
+    cases = {"float32": (single, None), "float64": (double, None), "float64 + structure guide": (double, structure)}
+    return {f"compose network, 16 bars, {name}": f"{timed(lambda m=m, s=s: sample(m, conditioning, 16, sampler=Sampler(7, 'bench'), structure=s), repeats) * 1000:.0f} ms"
+            for name, (m, s) in cases.items()}
 
 
 def training_throughput() -> dict:
@@ -143,12 +165,17 @@ def main() -> None:
     figures = {"load average before the run (1, 5, 15 min)": ", ".join(f"{v:.1f}" for v in os.getloadavg())}
     figures.update(generation_latency(args.repeats))
     figures.update(training_throughput())
+    from oracle.training.config import CHECKPOINTS
+
     if not args.skip_spark:
         figures.update(spark_times(args.spark_files))
+    elif (CHECKPOINTS / "benchmark.json").exists():  # keep the last Spark figures, saying they are old
+        earlier = json.loads((CHECKPOINTS / "benchmark.json").read_text()).get("figures", {})
+        figures.update({(k if "not re-measured" in k else f"{k} (earlier run, not re-measured)"): v
+                        for k, v in earlier.items() if k.startswith("Spark")})
     width = max(len(k) for k in figures)
     for key, value in figures.items():
         print(f"{key:<{width}}  {value}")
-    from oracle.training.config import CHECKPOINTS
     from oracle.training.report import write_report
     from oracle.training.evaluate import REPORT
 
