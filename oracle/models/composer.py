@@ -20,7 +20,7 @@ from torch import nn
 from oracle.models.inference import Sampler
 from oracle.models.structure import StructureGuide
 from oracle.models.vocabulary import (
-    DURATIONS, FIRST_DURATION_TOKEN, FIRST_PITCH_TOKEN, LOW_PITCH, MAX_BAR_POSITION, METERS, MODES, PAD, PHRASE_BARS,
+    DURATIONS, FIRST_DURATION_TOKEN, FIRST_PITCH_TOKEN, HIGH_PITCH, LOW_PITCH, MAX_BAR_POSITION, METERS, MODES, PAD, PHRASE_BARS,
     PHRASE_STATES, REST, STYLES, VOCAB_SIZE,
     Conditioning, Event, bar_positions, events_to_tokens, is_duration_token, is_pitch_token, phrase_positions,
     phrase_state, tokens_to_events,
@@ -191,7 +191,8 @@ def sample(model: nn.Module, conditioning: Conditioning, bars: int, *, sampler: 
         expecting_pitch = True
         while elapsed < budget:
             if guide and expecting_pitch and not forced and now % bar_length == 0 and now > begin:
-                forced = _repetition(guide, sampler, onsets, now, begin, bar_length, end)
+                copy = _repetition(guide, sampler, onsets, now, begin, bar_length, end)
+                forced = _copy_tokens(guide, sampler, last, copy, temperature, top_k) if copy else []
             if forced:
                 token = forced.pop(0)
             elif guide and now >= end - bar_length:
@@ -224,7 +225,7 @@ def sample(model: nn.Module, conditioning: Conditioning, bars: int, *, sampler: 
 
 def _repetition(guide: StructureGuide, sampler: Sampler, onsets, now: int, begin: int, bar_length: int,
                 end: int) -> list[int]:
-    """At a bar line: the tokens of an earlier bar to repeat, or [] to compose a new one. The last
+    """At a bar line: the events of an earlier bar to repeat, or [] to compose a new one. The last
     bar is always new (it carries the cadence)."""
     if now + bar_length >= end:
         return []
@@ -235,7 +236,24 @@ def _repetition(guide: StructureGuide, sampler: Sampler, onsets, now: int, begin
     events = [(p, d) for t, p, d in onsets if source <= t < source + bar_length]
     if not any(p is not None for p, _ in events) or now + sum(d for _, d in events) >= end:
         return []
-    return events_to_tokens(events, bos=False, eos=False)
+    return events
+
+
+def _copy_tokens(guide: StructureGuide, sampler: Sampler, logits, events, temperature: float, top_k: int) -> list[int]:
+    """The tokens of a repeated bar: exact with the learned odds, else a sequence whose first pitch
+    the network draws among those keeping every note in the range and the key's scale."""
+    first = events[0][0]
+    starts = []
+    if first is not None and sampler.random.random() >= guide.exact_share:
+        offsets = [p - first for p, _ in events if p is not None]
+        starts = [t for t in _PITCH_TOKENS if t != REST and LOW_PITCH + t - FIRST_PITCH_TOKEN != first
+                  and all(LOW_PITCH <= LOW_PITCH + t - FIRST_PITCH_TOKEN + o <= HIGH_PITCH
+                          and guide.in_scale(LOW_PITCH + t - FIRST_PITCH_TOKEN + o) for o in offsets)]
+    if not starts:
+        return events_to_tokens(events, bos=False, eos=False)
+    shift = LOW_PITCH + sampler.choose(logits, allowed=starts, temperature=temperature, top_k=top_k) \
+        - FIRST_PITCH_TOKEN - first
+    return events_to_tokens([(None if p is None else p + shift, d) for p, d in events], bos=False, eos=False)
 
 
 def _cadence_choice(guide: StructureGuide, sampler: Sampler, logits, expecting_pitch: bool, pitch: int | None,

@@ -103,7 +103,7 @@ def evaluate_composer(data_dir: str) -> dict:
                "transpose"]
     train, validation, test = (load_rows(data_dir, s, columns) for s in ("train", "validation", "test"))
     torch.set_num_threads(1)
-    models, labels = {}, {}
+    models, labels, training = {}, {}, {}
     for name in COMPOSERS:
         try:
             bundle = load_bundle(name)
@@ -112,6 +112,8 @@ def evaluate_composer(data_dir: str) -> dict:
         models[name] = build_composer(bundle["config"])
         models[name].load_state_dict(bundle["model"])
         labels[name] = composer_label(name, bundle["config"])
+        training[name] = {key: bundle["config"].get(key) for key in ("layers", "hidden", "heads", "batch_size", "max_steps")}
+        training[name]["best_step"] = bundle["step"]
     try:
         structure = load_bundle("composer_structure")["structure"]
     except BundleError:
@@ -175,7 +177,7 @@ def evaluate_composer(data_dir: str) -> dict:
         "real_test_whole": {"ends_on_tonic": sum(m.ends_on_tonic(e, t) for e, t in whole_real) / max(1, len(whole_real))},
         "real_test": scores(items["real"], layouts["real"], whole_real),
         "bleu_trivial": _trivial_bleu(chosen, references),
-        "labels": labels,
+        "labels": labels, "training": training,
     }
     for name in guided:
         results[name] = scores(items[name], layouts[name], items[name])

@@ -110,8 +110,13 @@ def write_report(path: Path) -> None:
             "(temperature 1, no top-k), compared with the first 16 bars of the real test pieces. The phrase-aware",
             "networks are also told each bar's place in its 4-bar phrase and how many bars remain (a composer asked for",
             "16 bars knows that); the first LSTM is the same network without those inputs. The Transformer has the same",
-            "inputs, 3 pre-norm blocks of width 128 with 4 heads and a learned bias per head and distance (relative",
-            "attention), each token seeing the 128 tokens up to itself. All are trained on the same rows. The",
+            "inputs, pre-norm blocks with a 2x feed-forward and a learned bias per head and distance (relative",
+            "attention), each token seeing the 128 tokens up to itself. All are trained on the same rows; sizes and",
+            "training: " + "; ".join(
+                f"{labels.get(n, n)}: {t['layers']} layers of width {t['hidden']}"
+                + (f", {t['heads']} heads" if "Transformer" in labels.get(n, "") else "")
+                + f", batches of {t['batch_size']}, best validation step {t['best_step']} of {t['max_steps']}"
+                for n, t in c.get("training", {}).items()) + ". The",
             "structure-guided column samples the served network with the learned phrase statistics of",
             "`composer_structure` (its last bar closes on a cadence degree, bars repeat earlier bars as often as in",
             "the training tunes; see Definitions); its NLL is the network's own.",
