@@ -303,6 +303,17 @@ def _composer_scores() -> str:
             + ", ".join(others) + f", the n-gram {scores['ngram']['nll']:.3f} (lower is better)")
 
 
+def _composer_structure() -> str:
+    """What the structure guide does to composed pieces, beside real held-out tunes (from the evaluation)."""
+    scores = _composer_evaluation()
+    if "composer_guided" not in scores:
+        return "not evaluated yet (tutti-train evaluate)"
+    guided, free, real = scores["composer_guided"], scores["composer"], scores["real_validation"]
+    return (f"last note on the tonic {guided['ends_on_tonic']:.2f} (unguided {free['ends_on_tonic']:.2f}, real tunes "
+            f"{real['ends_on_tonic']:.2f}); bars repeating an earlier bar {guided['bar_repetition']:.2f} (unguided "
+            f"{free['bar_repetition']:.2f}, real {real['bar_repetition']:.2f})")
+
+
 def compose_and_accompany(tutti: Tutti, store, fan, work, score_cid: str, fee: int, liar: str):
     """The generative models as oracle jobs: continue the chorale's melody, then arrange it."""
     heading("10. AI: the oracle network continues the chorale's melody, then arranges it for a band")
@@ -312,6 +323,7 @@ def compose_and_accompany(tutti: Tutti, store, fan, work, score_cid: str, fee: i
     summary = json.loads(result.files["composition.json"])
     click.echo(f"   composition: ipfs://{result.result_cid}/composition.mid ({_describe(summary)})")
     click.echo(f"   composer ({_composer_label()}) held-out score: {_composer_scores()}")
+    click.echo(f"   its learned structure guide: {_composer_structure()}")
     check(liar in tutti.hub.dissentersOf(job.job_id)[0], "two operators generated the same bytes from the job's seed")
     melody_cid = f"{result.result_cid}/composition.mid"
     job, arranged = run_oracle_job(tutti, store, fan, "accompany", melody_cid, {"style": "folk", "mood": "calm"},
