@@ -44,38 +44,60 @@ def generation_latency(repeats: int) -> dict:
         "accompany (16 bars)": ("accompany", melody, {"style": "pop"}),
     }
     # Jobs run single-threaded (oracle.models.inference.deterministic).
-    return {f"{name}, job latency": f"{timed(lambda: kind_named(k).run(JobContext(1, 7, data, p)), repeats) * 1000:.0f} ms"
+    figures = sampling_peers(repeats)
+    return figures | {f"{name}, job latency": f"{timed(lambda: kind_named(k).run(JobContext(1, 7, data, p)), repeats) * 1000:.0f} ms"
             for name, (k, data, p) in cases.items()}
+
+
+def sampling_peers(repeats: int) -> dict:
+    """The served composer's 16 bars measured in the same run as their peers: float32 inference (the
+    first jobs' path), float64 (now, CPU-independent), float64 with the structure guide (the job)."""
+    import torch
+
+    from oracle.models.bundles import load_bundle
+    from oracle.models.composer import Composer, sample
+    from oracle.models.inference import Sampler, load_model
+    from oracle.models.vocabulary import Conditioning
+
+    torch.set_num_threads(1)
+    model, _ = load_model("composer", Composer)
+    single = model.float()
+    double = load_model("composer", Composer)[0]
+    structure = load_bundle("composer_structure")["structure"]
+    conditioning = Conditioning(0, "major", "4/4", "folk")
+    cases = {"float32": (single, None), "float64": (double, None), "float64 + structure guide": (double, structure)}
+    return {f"compose network, 16 bars, {name}": f"{timed(lambda m=m, s=s: sample(m, conditioning, 16, sampler=Sampler(7, 'bench'), structure=s), repeats) * 1000:.0f} ms"
+            for name, (m, s) in cases.items()}
 
 
 def training_throughput() -> dict:
     import torch
 
-    from oracle.models.composer import ComposerLSTM
+    from oracle.models.composer import build_composer
     from oracle.models.harmonizer import Harmonizer
     from oracle.models.improviser import BAR_FEATURES, CHORD_FEATURES, Discriminator, Generator
-    from oracle.training.config import ComposerConfig, HarmonizerConfig, ImproviserConfig, as_dict
+    from oracle.training.config import COMPOSER_TRANSFORMER, ComposerConfig, HarmonizerConfig, ImproviserConfig, as_dict
 
     torch.manual_seed(0)
     threads = int(os.environ.get("TUTTI_TRAIN_THREADS", "1"))  # as training runs (see oracle.training.train)
     torch.set_num_threads(threads)
     figures = {}
-    config = ComposerConfig()
-    model = ComposerLSTM(**as_dict(config))
-    optimizer = torch.optim.AdamW(model.parameters())
-    tokens = torch.randint(4, 49, (config.batch_size, config.sequence_length + 1))
-    positions, conditions = torch.zeros_like(tokens), torch.zeros(config.batch_size, 3, dtype=torch.long)
+    for label, config in (("composer", ComposerConfig()), ("Transformer composer", COMPOSER_TRANSFORMER)):
+        model = build_composer(as_dict(config))
+        optimizer = torch.optim.AdamW(model.parameters())
+        tokens = torch.randint(4, 49, (config.batch_size, config.sequence_length + 1))
+        positions, conditions = torch.zeros_like(tokens), torch.zeros(config.batch_size, 3, dtype=torch.long)
 
-    def composer_step():
-        logits, _ = model(tokens[:, :-1], positions[:, :-1], conditions, phrases=positions[:, :-1])
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        def composer_step(model=model, optimizer=optimizer, tokens=tokens, positions=positions, conditions=conditions):
+            logits, _ = model(tokens[:, :-1], positions[:, :-1], conditions, phrases=positions[:, :-1])
+            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
 
-    composer_step()  # the CPU kernels are prepared on the first call of a shape
-    seconds = timed(composer_step, 5)
-    figures[f"composer training ({threads} thread)"] = f"{config.batch_size * config.sequence_length / seconds:,.0f} tokens/s"
+        composer_step()  # the CPU kernels are prepared on the first call of a shape
+        seconds = timed(composer_step, 5)
+        figures[f"{label} training ({threads} thread)"] = f"{config.batch_size * config.sequence_length / seconds:,.0f} tokens/s"
 
     gan = ImproviserConfig()
     generator, discriminator = Generator(**as_dict(gan)), Discriminator(**as_dict(gan))
@@ -143,12 +165,17 @@ def main() -> None:
     figures = {"load average before the run (1, 5, 15 min)": ", ".join(f"{v:.1f}" for v in os.getloadavg())}
     figures.update(generation_latency(args.repeats))
     figures.update(training_throughput())
+    from oracle.training.config import CHECKPOINTS
+
     if not args.skip_spark:
         figures.update(spark_times(args.spark_files))
+    elif (CHECKPOINTS / "benchmark.json").exists():  # keep the last Spark figures, saying they are old
+        earlier = json.loads((CHECKPOINTS / "benchmark.json").read_text()).get("figures", {})
+        figures.update({(k if "not re-measured" in k else f"{k} (earlier run, not re-measured)"): v
+                        for k, v in earlier.items() if k.startswith("Spark")})
     width = max(len(k) for k in figures)
     for key, value in figures.items():
         print(f"{key:<{width}}  {value}")
-    from oracle.training.config import CHECKPOINTS
     from oracle.training.report import write_report
     from oracle.training.evaluate import REPORT
 

@@ -283,15 +283,36 @@ def open_live_room(tutti: Tutti, host, fan, work) -> int:
     return created.room_id
 
 
-def _composer_scores() -> str:
-    """The shipped composer's held-out score beside the first composer's, as `tutti-train evaluate` recorded it."""
+def _composer_evaluation() -> dict:
     path = Path(__file__).resolve().parents[1] / "oracle" / "models" / "checkpoints" / "evaluation.json"
-    scores = json.loads(path.read_text()).get("composer", {}) if path.exists() else {}
+    return json.loads(path.read_text()).get("composer", {}) if path.exists() else {}
+
+
+def _composer_label() -> str:
+    return _composer_evaluation().get("labels", {}).get("composer", "composer").removesuffix(" (served)")
+
+
+def _composer_scores() -> str:
+    """The served composer's held-out score beside the other composers', as `tutti-train evaluate` recorded it."""
+    scores = _composer_evaluation()
     if "composer" not in scores or "composer_baseline" not in scores:
         return "not evaluated yet (tutti-train evaluate)"
-    new, old = scores["composer"], scores["composer_baseline"]
-    return (f"{new['nll']:.3f} nats/token on {scores['test_pieces']} held-out pieces, the first composer "
-            f"{old['nll']:.3f}, the n-gram {scores['ngram']['nll']:.3f} (lower is better)")
+    labels = scores.get("labels", {})
+    others = [f"{labels.get(name, name).removesuffix(' (served)')} {scores[name]['nll']:.3f}"
+              for name in ("composer_transformer", "composer_lstm", "composer_baseline") if name in scores]
+    return (f"{scores['composer']['nll']:.3f} nats/token on {scores['test_pieces']} held-out pieces; "
+            + ", ".join(others) + f", the n-gram {scores['ngram']['nll']:.3f} (lower is better)")
+
+
+def _composer_structure() -> str:
+    """What the structure guide does to composed pieces, beside real held-out tunes (from the evaluation)."""
+    scores = _composer_evaluation()
+    if "composer_guided" not in scores:
+        return "not evaluated yet (tutti-train evaluate)"
+    guided, free, real = scores["composer_guided"], scores["composer"], scores["real_validation"]
+    return (f"last note on the tonic {guided['ends_on_tonic']:.2f} (unguided {free['ends_on_tonic']:.2f}, real tunes "
+            f"{real['ends_on_tonic']:.2f}); bars repeating an earlier bar {guided['bar_repetition']:.2f} (unguided "
+            f"{free['bar_repetition']:.2f}, real {real['bar_repetition']:.2f})")
 
 
 def compose_and_accompany(tutti: Tutti, store, fan, work, score_cid: str, fee: int, liar: str):
@@ -299,10 +320,11 @@ def compose_and_accompany(tutti: Tutti, store, fan, work, score_cid: str, fee: i
     heading("10. AI: the oracle network continues the chorale's melody, then arranges it for a band")
     job, result = run_oracle_job(tutti, store, fan, "compose", score_cid,
                                  {"bars": 8, "style": "chorale", "temperature": 0.9, "top_k": 8}, fee, work.work_id,
-                                 liar, "compose 8 more bars in the chorale's style (phrase-aware LSTM)")
+                                 liar, f"compose 8 more bars in the chorale's style ({_composer_label()})")
     summary = json.loads(result.files["composition.json"])
     click.echo(f"   composition: ipfs://{result.result_cid}/composition.mid ({_describe(summary)})")
-    click.echo(f"   composer's held-out score: {_composer_scores()}")
+    click.echo(f"   composer ({_composer_label()}) held-out score: {_composer_scores()}")
+    click.echo(f"   its learned structure guide: {_composer_structure()}")
     check(liar in tutti.hub.dissentersOf(job.job_id)[0], "two operators generated the same bytes from the job's seed")
     melody_cid = f"{result.result_cid}/composition.mid"
     job, arranged = run_oracle_job(tutti, store, fan, "accompany", melody_cid, {"style": "folk", "mood": "calm"},

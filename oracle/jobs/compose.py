@@ -1,4 +1,6 @@
-"""``compose``: a melody from the composition LSTM, from nothing or continuing the input MIDI.
+"""``compose``: a melody from the served composer network (bundle ``composer``), from nothing or
+continuing the input MIDI, decoded with the learned phrase structure of ``composer_structure``
+(a cadence in the last bar, bars repeated as often as in the training tunes).
 
 Parameters (all optional): ``key`` ("D minor"; default: the input's key, else C major), ``meter``
 ("4/4", "3/4", "2/4", "6/8"; default: the input's, else 4/4), ``style`` (chorale | fiddle | folk |
@@ -80,10 +82,11 @@ class ComposeParams:
 
 class ComposeJob:
     name = "compose"
-    model_id = model_id("composer")
+    model_id = model_id("composer", "composer_structure")
 
     def run(self, context: JobContext) -> JobResult:
-        from oracle.models.composer import ComposerLSTM, sample
+        from oracle.models.bundles import load_bundle
+        from oracle.models.composer import Composer, sample
         from oracle.models.inference import deterministic, load_model
         from oracle.models.midi import key_signature, melody_track, write_midi
         from oracle.models.vocabulary import Conditioning, fit_range
@@ -100,10 +103,13 @@ class ComposeJob:
         primer_events = primer_events[-256:]
         start = (primer.start_position + sum(d for _, d in dropped)) if primer else 0
 
-        model, bundle = load_model("composer", ComposerLSTM)
+        model, bundle = load_model("composer", Composer)
+        structure_bundle = load_bundle("composer_structure")
+        structure = structure_bundle["structure"]
         with deterministic(context.seed, "compose") as sampler:
             new = sample(model, conditioning, params.bars, sampler=sampler, primer=primer_events,
-                         start_position=start, temperature=params.temperature, top_k=params.top_k)
+                         start_position=start, temperature=params.temperature, top_k=params.top_k,
+                         structure=structure)
         # Back to the input's register (Magenta's "transpose back after").
         new = [(p - shift if p is not None else None, d) for p, d in new]
         original = primer.events if primer else []
@@ -115,6 +121,7 @@ class ComposeJob:
             "key": f"{tonic} {mode}", "meter": meter, "style": params.style, "bars": params.bars,
             "tempo_bpm": bpm, "continued_input": primer is not None,
             "new_events": [[p, d] for p, d in new], "model_sha256": bundle["sha256"],
+            "structure_sha256": structure_bundle["sha256"],
         }
         return JobResult(
             files={"composition.mid": midi, "composition.json": json.dumps(summary, sort_keys=True).encode() + b"\n"},

@@ -1,4 +1,5 @@
-"""``improvise``: a melody over a chord progression, by the chord-conditioned GAN (MidiNet-style).
+"""``improvise``: a melody over a chord progression, by the chord-conditioned GAN (MidiNet-style),
+its rhythm drawn event by event from the bundle's rhythm model and its notes kept to the key.
 
 Parameters: ``chords`` (symbols such as ["C", "Am", "F", "G7"]; default: the chords of the input
 MIDI, beat by beat, as the ``analyze`` job finds them), ``beats_per_chord`` (1, 2 or 4; default 4,
@@ -63,7 +64,8 @@ class ImproviseJob:
 
         generator, bundle = load_model("improviser", Generator)
         with deterministic(context.seed, "improvise") as sampler:
-            melody = improvise(generator, beats, sampler=sampler, temperature=temperature)
+            melody = improvise(generator, beats, sampler=sampler, temperature=temperature,
+                               rhythm=bundle.get("rhythm"))
         chords = Track("chords", 0, 1)
         for beat, chord in enumerate(beats):
             if beat == 0 or beats[beat - 1] != chord or beat % 4 == 0:

@@ -56,14 +56,46 @@ def _histogram_scores(generated: list[tuple[list, int]], real: list[tuple[list, 
             "duration_overlap": m.overlap(g[2], r[2], m.DURATION_BINS)}
 
 
-COMPOSERS = ("composer", "composer_baseline")  # the shipped second generation, the first as baseline
+#: Composer bundles compared (whichever exist): the served one, the other second-generation
+#: candidates, and the first LSTM as the baseline.
+COMPOSERS = ("composer", "composer_transformer", "composer_lstm", "composer_baseline")
+
+
+def composer_label(name: str, config: dict) -> str:
+    if config.get("architecture") == "transformer":
+        label = "Transformer, relative attention"
+    elif config.get("phrase_embedding"):
+        label = "phrase-aware LSTM"
+    else:
+        label = "first LSTM (baseline)"
+    return label + (" (served)" if name == "composer" else "")
+
+
+def _trivial_bleu(chosen: list[dict], references) -> dict:
+    """BLEU of melodies no one would call music, as the floor BLEU must be read against: one
+    repeated tonic, and a random walk by scale steps (seeded) over the real pieces' note counts."""
+    from oracle.models.vocabulary import tokens_to_events
+
+    rng = random.Random(4321)
+    repeated, walks = [], []
+    for row in chosen:
+        notes = sum(1 for p, _ in _first_bars(tokens_to_events(row["tokens"]), BARS * row["bar_length"]) if p is not None)
+        scale = sorted(m.SCALES[row["mode"]])
+        degree, walk = 7 * 3, []
+        for _ in range(notes):
+            degree = max(0, min(7 * 6, degree + rng.choice((-1, 1))))
+            octave, step = divmod(degree, 7)
+            walk.append(12 * octave + scale[step * len(scale) // 7])
+        repeated.append([0] * max(0, notes - 1))
+        walks.append([b - a for a, b in zip(walk, walk[1:])])
+    return {"repeated_tonic": m.bleu(repeated, references), "scale_step_walk": m.bleu(walks, references)}
 
 
 def evaluate_composer(data_dir: str) -> dict:
     import torch
 
     from oracle.models.bundles import BundleError, load_bundle
-    from oracle.models.composer import ComposerLSTM, end_nll, row_conditioning, sample, sequence_nll
+    from oracle.models.composer import build_composer, end_nll, row_conditioning, sample, sequence_nll
     from oracle.models.ngram import NGramModel
     from oracle.models.vocabulary import EOS, tokens_to_events
 
@@ -71,14 +103,21 @@ def evaluate_composer(data_dir: str) -> dict:
                "transpose"]
     train, validation, test = (load_rows(data_dir, s, columns) for s in ("train", "validation", "test"))
     torch.set_num_threads(1)
-    models = {}
+    models, labels, training = {}, {}, {}
     for name in COMPOSERS:
         try:
             bundle = load_bundle(name)
         except BundleError:
             continue
-        models[name] = ComposerLSTM(**bundle["config"])
+        models[name] = build_composer(bundle["config"])
         models[name].load_state_dict(bundle["model"])
+        labels[name] = composer_label(name, bundle["config"])
+        training[name] = {key: bundle["config"].get(key) for key in ("layers", "hidden", "heads", "batch_size", "max_steps")}
+        training[name]["best_step"] = bundle["step"]
+    try:
+        structure = load_bundle("composer_structure")["structure"]
+    except BundleError:
+        structure = None
     # The n-gram order is chosen on validation, as the LSTM's best step was.
     best_order, best_val = 2, math.inf
     for order in (2, 3, 4, 5, 6):
@@ -91,12 +130,16 @@ def evaluate_composer(data_dir: str) -> dict:
 
     chosen = _spread(test, GENERATED_PIECES)
     rng = random.Random(1234)
-    items = {name: [] for name in (*models, "ngram", "real")}
+    guided = [f"{name}_guided" for name in models if structure and name == "composer"]
+    items = {name: [] for name in (*models, *guided, "ngram", "real")}
     layouts = {name: [] for name in items}  # (bar length, start) of each item, for bar repetition
-    for name, model in models.items():
+    for name in (*models, *guided):
         sampler = Sampler(1234, "evaluate/compose")
+        model = models[name.removesuffix("_guided")]
         for row in chosen:
-            items[name].append((sample(model, row_conditioning(row), BARS, sampler=sampler), row["tonic_pc"]))
+            piece = sample(model, row_conditioning(row), BARS, sampler=sampler,
+                           structure=structure if name in guided else None)
+            items[name].append((piece, row["tonic_pc"]))
             layouts[name].append((row["bar_length"], 0))
     for row in chosen:
         budget = BARS * row["bar_length"]
@@ -132,7 +175,12 @@ def evaluate_composer(data_dir: str) -> dict:
         "real_validation": scores(validation_items, validation_layouts,
                                   [(tokens_to_events(r["tokens"]), r["tonic_pc"]) for r in _spread(validation, GENERATED_PIECES)]),
         "real_test_whole": {"ends_on_tonic": sum(m.ends_on_tonic(e, t) for e, t in whole_real) / max(1, len(whole_real))},
+        "real_test": scores(items["real"], layouts["real"], whole_real),
+        "bleu_trivial": _trivial_bleu(chosen, references),
+        "labels": labels, "training": training,
     }
+    for name in guided:
+        results[name] = scores(items[name], layouts[name], items[name])
     for name, model in models.items():
         nll, count = sequence_nll(model, test)
         results["test_tokens"] = count
@@ -143,7 +191,7 @@ def evaluate_composer(data_dir: str) -> dict:
 
 def evaluate_improviser(data_dir: str) -> dict:
     from oracle.models.bundles import load_bundle
-    from oracle.models.improviser import LOW, HIGH, Generator, improvise
+    from oracle.models.improviser import LOW, HIGH, Generator, improvise, improvise_stepwise
     from oracle.models.vocabulary import chord_pitch_classes
     from oracle.training.train_improviser import COLUMNS, bar_examples
 
@@ -151,7 +199,9 @@ def evaluate_improviser(data_dir: str) -> dict:
     bundle = load_bundle("improviser")
     generator = Generator(**bundle["config"])
     generator.load_state_dict(bundle["model"])
+    generator = generator.double()  # as the job runs it
     sampler = Sampler(99, "evaluate/improvise")
+    stepwise_sampler = Sampler(99, "evaluate/improvise-stepwise")
     rng = random.Random(99)
 
     def chord_tone_ratio(events, beat_chords):
@@ -165,7 +215,9 @@ def evaluate_improviser(data_dir: str) -> dict:
             now += duration
         return hits, total
 
-    results = {name: {"hits": 0, "notes": 0, "melodies": []} for name in ("gan", "real", "random_chord_tone")}
+    names = ("gan", "gan_stepwise", "real", "random_chord_tone")
+    results = {name: {"hits": 0, "notes": 0, "melodies": [], "in_key": 0, "pitched": 0, "durations": Counter()}
+               for name in names}
     items = {name: [] for name in results}
     for row in test:
         examples = bar_examples([row])
@@ -176,7 +228,8 @@ def evaluate_improviser(data_dir: str) -> dict:
         from oracle.models.improviser import classes_to_events, grid_to_classes
 
         real = classes_to_events(grid_to_classes(list(row["grid"])))
-        gan = improvise(generator, chords, sampler=sampler)
+        gan = improvise(generator, chords, sampler=sampler, rhythm=bundle.get("rhythm"))
+        stepwise = improvise_stepwise(generator, chords, sampler=stepwise_sampler)
         baseline = []
         now = 0
         for pitch, duration in real:  # real rhythm, a random chord tone in the soprano range per note
@@ -187,8 +240,12 @@ def evaluate_improviser(data_dir: str) -> dict:
                 options = [p for p in range(LOW + 3, HIGH - 5) if p % 12 in chord_pitch_classes(chords[beat])]
                 baseline.append((rng.choice(options), duration))
             now += duration
-        for name, events in (("gan", gan), ("real", real), ("random_chord_tone", baseline)):
+        for name, events in (("gan", gan), ("gan_stepwise", stepwise), ("real", real), ("random_chord_tone", baseline)):
             hits, total = chord_tone_ratio(events, chords)
+            in_key, pitched = m.in_key_ratio(events, row["tonic_pc"], row["mode"])
+            results[name]["in_key"] += in_key
+            results[name]["pitched"] += pitched
+            results[name]["durations"].update(d for p, d in events if p is not None)
             results[name]["hits"] += hits
             results[name]["notes"] += total
             results[name]["melodies"].append([p for p, _ in events if p is not None])
@@ -196,6 +253,8 @@ def evaluate_improviser(data_dir: str) -> dict:
     summary = {"test_chorales": len(items["real"])}
     for name, data in results.items():
         summary[name] = {"chord_tone_ratio": data["hits"] / max(1, data["notes"]),
+                         "in_key_ratio": data["in_key"] / max(1, data["pitched"]),
+                         "duration_entropy": m.duration_entropy(data["durations"]),
                          "distinct_4gram": m.distinct_ratio(data["melodies"]),
                          **_histogram_scores(items[name], items["real"])}
     return summary
@@ -293,7 +352,7 @@ def evaluate_recommender() -> dict:
 def evaluate_soprano(data_dir: str) -> dict:
     """Soprano pitch bits per note on the chorales (10-fold CV of the n-grams, the composer on the
     test fold) and the leak check of the split."""
-    from oracle.models.composer import ComposerLSTM
+    from oracle.models.composer import Composer
     from oracle.models.inference import load_model
     from oracle.training.config import PrepareConfig
     from oracle.training.families import TEST_FOLD
@@ -309,7 +368,7 @@ def evaluate_soprano(data_dir: str) -> dict:
 
     for name in COMPOSERS:
         try:
-            model, _ = load_model(name, ComposerLSTM)
+            model, _ = load_model(name, Composer)
         except BundleError:
             continue
         bits, notes = composer_bits(model, [r for r in chorales if r["fold"] == TEST_FOLD])

@@ -115,3 +115,20 @@ def ends_on_tonic(events, tonic_pc: int) -> bool:
     pitches = [p for p, _ in events if p is not None]
     return bool(pitches) and pitches[-1] % 12 == tonic_pc
 
+
+
+#: Scale degrees counted as in key: the major scale; in minor the natural minor plus the raised
+#: sixth and seventh (melodic and harmonic minor), as chorale and folk melodies use them.
+SCALES = {"major": frozenset({0, 2, 4, 5, 7, 9, 11}), "minor": frozenset({0, 2, 3, 5, 7, 8, 9, 10, 11})}
+
+
+def in_key_ratio(events, tonic_pc: int, mode: str) -> tuple[int, int]:
+    """(notes whose pitch class is in the key's scale, notes)."""
+    pitches = [p for p, _ in events if p is not None]
+    return sum((p - tonic_pc) % 12 in SCALES[mode] for p in pitches), len(pitches)
+
+
+def duration_entropy(durations: Counter) -> float:
+    """Shannon entropy (bits) of a pooled histogram of note durations in sixteenths."""
+    total = sum(durations.values())
+    return -sum(c / total * math.log2(c / total) for c in durations.values() if c) if total else 0.0

@@ -95,10 +95,15 @@ def train_model(model: str, data_dir: str, steps: int | None = None, distributed
     folder = Path(output) if output else CHECKPOINTS
     command = (f"tutti-train train {model}" + (f" --steps {steps}" if steps else "")
                + (f" --distributed {distributed}" if distributed and model.startswith("composer") else ""))
-    if model in ("composer", "composer-baseline"):
+    if model == "composer-structure":
+        from oracle.training.train_composer import train_structure
+
+        return train_structure(data_dir, str(folder), command)
+    if model in ("composer", "composer-baseline", "composer-transformer"):
         from oracle.training.train_composer import train_composer
 
-        cfg = configs.ComposerConfig() if model == "composer" else configs.COMPOSER_BASELINE
+        cfg = {"composer": configs.ComposerConfig(), "composer-baseline": configs.COMPOSER_BASELINE,
+               "composer-transformer": configs.COMPOSER_TRANSFORMER}[model]
         cfg = replace(cfg, max_steps=steps) if steps else cfg
         name = model.replace("-", "_")
         if distributed:

@@ -42,14 +42,14 @@ def make_batch(rows, cumulative, rng: random.Random, config: ComposerConfig):
 
 def train_composer(config: ComposerConfig, data_dir: str, output: str, command: str = "",
                    name: str = "composer") -> dict:
-    """Train and save the bundle ``name`` ("composer", or "composer_baseline" for the first
-    generation's architecture, ``phrase_embedding`` 0)."""
+    """Train and save the bundle ``name`` ("composer", "composer_baseline" for the first
+    generation's architecture, ``phrase_embedding`` 0, or "composer_transformer")."""
     import torch
     import torch.distributed as dist
     from torch import nn
 
     from oracle.models.bundles import save_bundle
-    from oracle.models.composer import ComposerLSTM, sequence_nll
+    from oracle.models.composer import build_composer, sequence_nll
     from oracle.models.vocabulary import PAD
     from oracle.training.train import progress, save_curves, save_training_checkpoint, seed_everything
 
@@ -70,7 +70,7 @@ def train_composer(config: ComposerConfig, data_dir: str, output: str, command: 
     for row in train_rows:
         total += len(row["tokens"])
         cumulative.append(total)
-    model = ComposerLSTM(**as_dict(config))
+    model = build_composer(as_dict(config))
     trained = nn.parallel.DistributedDataParallel(model) if distributed else model
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
     warmup = max(1, min(50, config.max_steps // 10))
@@ -124,3 +124,20 @@ def train_composer(config: ComposerConfig, data_dir: str, output: str, command: 
     if distributed:
         dist.destroy_process_group()
     return result
+
+
+def train_structure(data_dir: str, output: str, command: str = "") -> dict:
+    """Count the phrase-structure statistics of the training pieces (cadence degrees, bar repeats)
+    into the bundle ``composer_structure`` that guides the composer's decoding."""
+    from oracle.models.bundles import save_bundle
+    from oracle.models.structure import learn_structure
+
+    rows = load_rows(data_dir, "train", COLUMNS)
+    if not rows:
+        raise ValueError(f"no prepared training rows in {data_dir}; run `tutti-train prepare`")
+    structure = learn_structure(rows)
+    entry = save_bundle("composer_structure", {"kind": "composer_structure", "structure": structure, "step": 0,
+                                               "metadata": {"train_pieces": structure["pieces"]}},
+                        Path(output), command)
+    logger.info("composer_structure: %d training pieces counted", structure["pieces"])
+    return {"bundle": entry, "structure": structure}

@@ -45,7 +45,7 @@ def tensors(examples):
     return bars, chords, previous
 
 
-COLUMNS = ["piece_id", "corpus", "meter", "grid", "beat_chords", "transpose", "tonic_pc"]
+COLUMNS = ["piece_id", "corpus", "meter", "grid", "beat_chords", "transpose", "tonic_pc", "mode"]
 
 
 def train_improviser(config: ImproviserConfig, data_dir: str, output: str, command: str = "") -> dict:
@@ -53,12 +53,17 @@ def train_improviser(config: ImproviserConfig, data_dir: str, output: str, comma
     from torch import nn
 
     from oracle.models.bundles import save_bundle
-    from oracle.models.improviser import Generator, Discriminator
+    from oracle.models.improviser import Discriminator, Generator, classes_to_events, grid_to_classes, rhythm_counts
     from oracle.training.train import progress, save_curves, save_training_checkpoint, seed_everything
 
     config.check()
     seed_everything(config.seed)
-    examples = bar_examples(load_rows(data_dir, "train", COLUMNS))
+    rows = load_rows(data_dir, "train", COLUMNS)
+    examples = bar_examples(rows)
+    # The rhythm model: event bigrams of the same 4/4 chorale sopranos (rhythm is key-free, so the
+    # original key only).
+    rhythm = rhythm_counts(classes_to_events(grid_to_classes(list(r["grid"]))) for r in rows
+                           if r["corpus"] == "chorales" and r["meter"] == "4/4" and r["grid"] and r["transpose"] == 0)
     if not examples:
         raise ValueError("no chorale bars in the prepared data; include the chorales corpus")
     bars, chords, previous = tensors(examples)
@@ -103,7 +108,7 @@ def train_improviser(config: ImproviserConfig, data_dir: str, output: str, comma
     save_training_checkpoint("improviser", generator, g_optimizer, config, config.max_steps)
     save_curves("improviser", history, "loss", folder=Path(output) / "curves")
     entry = save_bundle("improviser", {
-        "kind": "improviser", "config": as_dict(config), "model": generator.state_dict(),
+        "kind": "improviser", "config": as_dict(config), "model": generator.state_dict(), "rhythm": rhythm,
         "step": config.max_steps,
         "metadata": {"train_bars": len(examples)},  # no timings: the bytes must reproduce
     }, Path(output), command)

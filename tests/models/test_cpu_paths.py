@@ -24,7 +24,7 @@ import hashlib, json
 import torch
 from oracle.jobs import JobContext, kind_named
 from oracle.models import inference
-from oracle.models.composer import ComposerLSTM
+from oracle.models.composer import Composer
 from oracle.models.midi import melody_track, read_melody, write_midi
 from oracle.models.vocabulary import Conditioning
 from tests.worker.midi_samples import chorale_midi
@@ -41,7 +41,7 @@ inference.Sampler = RecordingSampler
 def sha(data):
     return hashlib.sha256(data).hexdigest()
 
-model, _ = inference.load_model("composer", ComposerLSTM)
+model, _ = inference.load_model("composer", Composer)
 tokens = torch.randint(1, 40, (1, 200), generator=torch.Generator().manual_seed(1))
 positions = torch.randint(0, 16, (1, 200), generator=torch.Generator().manual_seed(2))
 with torch.no_grad():

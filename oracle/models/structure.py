@@ -1,0 +1,119 @@
+"""Phrase structure for guided decoding, learned from the training melodies (no hand-written tunes).
+
+Two statistics, counted over the training pieces in their own key, ship as the bundle
+``composer_structure`` (``tutti-train train composer-structure``):
+
+* **cadence**: per mode, how often each scale degree (pitch class relative to the tonic) is a
+  piece's last note, and how often it occurs at all. The *cadence degrees* are those that end at
+  least :data:`CADENCE_SHARE` of the pieces. In the last bar the composer's pitch logits get the
+  log-ratio log P(degree | last note) - log P(degree) (a product of experts: the network's belief
+  times the data's evidence that a note closes a piece); a note that would sound to the end must
+  be on a cadence degree, and within the last beat only cadence degrees are drawn.
+* **repetition**: per style and bar of the 4-bar phrase, how often a bar repeats the bar 1, 2, 4 or
+  8 bars before it (same rhythm, same pitches relative to the bar's first note: a repeat or a
+  sequence), and what share of those repeats are exact. At each bar line the composer draws "new"
+  or a lag from that law; a lag whose source bar starts on its bar line is copied (fed through the
+  network, which goes on from there), exactly or, with the learned odds, as a sequence starting on
+  a pitch the network draws among those that keep every copied note in the key's scale (the
+  degrees that make at least 1 % of the mode's notes).
+"""
+
+from __future__ import annotations
+
+import math
+
+from oracle.models.vocabulary import PHRASE_BARS, STYLES, tokens_to_events
+
+#: A degree that ends at least this share of the training pieces (of a mode) counts as a cadence.
+CADENCE_SHARE = 0.05
+#: A degree that makes at least this share of a mode's notes is in its scale (for sequences).
+SCALE_SHARE = 0.01
+#: Bar distances a repetition may look back (in order of preference when several match).
+LAGS = (4, 8, 2, 1)
+
+
+def bar_shapes(events, bar_length: int, start: int) -> dict[int, tuple]:
+    """Bar index -> the bar's notes and rests as (offset in bar, pitch, duration), for the bars
+    whose first event starts on the bar line (the only ones a copy can reproduce exactly)."""
+    bars: dict[int, list] = {}
+    now = start
+    for pitch, duration in events:
+        bars.setdefault(now // bar_length, []).append((now % bar_length, pitch, duration))
+        now += duration
+    return {index: tuple(notes) for index, notes in bars.items()
+            if notes[0][0] == 0 and any(p is not None for _, p, _ in notes)}
+
+
+def learn_structure(rows) -> dict:
+    """The statistics above from prepared rows (``tokens``, ``tonic_pc``, ``mode``, ``style``,
+    ``bar_length``, ``start_position``; transposed copies are skipped)."""
+    finals = {mode: [0] * 12 for mode in ("major", "minor")}
+    degrees = {mode: [0] * 12 for mode in ("major", "minor")}
+    repeats = {style: [[0] * (len(LAGS) + 1) for _ in range(PHRASE_BARS)] for style in STYLES}
+    exact = [0, 0]  # repeats that are exact, all repeats
+    pieces = 0
+    for row in rows:
+        if row.get("transpose", 0) != 0:
+            continue
+        events = tokens_to_events(list(row["tokens"]))
+        pitches = [p for p, _ in events if p is not None]
+        if not pitches:
+            continue
+        pieces += 1
+        for pitch in pitches:
+            degrees[row["mode"]][(pitch - row["tonic_pc"]) % 12] += 1
+        finals[row["mode"]][(pitches[-1] - row["tonic_pc"]) % 12] += 1
+        shapes = bar_shapes(events, row["bar_length"], row["start_position"])
+        relative = {index: relative_shape(shape) for index, shape in shapes.items()}
+        for index in sorted(shapes):
+            if index == 0:
+                continue
+            lag = next((i for i, lag in enumerate(LAGS) if relative.get(index - lag) == relative[index]), None)
+            repeats[row["style"]][index % PHRASE_BARS][0 if lag is None else lag + 1] += 1
+            if lag is not None:
+                exact[0] += shapes[index - LAGS[lag]] == shapes[index]
+                exact[1] += 1
+    return {"pieces": pieces, "final_degrees": finals, "degrees": degrees, "repeats": repeats, "lags": list(LAGS),
+            "exact_repeats": exact[0], "repeats_total": exact[1]}
+
+
+def relative_shape(shape: tuple) -> tuple:
+    """A bar's notes with pitches relative to its first pitch (as the bar-repetition measure reads them)."""
+    first = next(p for _, p, _ in shape if p is not None)
+    return tuple((at, None if p is None else p - first, d) for at, p, d in shape)
+
+
+class StructureGuide:
+    """The decisions :func:`oracle.models.composer.sample` takes from a learned structure."""
+
+    def __init__(self, structure: dict, tonic_pc: int, mode: str, style: str):
+        finals, every = structure["final_degrees"][mode], structure["degrees"][mode]
+        total_finals, total = max(1, sum(finals)), max(1, sum(every))
+        self.tonic_pc = tonic_pc
+        self.scale = frozenset(d for d in range(12) if every[d] / total >= SCALE_SHARE)
+        self.exact_share = (structure.get("exact_repeats", 1) + 1) / (structure.get("repeats_total", 1) + 2)
+        self.cadence_degrees = frozenset(d for d in range(12) if finals[d] / total_finals >= CADENCE_SHARE)
+        # add-one smoothing keeps unseen degrees possible (but unlikely) before the last beat
+        self.cadence_bias = [math.log((finals[d] + 1) / (total_finals + 12)) - math.log((every[d] + 1) / (total + 12))
+                             for d in range(12)]
+        self.lags = list(structure["lags"])
+        repeats = structure["repeats"].get(style)
+        if not repeats or not any(map(any, repeats)):  # a style with no training tunes: all styles pooled
+            repeats = [[sum(c) for c in zip(*(s[bar] for s in structure["repeats"].values()))]
+                       for bar in range(PHRASE_BARS)]
+        self.repeats = repeats
+
+    def is_cadence(self, pitch: int | None) -> bool:
+        return pitch is not None and (pitch - self.tonic_pc) % 12 in self.cadence_degrees
+
+    def in_scale(self, pitch: int | None) -> bool:
+        return pitch is None or (pitch - self.tonic_pc) % 12 in self.scale
+
+    def degree_bias(self, pitch: int | None) -> float:
+        return 0.0 if pitch is None else self.cadence_bias[(pitch - self.tonic_pc) % 12]
+
+    def repeat_logits(self, bar_in_phrase: int) -> list[float]:
+        """Log-probabilities of [new bar, lag LAGS[0], ...] (add-one smoothed counts)."""
+        counts = self.repeats[bar_in_phrase]
+        total = sum(counts) + len(counts)
+        return [math.log((c + 1) / total) for c in counts]
