@@ -1,0 +1,126 @@
+"""Audiences through Janus: a real Janus (started by the node), a real node, real WebRTC clients.
+
+A musician plays clicks into the room; a listener, signed in with SIWE and a pass, hears them
+through Janus' streaming plugin; a listener without a pass is refused; a revoked pass loses the
+stream within 2 s of its block; a second Janus session made with a listener's token is swept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from media.clicks import click_delays_ms, tone_with_clicks
+from media.janus import JANUS_BINARY, JanusClient, JanusError
+
+from .conftest import ROOT, client_result, start_node, stop_node, wait_until
+from .test_media_node import peak_correlation
+
+pytestmark = pytest.mark.skipif(not Path(JANUS_BINARY).exists(), reason="Debian's janus is not installed")
+
+
+@pytest.fixture(scope="module")
+def audience_node(tmp_path_factory, stub_pass, rpc_url):
+    tmp = tmp_path_factory.mktemp("audience")
+    node = start_node(tmp, ["--rpc-url", rpc_url, "--pass-contract", str(stub_pass.address),
+                            "--janus", "auto", "--join-burst", "30", "--join-rate", "10"], "audience-node")
+    yield node
+    stop_node(node)
+
+
+def audience(node) -> dict:
+    import urllib.request
+    with urllib.request.urlopen(f"{node.url}/api/audience", timeout=5) as response:
+        return json.load(response)
+
+
+def run_listener(node, account, seconds: float, record: Path | None = None) -> subprocess.Popen:
+    args = [sys.executable, "-m", "media.cli", "--log-level", "WARNING", "listen", "--url", node.url,
+            "--room", str(node.room), "--seconds", str(seconds)]
+    if record is not None:
+        args += ["--record", str(record)]
+    return subprocess.Popen(args, cwd=ROOT, env={**os.environ, "TUTTI_MEDIA_KEY": account.key.hex()},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_listener_hears_the_musicians_clicks_through_janus(audience_node, musicians, grant):
+    """Both clients in this process (aiortc), so the musician starts once the listener hears Janus."""
+    from media.client import join
+    from media.listener import listen
+
+    player, listener = musicians[0], musicians[3]
+    grant(player)
+    grant(listener)
+    signal = tone_with_clicks(330.0, 10.0)
+
+    async def scenario():
+        streaming = asyncio.Event()
+        hearing = asyncio.ensure_future(listen(audience_node.url, audience_node.room, listener.key.hex(), 9.0,
+                                               on_audio=lambda _: streaming.set()))
+        await asyncio.wait_for(streaming.wait(), 30)
+        playing = await join(audience_node.url, audience_node.room, player.key.hex(), signal, 6.0)
+        return playing, await hearing
+
+    playing, heard = asyncio.run(scenario())
+    assert len(heard.audio) > 5 * 48000, heard.ended
+    mono = heard.audio.sum(axis=1)
+    assert peak_correlation(mono, signal) > 0.3
+    delays = click_delays_ms({"sent_at": np.asarray(playing.sent_at, dtype=np.float64)},
+                             {"audio": heard.audio, "received_at": np.asarray(heard.received_at, dtype=np.float64)})
+    assert len(delays) >= 6, delays  # the clicks heard, each within a quarter second of its sending
+    assert audience(audience_node)["rtp_packets"] > 0
+
+
+def test_listener_without_a_pass_is_refused(audience_node, musicians, grant):
+    stranger = musicians[4]
+    grant(stranger, valid=False)
+    result = client_result(run_listener(audience_node, stranger, 2))
+    assert result["refused"] == 403 and "no valid access pass" in result["reason"], result
+    assert all(e != stranger.address for e in audience(audience_node)["ended"].values())
+
+
+def test_revoked_pass_loses_the_stream_within_two_seconds(audience_node, musicians, grant, tmp_path):
+    listener = musicians[5]
+    grant(listener)
+    process = run_listener(audience_node, listener, 30, tmp_path / "revoked.npz")
+    wait_until(lambda: audience(audience_node)["listeners"] > 0, 60, "the listener's admission")
+    time.sleep(2.0)  # the stream is flowing
+    grant(listener, valid=False)  # mined: the block the node watches for
+    revoked_at = time.perf_counter()  # CLOCK_MONOTONIC, the same clock as the listener's stamps
+    result = client_result(process, timeout=60)
+    assert result["ended"], result
+    recording = dict(np.load(tmp_path / "revoked.npz"))
+    assert len(recording["audio"]) > 48000, "the listener heard nothing before the revocation"
+    last_audio = float(recording["received_at"][-1, 1])
+    assert last_audio - revoked_at < 2.0, (last_audio - revoked_at, result)
+    assert any("no longer valid" in reason for reason in audience(audience_node)["ended"].values())
+
+
+def test_a_second_janus_session_with_a_listeners_token_is_swept(audience_node, musicians, grant):
+    """Janus serves only the node: a session it did not make for an admitted listener is destroyed."""
+    import aiohttp
+
+    from media.listener import get_ticket
+
+    listener = musicians[2]
+    grant(listener)
+
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as http:
+            ticket = await get_ticket(http, audience_node.url, audience_node.room, listener.key.hex())
+            janus = JanusClient(ticket["janus"], token=ticket["token"], http=http)
+            stray = await janus.create_session()
+            await asyncio.sleep(1.5)  # the node sweeps every 0.5 s
+            with pytest.raises(JanusError):
+                await janus.keepalive(stray)
+            await janus.keepalive(int(ticket["session"]))  # the ticket's own session lives on
+
+    asyncio.run(scenario())
