@@ -41,19 +41,20 @@ async def get_ticket(http: aiohttp.ClientSession, node_url: str, room: int, key:
 
 
 async def listen(node_url: str, room: int, key: str, seconds: float, *, ice: IceSettings | None = None,
-                 ticket: dict | None = None, on_audio=None) -> Session:
-    """Listen to room ``room`` for ``seconds`` (or until the stream is taken away)."""
+                 ticket: dict | None = None, on_audio=None, keep_audio: bool = True) -> Session:
+    """Listen to room ``room`` for ``seconds`` (or until the stream is taken away); ``keep_audio``
+    False keeps only the frames' timing (many listeners in one process, e.g. a benchmark)."""
     session = Session()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=45)) as http:
         ticket = ticket or await get_ticket(http, node_url.rstrip("/"), room, key)
         session.id, session.address = ticket["id"], ticket["address"]
         janus = JanusClient(ticket["janus"], token=ticket["token"], http=http)
-        await _watch(janus, ticket, session, seconds, ice, on_audio)
+        await _watch(janus, ticket, session, seconds, ice, on_audio, keep_audio)
     return session
 
 
 async def _watch(janus: JanusClient, ticket: dict, session: Session, seconds: float,
-                 ice: IceSettings | None, on_audio) -> None:
+                 ice: IceSettings | None, on_audio, keep_audio: bool) -> None:
     janus_session = int(ticket["session"])
     pc = RTCPeerConnection(ice.configuration() if ice else None)
     done = asyncio.Event()
@@ -73,7 +74,8 @@ async def _watch(janus: JanusClient, ticket: dict, session: Session, seconds: fl
                 data = frame.to_ndarray().reshape(-1, len(frame.layout.channels)).astype(np.float32) / 32768
                 stereo = data if data.shape[1] == 2 else np.repeat(data, 2, axis=1)
                 session.received_at.append((first, now))
-                session.chunks.append(stereo)
+                if keep_audio:
+                    session.chunks.append(stereo)
                 first += len(stereo)
                 if on_audio is not None:
                     on_audio(stereo)
