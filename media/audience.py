@@ -145,6 +145,7 @@ class Audience:
         self._session: int | None = None
         self._sender: RtpOpusSender | None = None
         self._tasks: list[asyncio.Task] = []
+        self._admitting = 0  # admissions between Janus' create and our record: no sweep meanwhile
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -202,12 +203,15 @@ class Audience:
         if len(self.listeners) >= self.max_listeners:
             raise JoinRefused(409, f"room {self.room.room_id}'s audience is full ({self.max_listeners} listeners)")
         token = secrets.token_hex(16)
+        self._admitting += 1
         try:
             await self._admin.add_token(token)
             session = await JanusClient(self.janus.url, token=token, http=self._admin.http).create_session()
         except JanusError as exc:
             logger.error("audience admission failed: %s", exc)
             raise JoinRefused(503, "the audience server (Janus) is not answering; retry") from exc
+        finally:
+            self._admitting -= 1
         listener = Listener(secrets.token_hex(4), address, token, session)
         self.listeners[listener.id] = listener
         logger.info("room %d: listener %s admitted as %s (%d listening)", self.room.room_id, address,
@@ -277,7 +281,11 @@ class Audience:
 
     async def _sweep(self) -> None:
         """Destroy every Janus session that is neither ours nor an admitted listener's."""
+        if self._admitting:
+            return
         sessions = await self._admin.list_sessions()
+        if self._admitting:  # a session created while we listed may not be recorded yet
+            return
         allowed = {self._session, *(listener.session for listener in self.listeners.values())}
         for session in sessions:
             if session not in allowed:

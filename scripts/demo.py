@@ -442,13 +442,15 @@ def jam_session(tutti: Tutti, room_id: int, players, stranger, host, listener) -
 
         for index, player in enumerate(players):  # a tone each, and clicks to time the session by
             np.save(folder / f"send{index}.npy", tone_with_clicks(tones[player], 8.0))
-        playing = [join(p, str(folder / f"send{i}.npy"), 5.0, folder / f"{i}.npz") for i, p in enumerate(players)]
+        # The listener first (its Janus handshake is the longest) and for longer than the musicians play.
         hearing = subprocess.Popen(
             [str(tools / "tutti-media"), "--log-level", "ERROR", "listen", "--url", url, "--room", str(room_id),
-             "--seconds", "9", "--record", str(folder / "listener.npz")],
+             "--seconds", "10", "--record", str(folder / "listener.npz")],
             env={**os.environ, "TUTTI_MEDIA_KEY": _key(listener)}, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, text=True) if audience else None
-        refused = json.loads(join(stranger, "noise:1", 2.0).communicate(timeout=60)[0].splitlines()[-1])
+        playing = [join(p, str(folder / f"send{i}.npy"), 5.0, folder / f"{i}.npz") for i, p in enumerate(players)]
+        # Generous: on a loaded machine a client process alone can take a minute to start.
+        refused = json.loads(join(stranger, "noise:1", 2.0).communicate(timeout=150)[0].splitlines()[-1])
         check(refused.get("refused") == 403, f"a musician without a pass is refused: {refused.get('reason')}")
         for index, process in enumerate(playing):
             process.communicate(timeout=90)
@@ -467,7 +469,7 @@ def jam_session(tutti: Tutti, room_id: int, players, stranger, host, listener) -
         if hearing is None:
             click.echo("   (no audience: Debian's janus is not installed)")
             return
-        heard = json.loads(hearing.communicate(timeout=90)[0].splitlines()[-1])
+        heard = json.loads(hearing.communicate(timeout=150)[0].splitlines()[-1])
         check(heard.get("samples", 0) > 0, f"{listener.address[:10]}... listens without playing: admitted by its pass, "
               f"served by Janus ({heard})")
         audio = np.load(folder / "listener.npz")["audio"].astype(np.float64)

@@ -190,13 +190,15 @@ async function listen() {
   $('join').disabled = $('listen').disabled = true;
   sessionControls(true);
   try {
+    audioCtx = audioCtx || new AudioContext({ latencyHint: 'interactive', sampleRate: 48000 });
     const keyText = $('dev-key').value.trim();
     const account = keyText ? devAccount(keyText) : window.ethereum ? await walletAccount() : null;
     if (!account) throw new Error('no wallet: enter or generate a development key');
+    tutti.address = account.address;
     status(`Signing in as ${account.address} to listen...`);
     listening = await listenToRoom({
       room: room.room, signedIn: await signIn(account), ice: room.ice || {},
-      onTrack: (stream) => { $('mix').srcObject = stream; },
+      onTrack: (stream) => { $('mix').srcObject = stream; meter(stream); },
       onEnded: (reason) => { listening = null; $('listen').disabled = false; ended(reason); },
     });
     Object.assign(tutti, { joined: true, listening: true, id: listening.ticket.id, ended: null });

@@ -54,6 +54,7 @@ export async function listenToRoom({ nodeUrl = '', room, signedIn, ice = {}, onT
     done = true;
     clearInterval(keepalive);
     pc.close();
+    if (reason === 'left') janusPost(base, { janus: 'destroy', ...auth }).catch(() => {});
     onEnded(reason);
   };
   pc.ontrack = (event) => onTrack && onTrack(new MediaStream([event.track]));
