@@ -283,12 +283,16 @@ def listen_command(url: str, room: int, key: str, seconds: float, record: Path |
     from .listener import listen
     from .lowlatency import configure_aiortc
 
+    import aiohttp
+
     configure_aiortc(10, 1)  # our jitter buffer and Opus concealment on the receive side
     try:
         session = asyncio.run(listen(url.rstrip("/"), room, key, seconds, ice=_ice(ice_servers, relay_only)))
     except JoinError as exc:
         click.echo(json.dumps({"url": url, "refused": exc.status, "reason": exc.reason}))
         sys.exit(3)
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        raise click.ClickException(f"cannot reach {url}: {type(exc).__name__}: {exc}") from None
     if record is not None:
         np.savez(record, audio=session.audio,
                  received_at=np.asarray(session.received_at, dtype=np.float64).reshape(-1, 2))

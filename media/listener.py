@@ -96,13 +96,7 @@ async def _watch(janus: JanusClient, ticket: dict, session: Session, seconds: fl
         handle = await janus.attach(janus_session)
         await janus.message(janus_session, handle, {"request": "watch", "id": ticket["mountpoint"],
                                                     "pin": ticket["pin"], "offer_audio": True})
-        offer = None
-        while offer is None:
-            for event in await janus.events(janus_session):
-                data = event.get("plugindata", {}).get("data", {})
-                if "error" in data:
-                    raise JoinError(502, f"Janus refused to stream: {data['error']}")
-                offer = offer or event.get("jsep")
+        offer = await asyncio.wait_for(_offer(janus, janus_session), 30)
         await pc.setRemoteDescription(RTCSessionDescription(sdp=offer["sdp"], type=offer["type"]))
         await pc.setLocalDescription(await pc.createAnswer())
         await janus.message(janus_session, handle, {"request": "start"},
@@ -115,6 +109,8 @@ async def _watch(janus: JanusClient, ticket: dict, session: Session, seconds: fl
             pass
     except JanusError as exc:
         raise JoinError(502, str(exc)) from None
+    except asyncio.TimeoutError:
+        raise JoinError(504, "Janus sent no offer within 30 s") from None
     finally:
         for task in tasks:
             task.cancel()
@@ -124,6 +120,17 @@ async def _watch(janus: JanusClient, ticket: dict, session: Session, seconds: fl
                 await janus.destroy(janus_session)
             except JanusError:
                 pass
+
+
+async def _offer(janus: JanusClient, janus_session: int) -> dict:
+    """Janus answers ``watch`` with an event carrying its SDP offer."""
+    while True:
+        for event in await janus.events(janus_session):
+            data = event.get("plugindata", {}).get("data", {})
+            if "error" in data:
+                raise JoinError(502, f"Janus refused to stream: {data['error']}")
+            if event.get("jsep"):
+                return event["jsep"]
 
 
 async def _follow(janus: JanusClient, janus_session: int, finish) -> None:

@@ -156,3 +156,17 @@ def test_browser_listen_mode_hears_the_room_through_janus(audience_node, musicia
     assert heard["ended"] == "left", heard
     assert not heard["console"], heard["console"]
     assert found["stranger"]["refused"] == 403, found["stranger"]
+
+
+def test_cli_errors_are_one_line():
+    """A --janus URL without its Admin API, and an unreachable node: one error line, no traceback."""
+    key = {"TUTTI_MEDIA_KEY": "0x" + "11" * 32}
+    runs = [
+        (["serve", "--room", "1", "--janus", "http://127.0.0.1:1/janus"], "--janus URL needs --janus-admin"),
+        (["listen", "--url", "http://127.0.0.1:1", "--room", "1"], "cannot reach http://127.0.0.1:1"),
+    ]
+    for args, expected in runs:
+        done = subprocess.run([sys.executable, "-m", "media.cli", "--log-level", "ERROR", *args], cwd=ROOT,
+                              env={**os.environ, **key}, capture_output=True, text=True, timeout=120)
+        assert done.returncode != 0 and expected in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr, done.stderr
