@@ -59,9 +59,10 @@ async def _watch(janus: JanusClient, ticket: dict, session: Session, seconds: fl
     pc = RTCPeerConnection(ice.configuration() if ice else None)
     done = asyncio.Event()
     tasks: list[asyncio.Task] = []
+    closing = False  # our own close at the end is no reason the stream ended
 
     def finish(reason: str) -> None:
-        if session.ended is None:
+        if session.ended is None and not closing:
             session.ended = reason
         done.set()
 
@@ -112,10 +113,11 @@ async def _watch(janus: JanusClient, ticket: dict, session: Session, seconds: fl
     except asyncio.TimeoutError:
         raise JoinError(504, "Janus sent no offer within 30 s") from None
     finally:
+        closing = True
         for task in tasks:
             task.cancel()
         await pc.close()
-        if session.ended is None:
+        if session.ended is None:  # we left: free our Janus session (the node's sweep would, later)
             try:
                 await janus.destroy(janus_session)
             except JanusError:

@@ -471,7 +471,7 @@ def jam_session(tutti: Tutti, room_id: int, players, stranger, host, listener) -
             return
         heard = json.loads(hearing.communicate(timeout=150)[0].splitlines()[-1])
         check(heard.get("samples", 0) > 0, f"{listener.address[:10]}... listens without playing: admitted by its pass, "
-              f"served by Janus ({heard})")
+              f"served by Janus ({heard.get('samples', 0) / 48_000:.1f} s heard)")
         audio = np.load(folder / "listener.npz")["audio"].astype(np.float64)
         silence = _tone_energy(audio, 550)
         tones_heard = [_tone_energy(audio, tones[p]) / silence for p in players]
