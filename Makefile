@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup demo platform test wheel bench-licences bench-gas bench-oracle bench-indexer bench-api bench-media bench-generation bench-spatial bench-webapp compile clean
+.PHONY: help setup demo platform test wheel bench-licences bench-gas bench-oracle bench-indexer bench-api bench-media bench-generation bench-spatial bench-webapp bench-audience compile clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ bench-api: setup  ## Indexer API: 5,000 users reading pages + 1,000 live-stream 
 
 bench-media: setup  ## Media node latency, mixing cost per frame, musicians per core
 	@source bin/env && python bench/media.py
+
+bench-audience: setup  ## Audience through Janus: listeners per core, Janus CPU per listener, a listener's added latency
+	@source bin/env && python bench/audience.py
 
 bench-generation: setup  ## Generation latency for 16 bars per model, training throughput, Spark prep time
 	@source bin/env && python bench/generation.py

@@ -68,11 +68,22 @@ def main() -> None:
 @click.option("--host-key", default=None, callback=secret_option("TUTTI_MEDIA_HOST_KEY"),
               help="Private key of the room's host, which signs the announcements: from env TUTTI_MEDIA_HOST_KEY "
                    "or TUTTI_MEDIA_HOST_KEY_FILE only, never typed here.")
+@click.option("--janus", default=None, metavar="auto|URL",
+              help="Serve an audience through Janus: 'auto' starts Debian's janus on 127.0.0.1 with its own "
+                   "configuration; a URL (http://HOST:PORT/janus) uses a running Janus, with --janus-admin and "
+                   "the secrets in env TUTTI_JANUS_ADMIN_SECRET and TUTTI_JANUS_STREAMING_ADMIN_KEY.")
+@click.option("--janus-admin", default=None, metavar="URL", help="That Janus' Admin API (http://HOST:PORT/admin).")
+@click.option("--janus-public-url", default=None, metavar="URL",
+              help="The Janus API URL listeners are given [default: the one the node uses].")
+@click.option("--audience-mix", type=click.Choice(["binaural", "stereo"]), default="binaural", show_default=True,
+              help="What the audience hears: one binaural seat, or plain stereo panning.")
+@click.option("--max-listeners", type=click.IntRange(1, 100_000), default=500, show_default=True)
 def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pass_contract: str | None,
           deployments_dir: Path | None, network: str, max_participants: int, frame_ms: str,
           jitter_frames: int, pass_check_seconds: float, join_rate: float, join_burst: int,
           ice_servers: tuple[str, ...], relay_only: bool, pass_url: str | None, public_url: str | None, announce: tuple[str, ...], announce_ttl: int,
-          host_key: str | None) -> None:
+          host_key: str | None, janus: str | None, janus_admin: str | None, janus_public_url: str | None,
+          audience_mix: str, max_listeners: int) -> None:
     """Serve one room: SIWE sign-in, on-chain pass checks, WebRTC, the browser client.
 
     With --announce, the node lists itself in the indexer's room directory, signed by the room's
@@ -110,6 +121,7 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
             raise click.BadParameter("not a private key (32 bytes, hex)", param_hint="--host-key") from None
     latency = configure_aiortc(int(frame_ms), jitter_frames)
     ice = _ice(ice_servers, relay_only)
+    janus_endpoints, janus_process = _janus(janus, janus_admin, janus_public_url)
     book_chain_id = None
     if pass_contract is None:
         directory = deployments_dir or get_settings().deployments_dir
@@ -159,9 +171,41 @@ def serve(room: int, host: str, port: int, domain: str | None, rpc_url: str, pas
                         ", ".join(announce), announce_ttl // 2, host_account.address)
             app.on_startup.append(announcer.start)
             app.on_cleanup.append(announcer.stop)
+        if janus_endpoints is not None:
+            from .audience import Audience, mount_audience
+            mount_audience(app, node, Audience(the_room, janus_endpoints, mix=audience_mix,
+                                               max_listeners=max_listeners))
         return app
 
-    web.run_app(make_app(), host=host, port=port, print=None, access_log=None)
+    try:
+        web.run_app(make_app(), host=host, port=port, print=None, access_log=None)
+    finally:
+        if janus_process is not None:
+            janus_process.stop()
+
+
+def _janus(janus: str | None, admin: str | None, public_url: str | None):
+    """(endpoints, our own Janus process or None) for ``--janus``; (None, None) without it."""
+    from .janus import JanusEndpoints, JanusError, JanusProcess
+
+    if janus is None:
+        if admin or public_url:
+            raise click.UsageError("--janus-admin and --janus-public-url need --janus")
+        return None, None
+    if janus == "auto":
+        process = JanusProcess()
+        try:
+            endpoints = process.start()
+        except JanusError as exc:
+            raise click.ClickException(str(exc)) from None
+        if public_url:
+            endpoints = JanusEndpoints(**{**endpoints.__dict__, "public_url": public_url})
+        return endpoints, process
+    secret, key = os.environ.get("TUTTI_JANUS_ADMIN_SECRET"), os.environ.get("TUTTI_JANUS_STREAMING_ADMIN_KEY")
+    if not (janus.startswith(("http://", "https://")) and admin and secret and key):
+        raise click.UsageError("--janus URL needs --janus-admin URL and env TUTTI_JANUS_ADMIN_SECRET and "
+                               "TUTTI_JANUS_STREAMING_ADMIN_KEY (or --janus auto)")
+    return JanusEndpoints(janus, admin, secret, key, public_url), None
 
 
 @main.command("join")
@@ -217,6 +261,43 @@ def join_command(url: str | None, indexer: str | None, room: int, key: str, send
                            "samples": int(len(session.audio)),
                            "peers_seen": sorted({p["id"] for m in session.messages if m.get("type") == "state"
                                                  for p in m["participants"]})}))
+
+
+@main.command("listen")
+@click.option("--url", default="http://127.0.0.1:8750", show_default=True, help="The node's base URL.")
+@click.option("--room", type=click.IntRange(min=0), required=True)
+@click.option("--key", default=None, callback=secret_option("TUTTI_MEDIA_KEY", required=True),
+              help="Private key that signs the SIWE message: from env TUTTI_MEDIA_KEY or TUTTI_MEDIA_KEY_FILE "
+                   "only, never typed here.")
+@click.option("--seconds", type=click.FloatRange(0.1, 86400), default=5.0, show_default=True)
+@click.option("--record", type=click.Path(path_type=Path), default=None,
+              help="Save what was heard (and its timing) to this .npz file.")
+@click.option("--ice-server", "ice_servers", multiple=True, metavar="URL", help="STUN/TURN server, as for join.")
+@click.option("--relay-only", is_flag=True, help="Relay (TURN) candidates only.")
+def listen_command(url: str, room: int, key: str, seconds: float, record: Path | None,
+                   ice_servers: tuple[str, ...], relay_only: bool) -> None:
+    """Listen to a room's performance through its Janus SFU (sign in with a pass, no playing)."""
+    import numpy as np
+
+    from .client import JoinError
+    from .listener import listen
+    from .lowlatency import configure_aiortc
+
+    import aiohttp
+
+    configure_aiortc(10, 1)  # our jitter buffer and Opus concealment on the receive side
+    try:
+        session = asyncio.run(listen(url.rstrip("/"), room, key, seconds, ice=_ice(ice_servers, relay_only)))
+    except JoinError as exc:
+        click.echo(json.dumps({"url": url, "refused": exc.status, "reason": exc.reason}))
+        sys.exit(3)
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        raise click.ClickException(f"cannot reach {url}: {type(exc).__name__}: {exc}") from None
+    if record is not None:
+        np.savez(record, audio=session.audio,
+                 received_at=np.asarray(session.received_at, dtype=np.float64).reshape(-1, 2))
+    click.echo(json.dumps({"url": url, "id": session.id, "address": session.address, "ended": session.ended,
+                           "samples": int(len(session.audio))}))
 
 
 def _ice(urls: tuple[str, ...], relay_only: bool):

@@ -194,7 +194,7 @@ def run_story(tutti: Tutti) -> None:
     check(tutti.timelock.balance - treasury_before == new_fee, f"work {third.work_id} paid 0.01 ETH into the DAO treasury")
 
     room_id = open_live_room(tutti, artist, fan, suite)
-    jam_session(tutti, room_id, players=(fan, vocalist), stranger=producer, host=artist)
+    jam_session(tutti, room_id, players=(fan, vocalist), stranger=producer, host=artist, listener=holder_a)
 
     heading("8. The oracle network analyses the work (2 of 3 bonded operators must agree; the DAO slashes a liar)")
     operators = list(tutti.hub.operators())
@@ -410,8 +410,9 @@ def _describe(summary: dict) -> str:
     return ", ".join(parts) or ", ".join(sorted(summary))
 
 
-def jam_session(tutti: Tutti, room_id: int, players, stranger, host) -> None:
-    """Two musicians with passes play in the room on a media node; each hears the other in 3-D."""
+def jam_session(tutti: Tutti, room_id: int, players, stranger, host, listener) -> None:
+    """Two musicians with passes play in the room on a media node; each hears the other in 3-D; a pass
+    holder who does not play hears the room through the node's Janus SFU (the audience)."""
     import subprocess
     import sys
     import tempfile
@@ -421,6 +422,9 @@ def jam_session(tutti: Tutti, room_id: int, players, stranger, host) -> None:
     from media.clicks import click_delays_ms, tone_with_clicks
 
     buy_pass(tutti, host, room_id, to=players[1].address)  # the host invites the vocalist
+    audience = Path(os.environ.get("TUTTI_JANUS_BINARY", "/usr/bin/janus")).exists()
+    if audience:
+        buy_pass(tutti, host, room_id, to=listener.address)  # ... and a token holder, to listen
     tools = Path(sys.executable).parent
     port = int(subprocess.run([str(Path("bin/free-port"))], capture_output=True, text=True).stdout)
     url = f"http://127.0.0.1:{port}"
@@ -429,6 +433,8 @@ def jam_session(tutti: Tutti, room_id: int, players, stranger, host) -> None:
     directory = os.environ.get("TUTTI_INDEXER_URL")
     if directory:  # the host lists the node in the indexer's room directory; musicians look it up there
         serve += ["--announce", directory]
+    if audience:  # the node starts its own Janus on 127.0.0.1 and feeds it the room's audience mix
+        serve += ["--janus", "auto"]
     node = subprocess.Popen(serve, env={**os.environ, "TUTTI_MEDIA_HOST_KEY": _key(host)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -459,8 +465,15 @@ def jam_session(tutti: Tutti, room_id: int, players, stranger, host) -> None:
 
         for index, player in enumerate(players):  # a tone each, and clicks to time the session by
             np.save(folder / f"send{index}.npy", tone_with_clicks(tones[player], 8.0))
+        # The listener first (its Janus handshake is the longest) and for longer than the musicians play.
+        hearing = subprocess.Popen(
+            [str(tools / "tutti-media"), "--log-level", "ERROR", "listen", "--url", url, "--room", str(room_id),
+             "--seconds", "10", "--record", str(folder / "listener.npz")],
+            env={**os.environ, "TUTTI_MEDIA_KEY": _key(listener)}, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True) if audience else None
         playing = [join(p, str(folder / f"send{i}.npy"), 5.0, folder / f"{i}.npz") for i, p in enumerate(players)]
-        refused = json.loads(join(stranger, "noise:1", 2.0).communicate(timeout=60)[0].splitlines()[-1])
+        # Generous: on a loaded machine a client process alone can take a minute to start.
+        refused = json.loads(join(stranger, "noise:1", 2.0).communicate(timeout=150)[0].splitlines()[-1])
         check(refused.get("refused") == 403, f"a musician without a pass is refused: {refused.get('reason')}")
         for index, process in enumerate(playing):
             process.communicate(timeout=90)
@@ -476,6 +489,20 @@ def jam_session(tutti: Tutti, room_id: int, players, stranger, host) -> None:
         check(len(delays) > 0, f"measured in this session: a click played by {players[0].address[:10]}... reaches "
               f"{players[1].address[:10]}...'s ears {np.median(delays) if delays else float('nan'):.1f} ms later "
               f"(median of {len(delays)}; through the node: two WebRTC hops, mixing, 3-D rendering)")
+        if hearing is None:
+            click.echo("   (no audience: Debian's janus is not installed)")
+            return
+        heard = json.loads(hearing.communicate(timeout=150)[0].splitlines()[-1])
+        check(heard.get("samples", 0) > 0, f"{listener.address[:10]}... listens without playing: admitted by its pass, "
+              f"served by Janus ({heard.get('samples', 0) / 48_000:.1f} s heard)")
+        audio = np.load(folder / "listener.npz")["audio"].astype(np.float64)
+        silence = _tone_energy(audio, 550)
+        tones_heard = [_tone_energy(audio, tones[p]) / silence for p in players]
+        late = click_delays_ms(np.load(folder / "0.npz"), np.load(folder / "listener.npz"))
+        check(min(tones_heard) > 100 and late,
+              f"the audience hears both musicians through the SFU ({' and '.join(f'{tones[p]} Hz' for p in players)}, "
+              f"{10 * np.log10(min(tones_heard)):.0f} dB above the quiet between them); a click reaches the listener "
+              f"{np.median(late) if late else float('nan'):.1f} ms after it was played (median of {len(late)})")
     finally:
         node.terminate()
         node.wait(timeout=30)

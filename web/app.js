@@ -4,6 +4,7 @@
 // a postMessage bridge (see appWallet) and hides its own sign-in: one wallet, one sign-in.
 import * as secp from './vendor/noble-secp256k1.js';
 import { keccak_256 } from './vendor/noble-hashes/sha3.js';
+import { listenToRoom } from './listen.js';
 
 const $ = (id) => document.getElementById(id);
 const STAGE_RADIUS = 160;      // px: outer ring
@@ -214,7 +215,35 @@ async function join() {
   }
 }
 
+// Listen mode: the room through its Janus SFU (a pass holder who does not play; no microphone).
+let listening = null;
+async function listen() {
+  $('join').disabled = $('listen').disabled = true;
+  sessionControls(true);
+  try {
+    audioCtx = audioCtx || new AudioContext({ latencyHint: 'interactive', sampleRate: 48000 });
+    const keyText = $('dev-key').value.trim();
+    const account = keyText ? devAccount(keyText) : window.ethereum ? await walletAccount() : null;
+    if (!account) throw new Error('no wallet: enter or generate a development key');
+    tutti.address = account.address;
+    status(`Signing in as ${account.address} to listen...`);
+    listening = await listenToRoom({
+      room: room.room, signedIn: await signIn(account), ice: room.ice || {},
+      onTrack: (stream) => { $('mix').srcObject = stream; meter(stream); },
+      onEnded: (reason) => { listening = null; $('listen').disabled = false; ended(reason); },
+    });
+    Object.assign(tutti, { joined: true, listening: true, id: listening.ticket.id, ended: null });
+    status(`Listening to room ${room.room} as ${account.address}.`);
+  } catch (error) {
+    status(error.message || String(error), true);
+    sessionControls(false);
+    $('join').disabled = $('listen').disabled = false;
+    showRefusal(error);
+  }
+}
+
 function ended(reason) {
+  if (listening) { listening.stop(); return; }
   tutti.joined = false;
   tutti.ended = reason;
   status(`Session ended: ${reason}`, true);
@@ -324,6 +353,7 @@ async function main() {
   showAddress();
   $('wallet-signin').addEventListener('click', () => { $('dev-key').value = ''; accountChanged(); join(); });
   $('join').addEventListener('click', join);
+  $('listen').addEventListener('click', listen);
   $('leave').addEventListener('click', () => ended('left'));
   $('yaw').addEventListener('input', () => {
     $('yaw-value').textContent = `${$('yaw').value}\u00b0`;

@@ -19,6 +19,19 @@ try {
   await page.goto(`${url}/?devkey=${devKey}`);
   await page.waitForFunction(() => window.tutti && window.tutti.ready, null, { timeout: 15000 });
   findings.address = await page.textContent('#dev-address');
+  if (mode === 'listen') {  // the audience: through the node's Janus, no microphone
+    await page.click('#listen');
+    await page.waitForFunction(() => window.tutti.joined || window.tutti.error, null, { timeout: 30000 });
+    findings.error = await page.evaluate(() => window.tutti.error);
+    findings.refused = await page.evaluate(() => window.tutti.refused || null);
+    if (findings.error) throw new Error('done');
+    findings.listening = await page.evaluate(() => window.tutti.listening);
+    await page.waitForFunction(() => window.tutti.leftRms + window.tutti.rightRms > 0.005, null, { timeout: 20000 });
+    findings.heard = await page.evaluate(() => [window.tutti.leftRms, window.tutti.rightRms]);
+    await page.click('#leave');
+    findings.ended = await page.evaluate(() => window.tutti.ended);
+    throw new Error('done');
+  }
   await page.click('#join');
   await page.waitForFunction(() => window.tutti.joined || window.tutti.error, null, { timeout: 20000 });
   findings.error = await page.evaluate(() => window.tutti.error);
