@@ -168,12 +168,14 @@ def measure(recording: dict, bpm: float, chords: tuple[str, ...] = DEFAULT_CHORD
     delays = [d for (at, _), d in zip(changes, reaction_delays(answer, changes)) if at > first]
     lock = beats_until_lock(onsets, beats) if len(onsets) > 4 else None
     locked = onsets[onsets >= beats[0] + (lock or 0) * period] if lock is not None else onsets[:0]
-    intervals = np.diff(locked)
+    beat_intervals = np.diff(onsets)[np.abs(np.diff(onsets) - period) <= period / 4]
     return {
         "bpm": bpm, "bars": bars,
         "first_note_beat": None if not len(onsets) else round(float((first - beats[0]) / period), 2),
         "beats_until_tempo_lock": lock,
-        "tempo_heard_bpm": round(60.0 / float(np.median(intervals)), 2) if len(intervals) else None,
+        # Median of the intervals that are one beat give or take a quarter (a lost or doubled note
+        # aside), over all its notes while the musician played.
+        "tempo_heard_bpm": round(60.0 / float(np.median(beat_intervals)), 2) if len(beat_intervals) else None,
         "phase_ms_median": round(1000 * float(np.median(phase_offsets(locked, beats))), 1) if len(locked) else None,
         "phase_ms_p90_abs": round(1000 * float(np.percentile(np.abs(phase_offsets(locked, beats)), 90)), 1)
         if len(locked) else None,
