@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup demo platform test wheel bench-licences bench-gas bench-oracle bench-indexer bench-media bench-generation bench-spatial bench-webapp compile clean
+.PHONY: help setup demo platform test wheel bench-licences bench-gas bench-oracle bench-indexer bench-media bench-accompanist bench-generation bench-spatial bench-webapp compile clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ bench-indexer: setup  ## Indexer backfill events/s, API throughput and latency a
 
 bench-media: setup  ## Media node latency, mixing cost per frame, musicians per core
 	@source bin/env && python bench/media.py
+
+bench-accompanist: setup  ## Live AI accompanist through a media node: beats to tempo lock, chord-change reaction, phase
+	@source bin/env && python bench/accompanist.py
 
 bench-generation: setup  ## Generation latency for 16 bars per model, training throughput, Spark prep time
 	@source bin/env && python bench/generation.py
