@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from media.accompanist import Accompanist  # noqa: E402
-from media.progression import DEFAULT_CHORDS, measure, progression_signal  # noqa: E402
+from media.progression import DEFAULT_CHORDS, clock_of, measure, progression_signal, tracker_lock  # noqa: E402
 from tutti.net import free_port  # noqa: E402
 
 SAMPLE_RATE = 48000
@@ -52,7 +52,10 @@ def offline(bpm: float, bars: int) -> dict:
     stamps = np.array([[i * 480, (i + 1) * 480 / SAMPLE_RATE] for i in range(len(out))])
     recording = {"audio": np.concatenate(out)[:, None].repeat(2, axis=1), "received_at": stamps,
                  "sent_at": np.array([[0, 0.0]])}
-    return measure(recording, bpm, DEFAULT_CHORDS, bars)
+    figures = measure(recording, bpm, DEFAULT_CHORDS, bars)
+    beats = np.arange(bars * 4) * 60 / bpm
+    figures["tracker_beats_until_lock"] = tracker_lock(accompanist.summary()["timeline"]["beats"], beats, bpm)
+    return figures
 
 
 def wait_http(url: str, timeout: float = 60) -> None:
@@ -115,7 +118,10 @@ def live(bpm: float, bars: int, folder: Path, lead_ms: float) -> tuple[dict, dic
         out, _err = accompanist.communicate(timeout=30)
         summary = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
         recording = dict(np.load(folder / "musician.npz"))
-        return measure(recording, bpm, DEFAULT_CHORDS, bars), {**summary, "cpu_share": round(cpu, 3)}
+        figures = measure(recording, bpm, DEFAULT_CHORDS, bars)
+        beats = clock_of(recording["sent_at"])(np.round(np.arange(bars * 4) * 60 / bpm * SAMPLE_RATE).astype(np.int64))
+        figures["tracker_beats_until_lock"] = tracker_lock(summary["timeline"]["beats"], beats, bpm)
+        return figures, {**summary, "cpu_share": round(cpu, 3)}
     finally:
         for process in processes:
             if process.poll() is None:
@@ -142,17 +148,17 @@ def main() -> None:
                    "accompanist_chords": [c for _t, c in summary["timeline"]["chords"]][:12]}
             results.append(row)
             print(json.dumps(row), flush=True)
-    print("\n| tempo | load | first note (beat) | beats to lock (goal <= 16) | tempo heard | phase median / p90 abs | "
-          "chord changes reflected | chord delay max (beats; goal <= 1) | offline: lock / delay max |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("\n| tempo | load | first note (beat) | tracker's beats to lock | heard: beats to lock (goal <= 16) | tempo heard | phase median / p90 abs | "
+          "chord changes reflected | chord delay max (beats; goal <= 1) | offline: tracker, heard lock / delay max |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for row in results:
         live_, base = row["live"], row["offline_baseline"]
         delays = [d for d in live_["chord_delay_ms"] if d is not None]
         print(f"| {row['bpm']:.0f} BPM | {row['load_average']} | {live_['first_note_beat']} | "
-              f"{live_['beats_until_tempo_lock']} | {live_['tempo_heard_bpm']} | {live_['phase_ms_median']} / "
+              f"{live_['tracker_beats_until_lock']} | {live_['beats_until_tempo_lock']} | {live_['tempo_heard_bpm']} | {live_['phase_ms_median']} / "
               f"{live_['phase_ms_p90_abs']} ms | {live_['chord_changes'] - live_['chord_changes_missed']} of "
               f"{live_['chord_changes']} (median {int(np.median(delays)) if delays else '-'} ms) | "
-              f"{live_['chord_delay_beats_max']} | {base['beats_until_tempo_lock']} / "
+              f"{live_['chord_delay_beats_max']} | {base['tracker_beats_until_lock']}, {base['beats_until_tempo_lock']} / "
               f"{base['chord_delay_beats_max']} |")
 
 

@@ -185,3 +185,15 @@ def measure(recording: dict, bpm: float, chords: tuple[str, ...] = DEFAULT_CHORD
         "chord_delay_beats_max": round(max(d for d in delays if d is not None) / period, 2)
         if any(d is not None for d in delays) else None,
     }
+
+
+def tracker_lock(reports: list[tuple[float, float]], beats: np.ndarray, bpm: float, tolerance: float = 0.03,
+                 run: int = 4) -> int | None:
+    """The accompanist's own tempo lock, from its timeline of (time, tempo) beat reports on the shared
+    clock: the musician's beats that pass before ``run`` reports in a row hold the tempo within
+    ``tolerance``, and every later report (while the musician plays) stays within it too."""
+    inside = [(at, abs(tempo - bpm) <= tolerance * bpm) for at, tempo in reports if beats[0] <= at <= beats[-1]]
+    for index in range(len(inside) - run + 1):
+        if all(ok for _at, ok in inside[index:]):
+            return int(np.ceil((inside[index][0] - beats[0]) * bpm / 60.0 - 0.5))
+    return None
