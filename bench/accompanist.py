@@ -126,7 +126,12 @@ def live(bpm: float, bars: int, folder: Path, lead_ms: float) -> tuple[dict, dic
         for process in processes:
             if process.poll() is None:
                 process.terminate()
-                process.wait(15)
+        for process in processes:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:  # a loaded machine: stop it the hard way
+                process.kill()
+                process.wait()
 
 
 def main() -> None:
