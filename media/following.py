@@ -104,7 +104,7 @@ class ChordFollower:
     """Chroma over a sliding window, template-matched, with a confirmation delay."""
 
     def __init__(self, n_fft: int = 4096, step: int = 2 * HOP, confirm: int = 2, min_score: float = 0.75,
-                 silence_rms: float = 2e-3) -> None:
+                 silence_rms: float = 5e-4) -> None:
         self.n_fft, self.step, self.confirm = n_fft, step, confirm
         self.min_score, self.silence_rms = min_score, silence_rms
         self._bank = chroma_filter(n_fft)
