@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup demo platform test wheel bench-licences bench-gas bench-oracle bench-indexer bench-api bench-media bench-generation bench-spatial bench-webapp bench-audience compile clean
+.PHONY: help setup demo platform test wheel bench-licences bench-gas bench-oracle bench-indexer bench-api bench-media bench-generation bench-spatial bench-webapp bench-audience bench-accompanist compile clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -39,6 +39,7 @@ bench-api: setup  ## Indexer API: 5,000 users reading pages + 1,000 live-stream 
 bench-media: setup  ## Media node latency, mixing cost per frame, musicians per core
 	@source bin/env && python bench/media.py
 
+bench-accompanist: setup  ## Live AI accompanist through a media node: beats to tempo lock, chord-change reaction, phase
 bench-audience: setup  ## Audience through Janus: listeners per core, Janus CPU per listener, a listener's added latency
 	@source bin/env && python bench/audience.py
 

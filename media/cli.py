@@ -300,6 +300,59 @@ def listen_command(url: str, room: int, key: str, seconds: float, record: Path |
                            "samples": int(len(session.audio))}))
 
 
+@main.command("accompany")
+@click.option("--url", default=None, help="The node's base URL [default: http://127.0.0.1:8750].")
+@click.option("--indexer", default=None, metavar="INDEXER_URL",
+              help="Instead of --url: join the room's newest live node in this indexer's room directory.")
+@click.option("--room", type=click.IntRange(min=0), required=True)
+@click.option("--key", default=None, callback=secret_option("TUTTI_MEDIA_KEY", required=True),
+              help="The accompanist's own private key, holding a pass to the room: from env TUTTI_MEDIA_KEY or "
+                   "TUTTI_MEDIA_KEY_FILE only, never typed here.")
+@click.option("--seconds", type=click.FloatRange(min=0), default=0, show_default=True,
+              help="How long to play; 0: until the session ends (the pass expires, the node stops).")
+@click.option("--lead-ms", type=click.FloatRange(0, 200), default=10.0, show_default=True,
+              help="Play each beat this much before it is due, for the trip through the node to the listeners.")
+@click.option("--ice-server", "ice_servers", multiple=True, metavar="URL",
+              help="STUN/TURN server, repeatable [env TUTTI_ICE_SERVERS] (as for join).")
+@click.option("--relay-only", is_flag=True, help="Relay (TURN) candidates only [env TUTTI_ICE_RELAY_ONLY=1].")
+@click.option("--frame-ms", type=click.Choice(["5", "10", "20"]), default="10", show_default=True)
+def accompany_command(url: str | None, indexer: str | None, room: int, key: str, seconds: float, lead_ms: float,
+                      ice_servers: tuple[str, ...], relay_only: bool, frame_ms: str) -> None:
+    """Join as the live AI accompanist: follow the room's tempo and chords, play bass and chords.
+
+    Prints a JSON summary when it leaves: the tempo and chord it last followed and its timeline
+    (beats heard, chords recognized, bass strikes; times on the machine's monotonic clock)."""
+    from .accompanist import accompany
+    from .client import JoinError
+    from .directory import DirectoryError, find_node
+    from .lowlatency import configure_aiortc
+
+    if url and indexer:
+        raise click.UsageError("give the node (--url) or where to look it up (--indexer), not both")
+    if indexer:
+        try:
+            url = asyncio.run(find_node(indexer, room))
+        except DirectoryError as exc:
+            raise click.ClickException(str(exc)) from None
+    url = (url or "http://127.0.0.1:8750").rstrip("/")
+    latency = configure_aiortc(int(frame_ms), 1)
+    logger.info("room %d: accompanying at %s", room, url)
+    try:
+        summary = asyncio.run(accompany(url, room, key, seconds or None, lead=lead_ms / 1000,
+                                        frame_samples=latency.frame_samples, ice=_ice(ice_servers, relay_only)))
+    except JoinError as exc:
+        click.echo(json.dumps({"url": url, "refused": exc.status, "reason": exc.reason}))
+        sys.exit(3)
+    except aiohttp_errors() as exc:
+        raise click.ClickException(f"cannot reach {url}: {exc}") from None
+    click.echo(json.dumps(summary))
+
+
+def aiohttp_errors() -> tuple[type[BaseException], ...]:
+    import aiohttp
+    return (aiohttp.ClientError,)
+
+
 def _ice(urls: tuple[str, ...], relay_only: bool):
     from .ice import IceConfigError, ice_settings
     try:

@@ -104,13 +104,18 @@ async def sign_in_payload(http: aiohttp.ClientSession, base_url: str, room: int,
 
 async def join(base_url: str, room: int, key: str, signal: np.ndarray | None, seconds: float,
                frame_samples: int = 480, payload: dict | None = None,
-               on_open=None, ice: IceSettings | None = None) -> Session:
+               on_open=None, ice: IceSettings | None = None, track: MediaStreamTrack | None = None,
+               on_audio=None, keep_audio: bool = True) -> Session:
     """Join, play ``signal`` (None: listen only) and record the mix for ``seconds``
-    (``ice``: STUN/TURN servers and relay-only, see :mod:`media.ice`)."""
+    (``ice``: STUN/TURN servers and relay-only, see :mod:`media.ice`).
+
+    ``track`` sends that track instead of ``signal`` (the accompanist's live output); ``on_audio(chunk,
+    arrived_at)`` sees every received stereo block as it arrives; ``keep_audio=False`` keeps no copy
+    (a participant that stays for hours)."""
     session = Session()
     pc = RTCPeerConnection(ice.configuration() if ice else None)
     channel = pc.createDataChannel("control")
-    sender_track = SignalTrack(signal, frame_samples) if signal is not None else None
+    sender_track = track if track is not None else SignalTrack(signal, frame_samples) if signal is not None else None
     if sender_track is not None:
         pc.addTrack(sender_track)
     else:
@@ -126,8 +131,12 @@ async def join(base_url: str, room: int, key: str, signal: np.ndarray | None, se
                 frame = await track.recv()
                 now = time.perf_counter()
                 data = frame.to_ndarray().reshape(-1, len(frame.layout.channels)).astype(np.float32) / 32768
-                session.received_at.append((first, now))
-                session.chunks.append(data if data.shape[1] == 2 else np.repeat(data, 2, axis=1))
+                stereo = data if data.shape[1] == 2 else np.repeat(data, 2, axis=1)
+                if on_audio is not None:
+                    on_audio(stereo, now)
+                if keep_audio:
+                    session.received_at.append((first, now))
+                    session.chunks.append(stereo)
                 first += len(data)
         except MediaStreamError:
             pass
@@ -179,7 +188,7 @@ async def join(base_url: str, room: int, key: str, signal: np.ndarray | None, se
         for task in tasks:
             task.cancel()
         await pc.close()
-    if sender_track is not None:
+    if isinstance(sender_track, SignalTrack):
         session.sent_at = sender_track.sent_at  # type: ignore[attr-defined]
     return session
 

@@ -3,7 +3,8 @@
 Starts, each on a free 127.0.0.1 port, with its state in one folder: anvil; ``ape run deploy``;
 the IPFS HTTP face over the embedded store (``tutti ipfs serve``); ``ape run sample_works`` (three
 works and a remix, a room, voters, bonded operators); three oracle workers; the indexer and its
-API (CORS open to the app); a media node for the sample room (listed in the room directory); and
+API (CORS open to the app); a media node for the sample room (listed in the room directory) with the
+AI accompanist in it (``tutti-media accompany``, its own pass); and
 the web app (web/app/dist) with a ``config.json`` naming all of them. The app is also added to
 IPFS as a directory, so the same build is served by the gateway. Prints the URL to open and runs
 until Ctrl-C (or SIGTERM), then stops everything it started.
@@ -38,6 +39,8 @@ NETWORK = "ethereum:local:foundry"
 #: Test accounts 7, 8, 9 run the oracle (two must agree), 1 hosts the sample room.
 OPERATORS = (7, 8, 9)
 ROOM_HOST = 1
+#: Test account 3 is the live AI accompanist of the sample room: it buys its pass like anyone.
+ACCOMPANIST = 3
 
 
 class PlatformError(RuntimeError):
@@ -206,9 +209,35 @@ class Platform:
                         TUTTI_MEDIA_HOST_KEY=anvil_key(ROOM_HOST))
             self._wait("media", lambda: self._answers(f"{self.urls['media']}/healthz"))
             self.say(f"== media node for room {self.room_id}: {self.urls['media']}/ (listed in the room directory)")
+            with self._optional("the AI accompanist"):
+                self._start_accompanist()
 
         self._serve_app(app_port)
         self.say(f"== web app {self.urls['app']}/ (also on IPFS: {self.urls['ipfs']}/ipfs/{self.app_cid}/)")
+        if self.media_node and dict(self.processes).get("accompanist"):  # its models take a while to load
+            with self._optional("the AI accompanist"):
+                self._wait("accompanist", self._accompanist_joined, timeout=180)
+
+    @contextlib.contextmanager
+    def _optional(self, what: str):
+        """A part the platform can run without: its failure is reported, not fatal."""
+        try:
+            yield
+        except PlatformError as exc:
+            self.say(f"!! {what} is not running ({exc}); everything else is")
+
+    def _start_accompanist(self) -> None:
+        """The AI accompanist (``tutti-media accompany``) buys a pass and joins the sample room."""
+        self._run("accompanist-pass", ["ape", "run", "buy_pass", "--network", NETWORK, "--account",
+                                       f"TEST::{ACCOMPANIST}", "--room", str(self.room_id)])
+        self._spawn("accompanist", ["tutti-media", "accompany", "--url", self.urls["media"], "--room", str(self.room_id)],
+                    TUTTI_MEDIA_KEY=anvil_key(ACCOMPANIST))
+        self.say(f"== AI accompanist (test account {ACCOMPANIST}, its own pass) in room {self.room_id}: "
+                 "plays bass and chords to whoever plays")
+
+    def _accompanist_joined(self) -> bool:
+        with urllib.request.urlopen(f"{self.urls['media']}/api/stats", timeout=1) as response:
+            return anvil_address(ACCOMPANIST) in {m["address"] for m in json.load(response)["musicians"]}
 
     def app_config(self) -> dict:
         book = json.loads((self.state / "deployments/ethereum/local.json").read_text())

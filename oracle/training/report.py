@@ -8,6 +8,23 @@ from pathlib import Path
 from oracle.training.config import CHECKPOINTS
 
 
+#: The live accompanist is signal processing in the media node's family, not a trained model: this
+#: section only says so and where it is measured (docs/media.md).
+LIVE_ACCOMPANIST = [
+    "## Live accompanist (`tutti-media accompany`): a participant, not a job",
+    "",
+    "The `accompany` job harmonizes a finished melody offline; the live accompanist plays along in a jam",
+    "room as it happens, so it cannot wait for a melody's end or its cadence. It is signal processing,",
+    "not a trained model (no bundle, no model id): aubio's real-time beat tracker for the beat and tempo,",
+    "a librosa chroma filter bank and the 24 major/minor triad templates for the chord (recognized from",
+    "the last 85 ms, every 20 ms), and additive synthesis for a bass on the beat and a chord pad. It",
+    "joins through the media node with its own key and pass. Method, reaction figures (beats until tempo",
+    "lock, delay from a chord change to hearing the new chord) and tests: docs/media.md, \"The live AI",
+    "accompanist\"; `make bench-accompanist` measures it.",
+    "",
+]
+
+
 def _load(path: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
@@ -240,6 +257,7 @@ def write_report(path: Path) -> None:
     for name, section in evaluation.items():
         if "error" in section:
             lines += [f"**{name}: evaluation failed** — {section['error']}", ""]
+    lines += LIVE_ACCOMPANIST
     lines += [
         "## Limits (read before trusting the numbers)",
         "",
