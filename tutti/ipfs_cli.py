@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tutti.settings import get_settings
+from tutti.settings import get_settings, setting
 
 
 def open_configured_store(url: str | None = None):
@@ -32,7 +32,7 @@ class _IpfsErrorsAsClick(click.Group):
 
 
 @click.group(name="ipfs", cls=_IpfsErrorsAsClick)
-@click.option("--ipfs", "url", envvar="TUTTI_IPFS_URL", help="Kubo RPC URL (default: the embedded store).")
+@click.option("--ipfs", "url", help="Kubo RPC URL [default: TUTTI_IPFS_URL, else the embedded store].")
 @click.pass_context
 def ipfs(ctx: click.Context, url: str | None) -> None:
     """Content-addressed storage for works, job inputs and results."""
@@ -110,8 +110,9 @@ def import_car(store, source: Path) -> None:
 
 
 @ipfs.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=5001, show_default=True, help="Port (0: a free one, printed).")
+@click.option("--host", default=setting("ipfs.host"), help="Address to listen on [TUTTI_IPFS_HOST, else 127.0.0.1].")
+@click.option("--port", type=click.IntRange(0, 65535), default=setting("ipfs.port"),
+              help="Port (0: a free one, printed) [TUTTI_IPFS_PORT, else 5001].")
 @click.option("--cors-origin", "cors_origins", multiple=True, default=("*",), show_default=True,
               help="Origin allowed to call the RPC API from a browser (repeat for several).")
 @click.pass_obj
