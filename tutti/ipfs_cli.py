@@ -117,15 +117,19 @@ def import_car(store, source: Path) -> None:
               help="Origin allowed to call the RPC API from a browser (repeat for several).")
 @click.pass_obj
 def serve(store, host: str, port: int, cors_origins: tuple[str, ...]) -> None:
-    """Serve the embedded store over HTTP: Kubo RPC add/cat/pin/dag and a read-only /ipfs/ gateway."""
+    """Serve the embedded store over HTTP: Kubo RPC add/cat/pin/dag, a read-only /ipfs/ gateway,
+    and Prometheus /metrics with /healthz and /readyz."""
     import uvicorn
 
     from tutti.ipfs.embedded import EmbeddedStore
     from tutti.ipfs.http_face import create_app
+    from tutti.metrics import IpfsServiceMetrics
     from tutti.net import free_port
 
     if not isinstance(store, EmbeddedStore):
         raise click.ClickException("serve shares the embedded store; with a Kubo node, use Kubo's own API and gateway")
     port = port or free_port()
-    click.echo(f"IPFS RPC on http://{host}:{port}/api/v0, gateway on http://{host}:{port}/ipfs/ (store {store.directory})")
-    uvicorn.run(create_app(store, cors_origins=cors_origins), host=host, port=port, log_level="warning")
+    click.echo(f"IPFS RPC on http://{host}:{port}/api/v0, gateway on http://{host}:{port}/ipfs/, "
+               f"metrics on http://{host}:{port}/metrics (store {store.directory})")
+    app = create_app(store, cors_origins=cors_origins, metrics=IpfsServiceMetrics())
+    uvicorn.run(app, host=host, port=port, log_level="warning")
