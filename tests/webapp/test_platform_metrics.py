@@ -64,7 +64,7 @@ def test_worker_series(prometheus):
     assert value(prometheus, "sum(tutti_oracle_jobs_seen_total)") >= 1
     assert value(prometheus, "sum(tutti_oracle_jobs_computed_total)") >= 1
     assert value(prometheus, "sum(tutti_oracle_compute_seconds_count)") >= 1
-    assert value(prometheus, "min(tutti_oracle_gas_used_total)") > 21_000
+    assert value(prometheus, "count(tutti_oracle_gas_used_total > 21000)") >= 2  # the attesters paid gas
     assert value(prometheus, "count(tutti_oracle_bond_wei >= tutti_oracle_min_bond_wei)") == len(OPERATORS)
     assert value(prometheus, "max(time() - tutti_oracle_last_scan_timestamp_seconds)") < 30
 
