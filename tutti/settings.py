@@ -219,8 +219,8 @@ SERVICE_MODELS: dict[str, type[TuttiSettings]] = {
 
 @lru_cache
 def get_settings() -> Settings:
-    """The process-wide settings (read once)."""
-    return Settings()
+    """The process-wide settings (read once); a bad value is a :class:`click.UsageError`."""
+    return _read(Settings)
 
 
 def _fields(model: type[BaseSettings]) -> Iterator[tuple[str, str, FieldInfo]]:
@@ -245,7 +245,7 @@ def secret_variables() -> set[str]:
 def environment(settings: Settings | None = None) -> dict[str, str]:
     """The settings as ``{VARIABLE: text}`` (secrets revealed; unset ones left out), for code that
     takes an environment-like mapping (:func:`media.ice.ice_settings`)."""
-    settings = settings or Settings()
+    settings = settings or _read(Settings)
     values: dict[str, str] = {}
     for model, instance in ((SharedSettings, settings),
                             *((cls, getattr(settings, key)) for key, cls in SERVICE_MODELS.items())):
@@ -266,12 +266,16 @@ def secret_option(variable: str, required: bool = False) -> Callable[[click.Cont
     if variable not in secret_variables():
         raise ValueError(f"{variable} is not a secret of the settings model")
 
+    model, name = next((model, name) for model in (SharedSettings, *SERVICE_MODELS.values())
+                       for var, name, _field in _fields(model) if var == variable)
+
     def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
         if ctx.get_parameter_source(param.name) == ParameterSource.COMMANDLINE:
             raise click.BadParameter(
                 f"a secret is never taken from the command line (other users see it in the process list): "
                 f"set {variable} or {variable}_FILE", param=param)
-        value = environment().get(variable)
+        secret = getattr(_read(model), name)
+        value = secret.get_secret_value() if secret is not None else None
         if value is None and required:
             raise click.UsageError(f"set {variable} (or {variable}_FILE, a file holding it)")
         return value
@@ -283,10 +287,28 @@ def setting(path: str) -> Callable[[], Any]:
     """A click ``default=`` that reads the settings at call time: ``setting("media.pass_url")``.
     An option given on the command line overrides it."""
 
+    *service, name = path.split(".")
+    model = SERVICE_MODELS[service[0]] if service else SharedSettings
+
     def read() -> Any:
-        value: Any = Settings()
-        for part in path.split("."):
-            value = getattr(value, part)
-        return value
+        return getattr(_read(model), name)
 
     return read
+
+
+def _read(model: type[TuttiSettings]) -> TuttiSettings:
+    """One model's settings, a bad value reported as a command-line error (no traceback)."""
+    from pydantic import ValidationError
+
+    try:
+        return model()
+    except ValidationError as exc:
+        problems = []
+        # A service's sub-model fails in its own constructor: the error's title names its class.
+        models = {cls.__name__: cls for cls in (Settings, SharedSettings, *SERVICE_MODELS.values())}
+        for error in exc.errors():
+            owner, loc = models.get(exc.title, model), list(error["loc"])
+            field = owner.model_fields.get(str(loc[0])) if loc else None
+            name = _variable(owner, str(loc[0]), field) if field else ".".join(map(str, loc))
+            problems.append(f"{name}: {error['msg']}")
+        raise click.UsageError(f"invalid setting (environment or .env): {'; '.join(problems)}") from None

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.config import IndexerSettings
-from tutti.settings import Settings, secret_option, secret_variables, setting, variables
+from tutti.settings import Settings, _read, secret_option, secret_variables, setting, variables
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ["tutti", "oracle", "indexer", "media", "scripts"]
@@ -115,3 +115,11 @@ def test_options_default_to_the_settings_and_override_them(monkeypatch):
     assert typed.exit_code == 2 and "never taken from the command line" in typed.output
     with pytest.raises(ValueError, match="not a secret"):
         secret_option("TUTTI_MEDIA_PASS_URL")
+    monkeypatch.setenv("TUTTI_ORACLE_METRICS_PORT", "99999")  # a bad setting: a message, no traceback
+    bad = CliRunner().invoke(command, [])
+    assert bad.exit_code == 2 and "invalid setting" in bad.output and "TUTTI_ORACLE_METRICS_PORT" in bad.output
+    assert "Traceback" not in bad.output
+    monkeypatch.delenv("TUTTI_ORACLE_METRICS_PORT")
+    monkeypatch.setenv("TUTTI_INDEXER_CONFIRMATIONS", "-1")  # named by its variable from the whole model too
+    with pytest.raises(click.UsageError, match="TUTTI_INDEXER_CONFIRMATIONS: Input should be greater"):
+        _read(Settings)
