@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup demo platform test wheel bench-licences bench-gas bench-oracle bench-indexer bench-api bench-media bench-generation bench-spatial bench-webapp bench-audience bench-accompanist compile clean
+.PHONY: help setup demo platform test wheel bench-licences bench-gas bench-oracle bench-indexer bench-api bench-media bench-generation bench-spatial bench-webapp bench-audience bench-accompanist compose-images compose-test compile clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,6 +54,12 @@ bench-webapp: setup  ## Web app JavaScript size for the first page (goal < 300 K
 
 wheel: setup  ## Build the installable wheel into dist/ (ABIs, web client and model bundles inside)
 	@bin/build-wheel
+
+compose-images: setup  ## Build the compose platform's images with podman from a Debian root (reuses built ones; FORCE=1 rebuilds)
+	@bin/compose-images
+
+compose-test: compose-images  ## Run the whole compose platform (deploy/compose.yaml) under podman-compose and check it
+	@bin/test tests/ops/test_compose.py
 
 compile: setup  ## Compile the contracts
 	@source bin/env && ape compile

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import click
 
 from tutti.logs import logging_options
-from tutti.settings import secret_option
+from tutti.settings import secret_option, setting
 from tutti.media_directory import MAX_TTL_SECONDS
 
 from .directory import DEFAULT_TTL_SECONDS
@@ -32,8 +32,9 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8750, show_default=True)
 @click.option("--domain", default=None, help="SIWE domain clients sign for [default: HOST:PORT].")
-@click.option("--rpc-url", envvar="TUTTI_RPC_URL", default="http://127.0.0.1:8545", show_default=True,
-              help="JSON-RPC endpoint of the chain holding the AccessPass contract.")
+@click.option("--rpc-url", default=setting("rpc_url"),
+              help="JSON-RPC endpoint of the chain holding the AccessPass contract [default: TUTTI_RPC_URL, "
+                   "else http://127.0.0.1:8545].")
 @click.option("--pass-contract", default=None,
               help="AccessPass address [default: 'AccessPass' from the address book].")
 @click.option("--deployments-dir", type=click.Path(path_type=Path), default=None,
@@ -56,11 +57,12 @@ def main() -> None:
                    "TUTTI_ICE_SERVERS]; TURN credentials from TUTTI_TURN_USERNAME / TUTTI_TURN_CREDENTIAL "
                    "or TUTTI_TURN_SECRET.")
 @click.option("--relay-only", is_flag=True, help="Relay (TURN) candidates only [env TUTTI_ICE_RELAY_ONLY=1].")
-@click.option("--pass-url", envvar="TUTTI_MEDIA_PASS_URL", default=None,
+@click.option("--pass-url", default=setting("media.pass_url"),
               help="Where the jam page sends a musician refused for want of a pass (e.g. the web app's room page).")
 @click.option("--public-url", default=None,
               help="Base URL clients use to reach this node (announced; SIWE URI) [default: http://HOST:PORT].")
-@click.option("--announce", "announce", multiple=True, metavar="INDEXER_URL", envvar="TUTTI_MEDIA_ANNOUNCE",
+@click.option("--announce", "announce", multiple=True, metavar="INDEXER_URL",
+              default=lambda: tuple(setting("media.announce")().split()),
               help="List this node in the room directory of this indexer (repeatable; env TUTTI_MEDIA_ANNOUNCE, "
                    "space-separated).")
 @click.option("--announce-ttl", type=click.IntRange(10, MAX_TTL_SECONDS), default=DEFAULT_TTL_SECONDS,

@@ -14,7 +14,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -62,8 +61,13 @@ def _urls(server: Mapping) -> list[str]:
 
 
 def ice_settings(urls: Sequence[str] = (), relay_only: bool = False,
-                 environ: Mapping[str, str] = os.environ) -> IceSettings:
-    """Settings from command-line ``urls`` (else ``TUTTI_ICE_SERVERS``) and the environment."""
+                 environ: Mapping[str, str] | None = None) -> IceSettings:
+    """Settings from command-line ``urls`` (else ``TUTTI_ICE_SERVERS``) and the settings model
+    (``environ``, given as variables, replaces it)."""
+    if environ is None:
+        from tutti.settings import environment
+
+        environ = environment()
     raw = environ.get("TUTTI_ICE_SERVERS", "").strip()
     if urls:
         servers = [{"urls": url} for url in urls]

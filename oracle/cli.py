@@ -16,7 +16,7 @@ from ape.cli import ConnectedProviderCommand, account_option  # noqa: E402
 from tutti.chain import Tutti  # noqa: E402
 from tutti.errors import TuttiError, explain  # noqa: E402
 from tutti.logs import logging_options  # noqa: E402
-from tutti.settings import get_settings  # noqa: E402
+from tutti.settings import get_settings, setting  # noqa: E402
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,7 +48,7 @@ def parse_min_fees(options: tuple[str, ...]) -> dict[str, int]:
 @main.command(cls=ConnectedProviderCommand)
 @account_option()
 @click.option("--kinds", default="analyze", show_default=True, help="Comma-separated job kinds to serve.")
-@click.option("--ipfs", "ipfs_url", envvar="TUTTI_IPFS_URL",
+@click.option("--ipfs", "ipfs_url",
               help="Kubo RPC URL shared with requesters (default: the embedded store in TUTTI_DATA_DIR).")
 @click.option("--journal", type=click.Path(dir_okay=False, path_type=Path),
               help="SQLite journal (default: <data dir>/oracle/<operator>.sqlite).")
@@ -62,9 +62,11 @@ def parse_min_fees(options: tuple[str, ...]) -> dict[str, int]:
               help="Fault injection for tests: attest to deliberately wrong results.")
 @click.option("--kill-after", type=click.Choice(["computed", "signed", "submitting", "broadcast"]), hidden=True,
               help="Crash test: SIGKILL the worker right after this step.")
-@click.option("--metrics-port", type=click.IntRange(0, 65535), envvar="TUTTI_ORACLE_METRICS_PORT",
-              help="Serve Prometheus /metrics, /healthz and /readyz on this port (0: any free port).")
-@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Address the metrics port binds.")
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=setting("oracle.metrics_port"),
+              help="Serve Prometheus /metrics, /healthz and /readyz on this port (0: any free port) "
+                   "[default: TUTTI_ORACLE_METRICS_PORT, else none].")
+@click.option("--metrics-host", default=setting("oracle.metrics_host"),
+              help="Address the metrics port binds [default: TUTTI_ORACLE_METRICS_HOST, else 127.0.0.1].")
 @logging_options()
 def run(network, account, kinds, ipfs_url, journal, confirmations, poll_interval, min_fees, once, fault, kill_after,
         metrics_port, metrics_host):
@@ -124,7 +126,7 @@ def keys() -> None:
 @account_option()
 @click.option("--port", type=int, default=8760, show_default=True, help="Port on 127.0.0.1.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--ipfs", "ipfs_url", envvar="TUTTI_IPFS_URL",
+@click.option("--ipfs", "ipfs_url",
               help="Kubo RPC URL holding the manifests (default: the embedded store in TUTTI_DATA_DIR).")
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
               help="X25519 key-release key (default: <data dir>/oracle/<operator>.x25519; created if missing).")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tutti.settings import get_settings
+from tutti.settings import get_settings, setting
 
 
 def open_configured_store(url: str | None = None):
@@ -32,7 +32,7 @@ class _IpfsErrorsAsClick(click.Group):
 
 
 @click.group(name="ipfs", cls=_IpfsErrorsAsClick)
-@click.option("--ipfs", "url", envvar="TUTTI_IPFS_URL", help="Kubo RPC URL (default: the embedded store).")
+@click.option("--ipfs", "url", help="Kubo RPC URL [default: TUTTI_IPFS_URL, else the embedded store].")
 @click.pass_context
 def ipfs(ctx: click.Context, url: str | None) -> None:
     """Content-addressed storage for works, job inputs and results."""
@@ -110,21 +110,26 @@ def import_car(store, source: Path) -> None:
 
 
 @ipfs.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=5001, show_default=True, help="Port (0: a free one, printed).")
+@click.option("--host", default=setting("ipfs.host"), help="Address to listen on [TUTTI_IPFS_HOST, else 127.0.0.1].")
+@click.option("--port", type=click.IntRange(0, 65535), default=setting("ipfs.port"),
+              help="Port (0: a free one, printed) [TUTTI_IPFS_PORT, else 5001].")
 @click.option("--cors-origin", "cors_origins", multiple=True, default=("*",), show_default=True,
               help="Origin allowed to call the RPC API from a browser (repeat for several).")
 @click.pass_obj
 def serve(store, host: str, port: int, cors_origins: tuple[str, ...]) -> None:
-    """Serve the embedded store over HTTP: Kubo RPC add/cat/pin/dag and a read-only /ipfs/ gateway."""
+    """Serve the embedded store over HTTP: Kubo RPC add/cat/pin/dag, a read-only /ipfs/ gateway,
+    and Prometheus /metrics with /healthz and /readyz."""
     import uvicorn
 
     from tutti.ipfs.embedded import EmbeddedStore
     from tutti.ipfs.http_face import create_app
+    from tutti.metrics import IpfsServiceMetrics
     from tutti.net import free_port
 
     if not isinstance(store, EmbeddedStore):
         raise click.ClickException("serve shares the embedded store; with a Kubo node, use Kubo's own API and gateway")
     port = port or free_port()
-    click.echo(f"IPFS RPC on http://{host}:{port}/api/v0, gateway on http://{host}:{port}/ipfs/ (store {store.directory})")
-    uvicorn.run(create_app(store, cors_origins=cors_origins), host=host, port=port, log_level="warning")
+    click.echo(f"IPFS RPC on http://{host}:{port}/api/v0, gateway on http://{host}:{port}/ipfs/, "
+               f"metrics on http://{host}:{port}/metrics (store {store.directory})")
+    app = create_app(store, cors_origins=cors_origins, metrics=IpfsServiceMetrics())
+    uvicorn.run(app, host=host, port=port, log_level="warning")

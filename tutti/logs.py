@@ -20,7 +20,6 @@ import datetime as _dt
 import functools
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Mapping
 from typing import IO, Any
@@ -95,7 +94,11 @@ def configure(level: int = logging.INFO, fmt: str | None = None, stream: IO[str]
 
     ``fmt`` is ``"text"`` or ``"json"``; unset, ``TUTTI_LOG_FORMAT`` decides (text by default).
     The noisy libraries stay at WARNING unless ``level`` is DEBUG or ``libraries_level`` is given."""
-    fmt = (fmt or os.environ.get("TUTTI_LOG_FORMAT") or "text").lower()
+    if not fmt:
+        from tutti.settings import LogSettings
+
+        fmt = LogSettings().format
+    fmt = fmt.lower()
     if fmt not in ("text", "json"):
         raise ValueError(f"log format must be text or json, not {fmt!r}")
     root = logging.getLogger()
@@ -120,8 +123,8 @@ def logging_options(base: int = logging.INFO) -> Callable[[Callable], Callable]:
     def decorate(command: Callable) -> Callable:
         @click.option("-v", "--verbose", count=True, help="More logging (repeat for more; -vv adds the libraries').")
         @click.option("-q", "--quiet", count=True, help="Less logging (repeat for less).")
-        @click.option("--log-format", type=click.Choice(["text", "json"]), envvar="TUTTI_LOG_FORMAT",
-                      show_envvar=True, help="Log lines as text (default) or JSON lines.")
+        @click.option("--log-format", type=click.Choice(["text", "json"]),
+                      help="Log lines as text or JSON lines [default: TUTTI_LOG_FORMAT, else text].")
         @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
                       hidden=True, help="An explicit level instead of -v/-q (kept for older scripts).")
         @functools.wraps(command)

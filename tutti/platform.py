@@ -4,8 +4,10 @@ Starts, each on a free 127.0.0.1 port, with its state in one folder: anvil; ``ap
 the IPFS HTTP face over the embedded store (``tutti ipfs serve``); ``ape run sample_works`` (three
 works and a remix, a room, voters, bonded operators); three oracle workers; the indexer and its
 API (CORS open to the app); a media node for the sample room (listed in the room directory) with the
-AI accompanist in it (``tutti-media accompany``, its own pass); and
-the web app (web/app/dist) with a ``config.json`` naming all of them. The app is also added to
+AI accompanist in it (``tutti-media accompany``, its own pass); the web app (web/app/dist) with a
+``config.json`` naming all of them; and Prometheus scraping every service's /metrics (the workers',
+the IPFS service's, the indexer API's, the media node's), with Tutti's alert rules, when Debian's
+``prometheus`` is installed. The app is also added to
 IPFS as a directory, so the same build is served by the gateway. Prints the URL to open and runs
 until Ctrl-C (or SIGTERM), then stops everything it started.
 
@@ -84,7 +86,8 @@ class _AppHandler(SimpleHTTPRequestHandler):
 class Platform:
     """Every service of a local Tutti, started in order and stopped in reverse."""
 
-    def __init__(self, state_dir: Path | None = None, *, media_node: bool = True, quiet: bool = False) -> None:
+    def __init__(self, state_dir: Path | None = None, *, media_node: bool = True, quiet: bool = False,
+                 prometheus: bool = True) -> None:
         self._owns_state = state_dir is None
         self.state = Path(state_dir or tempfile.mkdtemp(prefix="tutti-platform-"))
         self.state.mkdir(parents=True, exist_ok=True)
@@ -95,6 +98,9 @@ class Platform:
         self.room_id: int | None = None
         self.app_cid: str | None = None
         self._http: ThreadingHTTPServer | None = None
+        self.want_prometheus = prometheus
+        self.prometheus = None  # tutti.prometheus.Prometheus once started
+        self.metrics_targets: list = []  # tutti.prometheus.Target of every service
         tools = Path(sys.executable).parent
         self.env = {
             **os.environ,
@@ -173,6 +179,7 @@ class Platform:
         ipfs_port = free_port()
         self._spawn("ipfs", [sys.executable, "-c", "from tutti.cli import main; main()", "ipfs", "serve", "--port", str(ipfs_port)])
         self.urls["ipfs"] = f"http://127.0.0.1:{ipfs_port}"
+        self._scrape("ipfs", ipfs_port)
         self._wait("ipfs", lambda: self._port_open(ipfs_port))
         self.say(f"== IPFS (embedded store): RPC {self.urls['ipfs']}/api/v0, gateway {self.urls['ipfs']}/ipfs/")
 
@@ -183,9 +190,12 @@ class Platform:
         # Confirmations: the local default (0). Anvil mines only on demand, so a job waiting to be
         # buried under a later block would wait for somebody else's transaction.
         for index in OPERATORS:
+            metrics_port = free_port()
             self._spawn(f"worker{index}", ["tutti-oracle", "run", "--network", NETWORK, "--account", f"TEST::{index}",
                                            "--kinds", "analyze,render,compose,improvise,accompany,usage", "--poll-interval", "0.3",
-                                           "--journal", str(self.state / f"worker{index}.sqlite")])
+                                           "--journal", str(self.state / f"worker{index}.sqlite"),
+                                           "--metrics-port", str(metrics_port)])
+            self._scrape("oracle", metrics_port)
         self.say("== three oracle workers (test accounts 7, 8, 9)")
 
         api_port, app_port = free_port(), free_port()
@@ -195,8 +205,9 @@ class Platform:
                                 "--poll-interval", "0.3", "--database-url", database])
         self.urls["indexer"] = f"http://127.0.0.1:{api_port}"
         self._spawn("indexer-api", ["tutti-indexer", "serve", "--port", str(api_port), "--database-url", database],
-                    TUTTI_INDEXER_CORS_ORIGINS="*")
+                    TUTTI_INDEXER_CORS_ORIGINS="*", TUTTI_INDEXER_RPC_URL=self.urls["rpc"])  # /readyz asks the chain
         self._wait("indexer-api", lambda: self._answers(f"{self.urls['indexer']}/health"))
+        self._scrape("indexer", api_port)
         self.say(f"== indexer API {self.urls['indexer']} (docs at /docs, live events at /stream)")
 
         if self.media_node:
@@ -208,6 +219,7 @@ class Platform:
                                   "--announce", self.urls["indexer"], "--pass-url", f"{self.urls['app']}/#/rooms"],
                         TUTTI_MEDIA_HOST_KEY=anvil_key(ROOM_HOST))
             self._wait("media", lambda: self._answers(f"{self.urls['media']}/healthz"))
+            self._scrape("media", media_port)
             self.say(f"== media node for room {self.room_id}: {self.urls['media']}/ (listed in the room directory)")
             with self._optional("the AI accompanist"):
                 self._start_accompanist()
@@ -217,6 +229,28 @@ class Platform:
         if self.media_node and dict(self.processes).get("accompanist"):  # its models take a while to load
             with self._optional("the AI accompanist"):
                 self._wait("accompanist", self._accompanist_joined, timeout=180)
+        self._start_prometheus()
+
+    # --- metrics -------------------------------------------------------------------------------
+    def _scrape(self, job: str, port: int) -> None:
+        from tutti.prometheus import Target
+
+        self.metrics_targets.append(Target(job, f"127.0.0.1:{port}"))
+
+    def _start_prometheus(self) -> None:
+        """Prometheus beside the services, scraping every one (skipped, with a line saying so,
+        where Debian's ``prometheus`` is not installed)."""
+        from tutti.prometheus import start_prometheus
+
+        if not self.want_prometheus:
+            return
+        if shutil.which("prometheus") is None:
+            self.say("== no Prometheus: `prometheus` is not installed (Debian: apt-get install prometheus)")
+            return
+        self.prometheus = start_prometheus(self.metrics_targets, data_dir=self.state / "prometheus")
+        self.urls["prometheus"] = self.prometheus.url
+        self.say(f"== Prometheus {self.prometheus.url}/targets scraping {len(self.metrics_targets)} services "
+                 f"(graphs at /graph, alerts at /alerts)")
 
     @contextlib.contextmanager
     def _optional(self, what: str):
@@ -267,6 +301,9 @@ class Platform:
 
     # --- stop ----------------------------------------------------------------------------------
     def stop(self) -> None:
+        if self.prometheus is not None:
+            self.prometheus.stop()
+            self.prometheus = None
         if self._http is not None:
             self._http.shutdown()
             self._http.server_close()
@@ -306,6 +343,8 @@ def main() -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    if "prometheus" in platform.urls:
+        print(f"\nMetrics of every service: {platform.urls['prometheus']}/targets", flush=True)
     print(f"\nOpen {platform.urls['app']}/ (Ctrl-C stops everything; state in {platform.state})", flush=True)
     try:
         stop.wait()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import traceback
 from decimal import Decimal, InvalidOperation
@@ -41,7 +40,9 @@ def expected_errors() -> tuple[type[BaseException], ...]:
 
 def show_trace() -> bool:
     """``TUTTI_SHOW_TRACE=1``: every error with its Python traceback and ape's call trace."""
-    return os.environ.get("TUTTI_SHOW_TRACE") == "1"
+    from tutti.settings import SharedSettings
+
+    return SharedSettings().show_trace
 
 
 @contextlib.contextmanager

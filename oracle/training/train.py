@@ -4,12 +4,12 @@ the dispatch behind ``tutti-train train MODEL``."""
 from __future__ import annotations
 
 import logging
-import os
 import random
 from dataclasses import replace
 from pathlib import Path
 
 from oracle.training.config import CHECKPOINTS, RUNS
+from tutti.settings import TrainSettings
 
 logger = logging.getLogger(__name__)
 CURVES = CHECKPOINTS / "curves"
@@ -25,7 +25,7 @@ def seed_everything(seed: int) -> None:
     torch.use_deterministic_algorithms(True)
     # One thread by default: the same bits on any core count, and no spin-waiting when the machine
     # is shared (two threads on two busy cores ran 5-10x slower than one).
-    torch.set_num_threads(int(os.environ.get("TUTTI_TRAIN_THREADS", "1")))
+    torch.set_num_threads(TrainSettings().threads)
 
 
 def progress(total: int, description: str):
@@ -81,7 +81,7 @@ def run_distributed(function, processes: int, *args):
 
     from oracle.training.prepare import spark_session
 
-    spark = spark_session(os.environ.get("TUTTI_SPARK_MASTER", f"local[{processes}]"), app="tutti-train")
+    spark = spark_session(TrainSettings().spark_master or f"local[{processes}]", app="tutti-train")
     try:
         return TorchDistributor(num_processes=processes, local_mode=True, use_gpu=False).run(function, *args)
     finally:

@@ -185,6 +185,21 @@ def test_serve_command_starts_and_refuses_a_kubo_store(tmp_path: Path) -> None:
         assert answer.json()["System"] == "tutti-embedded"
         cid = httpx.post(f"http://127.0.0.1:{port}/api/v0/add", files={"file": ("a", b"hello world\n")}).json()["Hash"]
         assert cid == HELLO_V0 and (tmp_path / "ipfs" / "pins.json").exists()
+        assert httpx.post(f"http://127.0.0.1:{port}/api/v0/cat", params={"arg": UNKNOWN}).status_code == 404
+        assert httpx.get(f"http://127.0.0.1:{port}/ipfs/{cid}").content == b"hello world\n"
+        # The service's own metrics and probes, beside the API.
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        assert 'tutti_ipfs_requests_total{op="add",outcome="ok"} 1.0' in metrics
+        assert 'tutti_ipfs_requests_total{op="cat",outcome="error"} 1.0' in metrics
+        assert 'tutti_ipfs_requests_total{op="gateway",outcome="ok"} 1.0' in metrics
+        assert 'tutti_ipfs_request_seconds_count{op="add"} 1.0' in metrics
+        assert "tutti_ipfs_bytes_out_total 12.0" in metrics  # the gateway's answer
+        assert float(metrics.split("\ntutti_ipfs_bytes_in_total ")[1].split()[0]) > 12  # the multipart body
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+        ready = httpx.get(f"http://127.0.0.1:{port}/readyz")
+        assert ready.status_code == 200 and ready.json() == {"ready": True, "reasons": []}
+        assert "tutti_ipfs_store_up 1.0" in httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        assert httpx.get(f"http://127.0.0.1:{port}/nothing-here").status_code == 404
     finally:
         server.terminate()
         server.wait(10)

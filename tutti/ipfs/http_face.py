@@ -31,7 +31,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from .cid import RAW, Cid, split_cid_path
 from .dagpb import UnixFSType, decode_pbnode, decode_unixfs
@@ -224,10 +224,46 @@ def _import_upload(store: EmbeddedStore, uploads: list[UploadFile], options: Imp
 # --------------------------------------------------------------------------------------------
 # the application
 # --------------------------------------------------------------------------------------------
-def create_app(store: EmbeddedStore, *, cors_origins: tuple[str, ...] = ("*",)) -> Starlette:
+def _metered(op: str, endpoint, metrics):
+    """``endpoint`` counted in ``metrics`` (tutti.metrics.IpfsServiceMetrics): time, outcome (an
+    answer of 400 or more is an error), bytes received and bytes answered (from the headers, as
+    bodies stream)."""
+    import time
+
+    async def counted(request: Request) -> Response:
+        started = time.perf_counter()
+        try:
+            response = await endpoint(request)
+        except Exception:
+            metrics.requests.labels(op, "error").inc()
+            raise
+        finally:
+            metrics.seconds.labels(op).observe(time.perf_counter() - started)
+        metrics.requests.labels(op, "error" if response.status_code >= 400 else "ok").inc()
+        if op in ("add", "dag/import"):
+            metrics.bytes_in.inc(int(request.headers.get("content-length") or 0))
+        if op in ("cat", "gateway", "dag/export") and response.status_code < 400:
+            sent = response.headers.get("content-length") or response.headers.get("x-content-length")
+            metrics.bytes_out.inc(int(sent or 0))
+        return response
+
+    return counted
+
+
+def _store_problem(store: EmbeddedStore) -> str | None:
+    """None when the store's folder can be read and written, else why not."""
+    import os
+
+    directory = store.directory
+    return None if os.access(directory, os.R_OK | os.W_OK | os.X_OK) else f"store {directory} not writable"
+
+
+def create_app(store: EmbeddedStore, *, cors_origins: tuple[str, ...] = ("*",), metrics=None) -> Starlette:
     """The HTTP face over ``store``. ``cors_origins``: the origins allowed to call the RPC API
     from a browser (Kubo's ``API.HTTPHeaders.Access-Control-Allow-Origin``); the gateway is
-    readable from any origin."""
+    readable from any origin. With ``metrics`` (a :class:`tutti.metrics.IpfsServiceMetrics`),
+    every request is counted (bytes out: content served by cat, dag/export and the gateway) and
+    ``/metrics``, ``/healthz`` and ``/readyz`` answer."""
 
     async def add(request: Request) -> Response:
         options = _add_options(request)
@@ -372,9 +408,20 @@ def create_app(store: EmbeddedStore, *, cors_origins: tuple[str, ...] = ("*",)) 
         "add": add, "cat": cat, "ls": ls, "block/stat": block_stat, "pin/add": pin_add, "pin/rm": pin_rm,
         "pin/ls": pin_ls, "dag/export": dag_export, "dag/import": dag_import, "version": version,
     }
-    routes = [Route(f"/api/v0/{name}", _rpc(handler), methods=["POST"]) for name, handler in rpc.items()]
+    endpoints = {name: _rpc(handler) for name, handler in rpc.items()}
+    if metrics is not None:
+        endpoints = {name: _metered(name, endpoint, metrics) for name, endpoint in endpoints.items()}
+        gateway = _metered("gateway", gateway, metrics)
+    routes: list = [Route(f"/api/v0/{name}", endpoint, methods=["POST"]) for name, endpoint in endpoints.items()]
     routes += [Route(f"/api/v0/{name}", rpc_get, methods=["GET"]) for name in rpc]
     routes.append(Route("/ipfs/{path:path}", gateway, methods=["GET", "HEAD"]))
+    if metrics is not None:
+        from tutti.metrics import asgi_probes
+
+        metrics.store_up.set_function(lambda: 0 if _store_problem(store) else 1)  # checked at each scrape
+        # After the API's own routes: /metrics, /healthz, /readyz (and a JSON 404 for the rest).
+        routes.append(Mount("/", app=asgi_probes(metrics.registry,
+                                                 lambda: [r for r in [_store_problem(store)] if r])))
     middleware = [Middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "HEAD", "POST"],
                              allow_headers=["*"], expose_headers=["Content-Range", "X-Content-Length", "Etag"])]
     return Starlette(routes=routes, middleware=middleware)
