@@ -102,8 +102,12 @@ class InputBuffer:
 
     @property
     def ready(self) -> bool:
-        """A block can be read now (the mixer waits for this from every sender)."""
-        return self._fill >= (self.block if self._primed else self.target)
+        """A block can be mixed now, ahead of the room's cadence, without eating into this
+        sender's jitter margin: the target is queued (one block on a clean link). The mixer mixes
+        early only when every sender is ready; otherwise at the block's due time it reads what is
+        there. (Mixing whenever one block was queued drained a jittery sender's margin at the
+        mixer's catch-up pace, so every late packet became an underrun and a gap of silence.)"""
+        return self._fill >= self.target
 
     def write(self, samples: np.ndarray) -> None:
         samples = np.asarray(samples, dtype=np.float32)[-len(self._ring):]
