@@ -285,8 +285,18 @@ def measure_flood(frame_ms: int, seconds: float, offers: int = 200) -> dict:
     try:
         with node_process(frame_ms, str(refused)) as (_node, url):
             load_before = load_now()
-            session = asyncio.run(node_session(url, seconds, latency.frame_samples,
-                                               during=lambda: flood(url, offers, [a.key.hex() for a in keys])))
+            keys_file = refused.parent / "keys.txt"
+            keys_file.write_text("\n".join(a.key.hex() for a in keys))
+
+            async def flood_process() -> dict:
+                # The flood comes from a process of its own: signing 100 messages and 200 requests
+                # in the listener's event loop would starve the listener, not the node.
+                out = refused.parent / "statuses.json"
+                process = await asyncio.create_subprocess_exec(
+                    sys.executable, __file__, "--flood", url, str(offers), str(keys_file), str(out))
+                await process.wait()
+                return json.loads(out.read_text()) if out.exists() else {"failed": process.returncode}
+            session = asyncio.run(node_session(url, seconds, latency.frame_samples, during=flood_process))
             stats = node_stats(url)
     finally:
         shutil.rmtree(refused.parent, ignore_errors=True)
@@ -481,9 +491,15 @@ def main() -> None:
     parser.add_argument("--refused-file", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--profile-to", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--clients", nargs=6, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--flood", nargs=4, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.node_process:
         run_node_process(args.node_process, args.frame_ms[0], args.refused_file, args.profile_to)
+        return
+    if args.flood:
+        url, count, keys_file, out = args.flood
+        statuses = asyncio.run(flood(url, int(count), Path(keys_file).read_text().split()))
+        Path(out).write_text(json.dumps({str(k): v for k, v in statuses.items()}))
         return
     if args.clients:
         url, count, seconds, frame_ms, first, out = args.clients
