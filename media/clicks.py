@@ -107,19 +107,21 @@ def click_train(seconds: float, period: int = SAMPLE_RATE // 2, seed: int = 0,
 
 def frame_lateness(received_at, frame_samples: int, rate: int = SAMPLE_RATE,
                    playout_ms: float = 20.0) -> dict:
-    """How the received stream keeps time: each frame's delivery minus its place on the stream's
-    own clock (first frame's delivery + samples / rate), relative to the median of the first 2 s.
-    A frame later than ``playout_ms`` past that (a 20 ms playout buffer would have run dry) is
-    late. ``delay_growth_ms``: median lateness of the last quarter minus the first quarter (a
-    node that falls behind, or drops frames, grows it)."""
+    """How the received stream keeps time, as a listener's playout with a ``playout_ms`` buffer
+    would see it: a frame is late if it arrives after its playout time (the playout re-primes on
+    it, as a real one would, so each underrun counts once per late frame, not for the rest of the
+    session). ``behind_clock_ms``: how far the stream's samples fell behind the wall clock from the
+    first quarter to the last (a node that skips blocks when starved, or a growing delay, grows it)."""
     firsts, times = _sample_times(received_at, rate)
     if len(firsts) < 8:
         return {"frames": int(len(firsts))}
-    lateness = (times - times[0] - firsts / rate) * 1e3
-    early = lateness[times - times[0] < 2.0]
-    base = float(np.median(early if len(early) else lateness))
-    quarter = max(len(lateness) // 4, 1)
-    return {"frames": int(len(firsts)),
-            "late_frames_pct": round(100.0 * float(np.mean(lateness - base > playout_ms)), 2),
-            "lateness_p95_ms": round(float(np.percentile(lateness - base, 95)), 1),
-            "delay_growth_ms": round(float(np.median(lateness[-quarter:]) - np.median(lateness[:quarter])), 1)}
+    late = 0
+    anchor_time, anchor_sample = times[0], firsts[0]
+    for first, arrived in zip(firsts, times):
+        if arrived > anchor_time + (first - anchor_sample) / rate + playout_ms / 1e3:
+            late += 1
+            anchor_time, anchor_sample = arrived, first
+    lag = (times - times[0] - (firsts - firsts[0]) / rate) * 1e3
+    quarter = max(len(lag) // 4, 1)
+    return {"frames": int(len(firsts)), "late_frames_pct": round(100.0 * late / len(firsts), 2),
+            "behind_clock_ms": round(float(np.median(lag[-quarter:]) - np.median(lag[:quarter])), 1)}
