@@ -33,7 +33,7 @@ bench-oracle: setup  ## Oracle job latency (request to 2-of-3 fulfilment) and ga
 bench-indexer: setup  ## Indexer backfill events/s, API throughput and latency at 1,000 / 5,000 connections
 	@source bin/env && python bench/indexer.py
 
-bench-media: setup  ## Media node latency, mixing cost per frame, musicians per core
+bench-media: setup  ## Media node added latency (clicks, cross-correlation), 200-offer flood, 5 % loss + jitter, 8/16/32 musicians, mixing cost
 	@source bin/env && python bench/media.py
 
 bench-generation: setup  ## Generation latency for 16 bars per model, training throughput, Spark prep time
