@@ -1,19 +1,27 @@
-"""Benchmark of the media node: added latency, mixing cost per frame, musicians per core.
+"""Benchmark of the media node: added latency, capacity, a join flood, loss and jitter, mixing cost.
 
-Run: ``python bench/media.py`` (repository root, project venv with the ``media`` extra).
+Run: ``python bench/media.py`` (repository root, project venv with the ``media`` extra); parts can
+be chosen (``--parts latency,flood,loss,capacity,mixing``). Measured from outside, like a musician:
 
-1. **Latency on loopback.** A musician sends silence with a 2 ms noise burst every 0.5 s; a
-   listener records its personal mix. Both clients live in this process (one clock); the node
-   runs in its own process (``python bench/media.py --node-process``) with a pass checker that
-   admits everyone, so no chain is needed. Latency is measured from the moment the sender's
-   frame holding the marker is handed to WebRTC to the moment the listener's WebRTC stack
-   delivers the decoded frame holding it. The same measurement over a direct peer-to-peer
-   connection (no node) gives the WebRTC share; the difference is the node's added latency.
-2. **Mixing cost per frame**: one mixer tick (every musician's input block, one personal binaural
-   mix of the N-1 others per musician) plus one Opus decode and one Opus encode per musician,
-   the work the node does per frame; the largest N whose frame costs less than the frame lasts,
-   on one core, is "musicians with personal mixes per core" (aiortc's packet handling, SRTP and
-   asyncio overhead are not in that figure: see the live CPU check in docs/media.md).
+1. **Latency on loopback.** A musician sends silence with a distinct 2 ms noise click every 0.5 s;
+   a listener records its personal mix. Each click is found by normalised cross-correlation in
+   what the listener received (``media.clicks.correlated_delays_ms``); the delay is the found
+   sample's delivery time minus the sent sample's hand-over time to WebRTC, one monotonic clock
+   (both clients in this process). The node runs in its own process with a pass checker that
+   admits everyone (no chain). The same clicks over a direct aiortc connection (no node, same
+   settings), measured in the same run, are the baseline; the difference is the node's share.
+   For 10 ms and 5 ms frames.
+2. **Flood**: the same session while 200 offers arrive at once (100 junk signatures on real nonces,
+   100 signed by accounts the node refuses for want of a pass): the listener's late frames and
+   click delays during the flood against before it.
+3. **Loss and jitter**: the same session with every packet between each client and the node through
+   ``media.impairment.LossyUdpProxy`` (5 % loss, 0-20 ms delay, each way): clicks found, concealed
+   frames, delays.
+4. **Capacity**: 8, 16, 32 musicians, each sending and receiving a personal binaural mix, clients
+   spread over worker processes; per count the node's CPU, late frames and delay growth at the
+   clients, mixer ticks that ran late, and a profile of the node (cProfile, main thread).
+5. **Mixing cost per frame**: one mixer tick (personal mixes of the N-1 others for N musicians,
+   shared forward transforms against per-listener ones) plus one Opus decode and encode per musician.
 """
 
 from __future__ import annotations
@@ -27,7 +35,9 @@ import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import contextlib  # noqa: E402
 import json  # noqa: E402
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
+import tempfile  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import urllib.request  # noqa: E402
@@ -41,65 +51,45 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
+from media.clicks import CLICK_SAMPLES, click_train, correlated_delays_ms, frame_lateness  # noqa: E402
 from media.lowlatency import configure_aiortc  # noqa: E402
 from tutti.net import free_port  # noqa: E402
 
 SAMPLE_RATE = 48000
-MARKER_PERIOD = 24000  # samples between markers (0.5 s)
-MARKER_LENGTH = 96  # 2 ms burst
 
 
 class AdmitEveryone:
-    """Bench-only pass checker: the latency measurement must not depend on a chain."""
+    """Bench-only pass checker: admits everyone but the addresses in ``refused`` (the flooders),
+    so the measurement does not depend on a chain."""
+
+    def __init__(self, refused: set[str] | None = None) -> None:
+        self.refused = refused or set()
 
     async def has_valid_pass(self, room_id: int, address: str) -> bool:
-        return True
+        return address.lower() not in self.refused
 
 
-def marker_signal(seconds: float) -> np.ndarray:
-    signal = np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
-    rng = np.random.default_rng(0)
-    for start in range(MARKER_PERIOD // 2, len(signal) - MARKER_LENGTH, MARKER_PERIOD):
-        signal[start:start + MARKER_LENGTH] = rng.uniform(-1, 1, MARKER_LENGTH)
-    return signal
+def summary(values: list[float]) -> dict:
+    if not values:
+        return {"clicks": 0}
+    return {"median_ms": round(float(np.median(values)), 1), "p90_ms": round(float(np.percentile(values, 90)), 1),
+            "p95_ms": round(float(np.percentile(values, 95)), 1), "max_ms": round(float(np.max(values)), 1),
+            "clicks": len(values)}
 
 
-def onsets(audio: np.ndarray, threshold: float = 0.02) -> list[int]:
-    loud = np.flatnonzero(np.abs(audio) > threshold)
-    found, last = [], -MARKER_PERIOD
-    for index in loud:
-        if index - last > MARKER_PERIOD // 2:
-            found.append(int(index))
-        last = index if index - last > MARKER_PERIOD // 2 else last
-    return found
+def load_now() -> float:
+    return round(os.getloadavg()[0], 2)
 
 
-def time_of(sample: int, stamps: list[tuple[int, float]]) -> float:
-    """Wall time of the frame holding ``sample`` (stamps: (first sample, time), ascending)."""
-    firsts = np.asarray([s for s, _ in stamps])
-    return stamps[int(np.searchsorted(firsts, sample, side="right")) - 1][1]
-
-
-def latencies(sent_at, received_audio, received_at) -> list[float]:
-    """Per marker: receive time minus send time (ms), matching each received marker to the
-    latest marker sent before it."""
-    sent_markers = [(m, time_of(m, sent_at)) for m in range(MARKER_PERIOD // 2, sent_at[-1][0], MARKER_PERIOD)]
-    result = []
-    for onset in onsets(received_audio.sum(axis=1)):
-        t_received = time_of(onset, received_at)
-        candidates = [t for _, t in sent_markers if t <= t_received]
-        if candidates and t_received - candidates[-1] < MARKER_PERIOD / SAMPLE_RATE / 2:
-            result.append((t_received - candidates[-1]) * 1e3)
-    return result[1:]  # the first marker may meet a cold start
-
-
-async def direct_latency(seconds: float, frame_samples: int) -> list[float]:
+async def direct_session(seconds: float, frame_samples: int) -> dict:
+    """Clicks over a direct aiortc connection (no node): the WebRTC baseline."""
     from aiortc import RTCPeerConnection
     from aiortc.mediastreams import MediaStreamError
 
     from media.client import SignalTrack
+    signal, starts = click_train(seconds + 1, seed=11)
     sender, receiver = RTCPeerConnection(), RTCPeerConnection()
-    track = SignalTrack(marker_signal(seconds + 1), frame_samples, gain=0.5)
+    track = SignalTrack(signal, frame_samples, gain=0.5)
     sender.addTrack(track)
     chunks, stamps = [], []
 
@@ -127,23 +117,48 @@ async def direct_latency(seconds: float, frame_samples: int) -> list[float]:
         task.cancel()
     await sender.close()
     await receiver.close()
-    return latencies(track.sent_at, np.concatenate(chunks), stamps)
+    found = correlated_delays_ms(signal, starts, CLICK_SAMPLES, track.sent_at, np.concatenate(chunks), stamps)
+    return {"delays": [d for _, d in found[1:]], "sent_clicks": len(track.sent_at) * frame_samples // (SAMPLE_RATE // 2),
+            "lateness": frame_lateness(stamps, frame_samples)}
 
 
-async def node_latency(url: str, seconds: float, frame_samples: int) -> list[float]:
+async def node_session(url: str, seconds: float, frame_samples: int, during=None, impairment=None) -> dict:
+    """A player sending clicks and a listener through the node; ``during(t0)``: a coroutine run
+    2 s into the session (the flood), whose (start, end) times are returned; ``impairment``: both
+    clients reach the node through lossy proxies."""
     from eth_account import Account
 
     from media.client import join
-    signal = marker_signal(seconds + 2)
-    player = asyncio.ensure_future(join(url, 1, Account.create().key.hex(), signal, seconds + 1.0, frame_samples))
+    from media.impairment import impair_candidates
+    proxies: list = []
+    hook = None if impairment is None else (lambda sdp: impair_candidates(sdp, impairment, proxies))
+    signal, starts = click_train(seconds + 3, seed=12)
+    player = asyncio.ensure_future(join(url, 1, Account.create().key.hex(), signal, seconds + 1.5,
+                                        frame_samples, offer_hook=hook, answer_hook=hook))
     await asyncio.sleep(0.5)
-    listener = await join(url, 1, Account.create().key.hex(), None, seconds, frame_samples)
-    played = await player
-    return latencies(played.sent_at, listener.audio, listener.received_at)
+    listening = asyncio.ensure_future(join(url, 1, Account.create().key.hex(), None, seconds,
+                                           frame_samples, offer_hook=hook, answer_hook=hook))
+    window = None
+    if during is not None:
+        await asyncio.sleep(2.0)
+        started = time.perf_counter()
+        extra = await during()
+        window = (started, time.perf_counter(), extra)
+    listener, played = await listening, await player
+    for proxy in proxies:
+        proxy.close()
+    found = correlated_delays_ms(signal, starts, CLICK_SAMPLES, played.sent_at, listener.audio, listener.received_at)
+    sent_clicks = sum(1 for s in starts if s <= played.sent_at[-1][0] and
+                      played.sent_at[0][1] + s / SAMPLE_RATE > listener.received_at[0][1])
+    result = {"found": found[1:], "delays": [d for _, d in found[1:]], "sent_clicks": sent_clicks,
+              "lateness": frame_lateness(listener.received_at, frame_samples), "window": window,
+              "received_at": listener.received_at}
+    return result
 
 
-def run_node_process(port: int, frame_ms: int) -> None:
-    """The node of the latency measurement (its own process)."""
+def run_node_process(port: int, frame_ms: int, refused_file: str | None, profile: str | None) -> None:
+    """The node of the measurements (its own process); ``profile``: cProfile stats written there
+    when the node stops (SIGTERM ends aiohttp's run_app cleanly)."""
     from aiohttp import web
 
     from media.auth import SignInVerifier
@@ -153,79 +168,256 @@ def run_node_process(port: int, frame_ms: int) -> None:
     latency = configure_aiortc(frame_ms, 1)
     hrtfs = HrtfLibrary()
     hrtfs.prepare_now(HrtfLibrary.DEFAULT)
-    room = Room(1, AdmitEveryone(), RoomMixer(latency.frame_samples, hrtfs))
+    refused = set(Path(refused_file).read_text().split()) if refused_file else set()
+    room = Room(1, AdmitEveryone(refused), RoomMixer(latency.frame_samples, hrtfs), max_participants=64)
     node = MediaNode(room, SignInVerifier(f"127.0.0.1:{port}", 31337), latency,
                      NodeLimits(join_burst=100, join_rate=100))
+    if profile:
+        import cProfile
+        profiler = cProfile.Profile()
+        profiler.enable()
     web.run_app(node.app(), host="127.0.0.1", port=port, print=None, access_log=None)
+    if profile:
+        profiler.disable()
+        profiler.dump_stats(profile)
 
 
 @contextlib.contextmanager
-def node_process(frame_ms: int) -> Iterator[tuple[subprocess.Popen, str]]:
-    """The media node in its own process on a free port, ready to answer; stopped on exit."""
+def node_process(frame_ms: int, refused_file: str | None = None, profile: str | None = None,
+                 cpu: int | None = None) -> Iterator[tuple[subprocess.Popen, str]]:
+    """The media node in its own process on a free port (pinned to ``cpu`` if given), ready to
+    answer; stopped on exit."""
     port = free_port()
-    node = subprocess.Popen([sys.executable, __file__, "--node-process", str(port), "--frame-ms", str(frame_ms)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [sys.executable, __file__, "--node-process", str(port), "--frame-ms", str(frame_ms)]
+    command += ["--refused-file", refused_file] if refused_file else []
+    command += ["--profile-to", profile] if profile else []
+    if cpu is not None:
+        command = ["taskset", "-c", str(cpu)] + command
+    node = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
+        deadline = time.monotonic() + 300  # a loaded machine starts a node slowly
+        while True:
             try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=1)
+                urllib.request.urlopen(f"{url}/healthz", timeout=5)
                 break
             except OSError:
+                if node.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the bench's media node did not start") from None
                 time.sleep(0.2)
         yield node, url
     finally:
         node.terminate()
-        node.wait(10)
+        node.wait(30)
+
+
+def node_stats(url: str) -> dict:
+    stats = json.load(urllib.request.urlopen(f"{url}/api/stats", timeout=10))
+    return {"mixer": stats["mixer"], "underruns": sum(i["underruns"] for i in stats["inputs"].values()),
+            "dropped_samples": sum(i["dropped_samples"] for i in stats["inputs"].values()),
+            "refusals": stats["refusals"]}
 
 
 def measure_latency(frame_ms: int, seconds: float) -> dict:
     latency = configure_aiortc(frame_ms, 1)
     with node_process(frame_ms) as (_node, url):
-        direct = asyncio.run(direct_latency(seconds, latency.frame_samples))
-        via_node = asyncio.run(node_latency(url, seconds, latency.frame_samples))
-        stats = json.load(urllib.request.urlopen(f"{url}/api/stats", timeout=5))
-    summary = lambda values: {"median_ms": round(float(np.median(values)), 1),  # noqa: E731
-                              "p90_ms": round(float(np.percentile(values, 90)), 1),
-                              "p95_ms": round(float(np.percentile(values, 95)), 1),
-                              "markers": len(values)} if values else {"markers": 0}
-    result = {"frame_ms": frame_ms, "jitter_frames": 1, "direct_webrtc": summary(direct),
-              "via_node": summary(via_node), "node_mixer": stats["mixer"],
-              "node_inputs": stats["inputs"]}
-    if direct and via_node:
-        # Added by the node: its path minus the direct path's median (both measured in this run).
-        result["node_added_ms"] = round(float(np.median(via_node) - np.median(direct)), 1)
-        result["node_added_p95_ms"] = round(float(np.percentile(via_node, 95) - np.median(direct)), 1)
+        load_before = load_now()
+        direct = asyncio.run(direct_session(seconds, latency.frame_samples))
+        via_node = asyncio.run(node_session(url, seconds, latency.frame_samples))
+        stats = node_stats(url)
+    result = {"frame_ms": frame_ms, "load_average": [load_before, load_now()],
+              "direct_webrtc": summary(direct["delays"]), "via_node": summary(via_node["delays"]),
+              "clicks_sent": via_node["sent_clicks"], "listener_frames": via_node["lateness"], "node": stats}
+    if direct["delays"] and via_node["delays"]:
+        base = float(np.median(direct["delays"]))
+        result["node_added_ms"] = round(float(np.median(via_node["delays"])) - base, 1)
+        result["node_added_p95_ms"] = round(float(np.percentile(via_node["delays"], 95)) - base, 1)
     return result
+
+
+async def flood(url: str, count: int, refused_keys: list[str]) -> dict:
+    """``count`` offers at once: half with junk signatures on real nonces, half signed by accounts
+    the node refuses (no pass). Returns the statuses seen."""
+    import aiohttp
+
+    from media.client import sign_in_payload
+    statuses: dict[int, int] = {}
+    fake_sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+    async with aiohttp.ClientSession() as http:
+        async def one(index: int) -> None:
+            try:
+                payload = await sign_in_payload(http, url, 1, refused_keys[index % len(refused_keys)])
+                if index % 2 == 0:  # junk: a signature that recovers to nobody who signed this
+                    payload["signature"] = "0x" + "11" * 65
+                async with http.post(f"{url}/api/rooms/1/join", json={**payload, "sdp": fake_sdp, "type": "offer"}) as r:
+                    statuses[r.status] = statuses.get(r.status, 0) + 1
+            except Exception as exc:  # noqa: BLE001 - a flood request may fail any way; count it
+                statuses[type(exc).__name__] = statuses.get(type(exc).__name__, 0) + 1
+        await asyncio.gather(*(one(i) for i in range(count)))
+    return statuses
+
+
+def _window_lateness(stamps, frame_samples: int, start: float, end: float) -> dict:
+    """``frame_lateness`` of the frames received between ``start`` and ``end``."""
+    inside = [(f, t) for f, t in stamps if start <= t <= end]
+    return frame_lateness(inside, frame_samples) if inside else {"frames": 0}
+
+
+def measure_flood(frame_ms: int, seconds: float, offers: int = 200) -> dict:
+    from eth_account import Account
+    latency = configure_aiortc(frame_ms, 1)
+    keys = [Account.create() for _ in range(offers // 2)]
+    refused = Path(tempfile.mkdtemp(prefix="tutti-bench-")) / "refused.txt"
+    refused.write_text("\n".join(a.address.lower() for a in keys))
+    try:
+        with node_process(frame_ms, str(refused)) as (_node, url):
+            load_before = load_now()
+            keys_file = refused.parent / "keys.txt"
+            keys_file.write_text("\n".join(a.key.hex() for a in keys))
+
+            async def flood_process() -> dict:
+                # The flood comes from a process of its own: signing 100 messages and 200 requests
+                # in the listener's event loop would starve the listener, not the node.
+                out = refused.parent / "statuses.json"
+                process = await asyncio.create_subprocess_exec(
+                    sys.executable, __file__, "--flood", url, str(offers), str(keys_file), str(out))
+                await process.wait()
+                return json.loads(out.read_text()) if out.exists() else {"failed": process.returncode}
+            session = asyncio.run(node_session(url, seconds, latency.frame_samples, during=flood_process))
+            stats = node_stats(url)
+    finally:
+        shutil.rmtree(refused.parent, ignore_errors=True)
+    start, end, statuses = session["window"]
+    end = max(end, start + 1.0)
+    during = [d for t, d in session["found"] if start <= t <= end]
+    before = [d for t, d in session["found"] if t < start]
+    return {"frame_ms": frame_ms, "offers": offers, "load_average": [load_before, load_now()],
+            "flood_seconds": round(end - start, 2), "statuses": {str(k): v for k, v in statuses.items()},
+            "listener_during_flood": _window_lateness(session["received_at"], latency.frame_samples, start, end),
+            "clicks_before": summary(before), "clicks_during": summary(during),
+            "listener_whole_session": session["lateness"], "node": stats}
+
+
+def measure_loss(frame_ms: int, seconds: float, loss: float = 0.05, jitter_ms: float = 20.0) -> dict:
+    from media.impairment import Impairment
+    latency = configure_aiortc(frame_ms, 1)
+    impairment = Impairment(loss=loss, jitter_ms=jitter_ms)
+    with node_process(frame_ms) as (_node, url):
+        load_before = load_now()
+        clean = asyncio.run(node_session(url, seconds, latency.frame_samples))
+    with node_process(frame_ms) as (_node, url):
+        lossy = asyncio.run(node_session(url, seconds, latency.frame_samples, impairment=impairment))
+        stats = node_stats(url)
+    return {"frame_ms": frame_ms, "loss": loss, "jitter_ms": jitter_ms, "load_average": [load_before, load_now()],
+            "datagrams_forwarded": impairment.forwarded, "datagrams_dropped": impairment.dropped,
+            "clean": summary(clean["delays"]) | {"clicks_sent": clean["sent_clicks"]},
+            "lossy": summary(lossy["delays"]) | {"clicks_sent": lossy["sent_clicks"]},
+            "lossy_listener_frames": lossy["lateness"], "node": stats}
+
+
+def run_clients(url: str, count: int, seconds: float, frame_ms: int, first: bool, out: str) -> None:
+    """A worker process of the capacity run: ``count`` musicians playing noise (the first worker's
+    first musician plays clicks, its second records them); writes a JSON summary to ``out``."""
+    from eth_account import Account
+
+    from media.client import JoinError, join
+    latency = configure_aiortc(frame_ms, 1)
+    frame = latency.frame_samples
+
+    async def session() -> dict:
+        clicks, starts = click_train(seconds + 5, seed=21)
+        noise = np.random.default_rng(os.getpid()).uniform(-0.05, 0.05, int((seconds + 5) * SAMPLE_RATE)).astype(np.float32)
+        async def musician(signal):
+            for attempt in range(60):  # the node takes 4 handshakes at a time: 429 means retry
+                try:
+                    return await join(url, 1, Account.create().key.hex(), signal, seconds, frame)
+                except JoinError as error:
+                    if error.status != 429:
+                        raise
+                    await asyncio.sleep(0.5 + 0.1 * attempt)
+            raise RuntimeError("no handshake slot in 60 attempts")
+
+        joins = [asyncio.ensure_future(musician(clicks if first and index == 0 else noise)) for index in range(count)]
+        sessions = await asyncio.gather(*joins, return_exceptions=True)
+        result = {"clients": [], "errors": [repr(s) for s in sessions if isinstance(s, BaseException)]}
+        for s in sessions:
+            if not isinstance(s, BaseException):
+                # drop the first 3 s (joins, ICE) from the late-frame count
+                t0 = s.received_at[0][1] if s.received_at else 0
+                result["clients"].append(frame_lateness([r for r in s.received_at if r[1] > t0 + 3.0], frame))
+        if first and len(sessions) > 1 and not isinstance(sessions[0], BaseException) \
+                and not isinstance(sessions[1], BaseException):
+            found = correlated_delays_ms(clicks, starts, CLICK_SAMPLES, sessions[0].sent_at,
+                                         sessions[1].audio, sessions[1].received_at)
+            result["click_delays"] = [(t - found[0][0], d) for t, d in found] if found else []
+        return result
+    Path(out).write_text(json.dumps(asyncio.run(session())))
+
+
+def measure_capacity(frame_ms: int, counts: list[int], seconds: float, profile_dir: str | None) -> list[dict]:
+    rows = []
+    for musicians in counts:
+        workers = max(1, min(4, musicians // 4))
+        per = [musicians // workers + (1 if i < musicians % workers else 0) for i in range(workers)]
+        profile = f"{profile_dir}/node-{musicians}.prof" if profile_dir else None
+        with node_process(frame_ms, profile=profile, cpu=0) as (node, url):
+            load_before = load_now()
+            scratch = Path(tempfile.mkdtemp(prefix="tutti-bench-"))
+            outs = [str(scratch / f"clients-{i}.json") for i in range(workers)]
+            # Clients play long enough for everyone to join (slow on a loaded machine) and then
+            # ``seconds`` all together, which is the window the node's CPU is measured over.
+            session = seconds + 60.0
+            procs = [subprocess.Popen([sys.executable, __file__, "--clients", url, str(n), str(session), str(frame_ms),
+                                       "1" if i == 0 else "0", outs[i]], stdout=subprocess.DEVNULL)
+                     for i, n in enumerate(per)]
+            started, joined = time.monotonic(), 0
+            while time.monotonic() - started < 55.0 and joined < musicians:
+                time.sleep(0.5)
+                joined = json.load(urllib.request.urlopen(f"{url}/api/stats", timeout=10))["participants"]
+            all_joined_after = round(time.monotonic() - started, 1)
+            cpu_before, wall_before = process_cpu_seconds(node.pid), time.perf_counter()
+            ticks_before = node_stats(url)["mixer"]
+            time.sleep(min(seconds, max(session - (time.monotonic() - started) - 3.0, 1.0)))
+            cpu_share = (process_cpu_seconds(node.pid) - cpu_before) / (time.perf_counter() - wall_before)
+            stats = node_stats(url)
+            stats["window_ticks"] = stats["mixer"]["ticks"] - ticks_before["ticks"]
+            stats["window_late_ticks"] = stats["mixer"]["late_ticks"] - ticks_before["late_ticks"]
+            for proc in procs:
+                proc.wait(session + 120)
+        results = [json.loads(Path(o).read_text()) for o in outs if Path(o).exists()]
+        shutil.rmtree(scratch, ignore_errors=True)
+        clients = [c for r in results for c in r["clients"] if "late_frames_pct" in c]
+        clicks = [d for r in results for d in r.get("click_delays", [])]
+        third = len(clicks) // 3
+        row = {"musicians": musicians, "seconds": seconds, "client_processes": workers,
+               "joined": joined, "all_joined_after_s": all_joined_after,
+               "load_average": [load_before, load_now()], "node_cpu_share_of_one_core": round(cpu_share, 3),
+               "clients_measured": len(clients), "errors": [e for r in results for e in r["errors"]][:3],
+               "late_frames_pct_mean": round(float(np.mean([c["late_frames_pct"] for c in clients])), 2) if clients else None,
+               "late_frames_pct_worst": max((c["late_frames_pct"] for c in clients), default=None),
+               "behind_clock_ms_median": float(np.median([c["behind_clock_ms"] for c in clients])) if clients else None,
+               "click_delay_first_third_ms": round(float(np.median([d for _, d in clicks[:third]])), 1) if third else None,
+               "click_delay_last_third_ms": round(float(np.median([d for _, d in clicks[-third:]])), 1) if third else None,
+               "clicks_found": len(clicks), "node": stats}
+        if profile and Path(profile).exists():
+            row["profile_top"] = profile_top(profile)
+        rows.append(row)
+        print(json.dumps(row), file=sys.stderr, flush=True)
+    return rows
+
+
+def profile_top(path: str, count: int = 12) -> list[str]:
+    """The functions with the most time spent in them (tottime) in the node's main thread."""
+    import pstats
+    stats = pstats.Stats(path)
+    total = sum(v[2] for v in stats.stats.values()) or 1.0
+    rows = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:count]
+    return [f"{100 * v[2] / total:.1f}% {Path(k[0]).name}:{k[1]}({k[2]})" for k, v in rows]
 
 
 def process_cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def measure_live_cpu(frame_ms: int, musicians: int, seconds: float = 6.0) -> dict:
-    """CPU of the real node process (aiortc included) while ``musicians`` clients play."""
-    from eth_account import Account
-
-    from media.client import join
-    latency = configure_aiortc(frame_ms, 1)
-    with node_process(frame_ms) as (node, url):
-        async def session() -> float:
-            signal = np.random.default_rng(2).uniform(-0.3, 0.3, int((seconds + 4) * SAMPLE_RATE)).astype(np.float32)
-            players = [asyncio.ensure_future(join(url, 1, Account.create().key.hex(), signal, seconds + 3,
-                                                  latency.frame_samples)) for _ in range(musicians)]
-            await asyncio.sleep(2.0)  # all connected
-            before = process_cpu_seconds(node.pid)
-            await asyncio.sleep(seconds)
-            used = process_cpu_seconds(node.pid) - before
-            await asyncio.gather(*players)
-            return used
-        used = asyncio.run(session())
-    share = used / seconds
-    return {"musicians": musicians, "node_cpu_share_of_one_core": round(share, 3),
-            "per_musician": round(share / musicians, 4),
-            "musicians_per_core_estimate": int(1 / (share / musicians))}
 
 
 def opus_costs(frame_samples: int, repeats: int = 400) -> tuple[float, float]:
@@ -240,72 +432,101 @@ def opus_costs(frame_samples: int, repeats: int = 400) -> tuple[float, float]:
     rng = np.random.default_rng(1)
     frames = [stereo_to_frame(rng.uniform(-0.3, 0.3, (frame_samples, 2)).astype(np.float32), i * frame_samples)
               for i in range(repeats)]
-    start = time.perf_counter()
+    start = time.thread_time()
     packets = [encoder.encode(frame)[0] for frame in frames]
-    encode = (time.perf_counter() - start) / repeats * 1e3
+    encode = (time.thread_time() - start) / repeats * 1e3
     packets = [p[0] for p in packets if p]
-    start = time.perf_counter()
+    start = time.thread_time()
     for i, packet in enumerate(packets):
         decoder.decode(JitterFrame(data=packet, timestamp=i * frame_samples))
-    decode = (time.perf_counter() - start) / len(packets) * 1e3
+    decode = (time.thread_time() - start) / len(packets) * 1e3
     return encode, decode
 
 
 def mixing_cost(frame_ms: int, counts: list[int], ticks: int = 200) -> dict:
+    """CPU time (this thread's, so other processes' load does not count) of one mixer tick per
+    musician count, forward transforms shared across listeners against one per listener-source."""
     from media.mixer import HrtfLibrary, RoomMixer
     latency = configure_aiortc(frame_ms, 1)
     block = latency.frame_samples
     hrtfs = HrtfLibrary()
     hrtfs.prepare_now(HrtfLibrary.DEFAULT)
     encode, decode = opus_costs(block)
-    rows = []
-    for n in counts:
-        mixer = RoomMixer(block, hrtfs)
-        rng = np.random.default_rng(n)
+
+    def tick_ms(n: int, share: bool) -> float:
+        mixer = RoomMixer(block, hrtfs, share_transforms=share)
+        noise = np.random.default_rng(n).uniform(-0.3, 0.3, (n, block)).astype(np.float32)
         for i in range(n):
             mixer.add_input(f"m{i}")
-            mixer.add_listener(f"m{i}")
-        noise = rng.uniform(-0.3, 0.3, (n, block)).astype(np.float32)
-        best = float("inf")
-        for _trial in range(3):
-            start = time.perf_counter()
-            for _ in range(ticks):
-                for i, buffer in enumerate(mixer.inputs.values()):
-                    buffer.write(noise[i])
-                mixer.tick()
-                for mix in mixer.listeners.values():  # what aiortc's sender would take
-                    while not mix.track._frames.empty():
-                        mix.track._frames.get_nowait()
-            best = min(best, (time.perf_counter() - start) / ticks * 1e3)
-        total = best + n * (encode + decode)
-        rows.append({"musicians": n, "mix_ms": round(best, 3), "codec_ms": round(n * (encode + decode), 3),
-                     "frame_ms_cost": round(total, 3), "core_load": round(total / frame_ms, 3)})
+            mixer.add_listener(f"m{i}").emit = lambda stereo: None  # aiortc's sender's share is in codec_ms
+        mixer.tick()
+        start = time.thread_time()
+        for _ in range(ticks):
+            for i, buffer in enumerate(mixer.inputs.values()):
+                buffer.write(noise[i])
+            mixer.tick()
+        return (time.thread_time() - start) / ticks * 1e3
+
+    rows = []
+    for n in counts:
+        shared, separate = tick_ms(n, True), tick_ms(n, False)
+        total = shared + n * (encode + decode)
+        rows.append({"musicians": n, "mix_ms": round(shared, 3), "mix_ms_unshared_fft": round(separate, 3),
+                     "codec_ms": round(n * (encode + decode), 3), "frame_ms_cost": round(total, 3),
+                     "core_load": round(total / frame_ms, 3)})
     fits = [r["musicians"] for r in rows if r["core_load"] < 1.0]
     return {"frame_ms": frame_ms, "opus_encode_ms": round(encode, 4), "opus_decode_ms": round(decode, 4),
             "rows": rows, "musicians_per_core": max(fits) if fits else 0}
 
 
+PARTS = ("latency", "flood", "loss", "capacity", "mixing")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frame-ms", type=int, choices=(5, 10, 20), default=10)
-    parser.add_argument("--seconds", type=float, default=8.0, help="latency measurement length")
-    parser.add_argument("--live-musicians", type=int, default=4,
-                        help="clients (all in this process) for the live node CPU check")
-    parser.add_argument("--skip-latency", action="store_true")
-    parser.add_argument("--latency-only", action="store_true", help="only the latency measurement")
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
+    parser.add_argument("--frame-ms", type=int, nargs="+", choices=(5, 10, 20), default=[10, 5],
+                        help="frame lengths of the latency part (the others use the first)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="latency, flood and loss session length")
+    parser.add_argument("--capacity", type=int, nargs="+", default=[8, 16, 32], help="musician counts")
+    parser.add_argument("--capacity-seconds", type=float, default=60.0)
+    parser.add_argument("--profile-dir", default=None, help="write the node's cProfile stats per count here")
     parser.add_argument("--node-process", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--refused-file", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--profile-to", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--clients", nargs=6, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--flood", nargs=4, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.node_process:
-        run_node_process(args.node_process, args.frame_ms)
+        run_node_process(args.node_process, args.frame_ms[0], args.refused_file, args.profile_to)
         return
-    report = {"cpu": os.cpu_count(), "python": sys.version.split()[0],
-              "load_average": [round(x, 2) for x in os.getloadavg()]}
-    if not args.latency_only:
-        report["mixing"] = mixing_cost(args.frame_ms, [2, 4, 8, 12, 16, 24, 32, 48, 64])
-        report["live"] = measure_live_cpu(args.frame_ms, args.live_musicians)
-    if not args.skip_latency:
-        report["latency"] = measure_latency(args.frame_ms, args.seconds)
-    print(json.dumps(report, indent=2))
+    if args.flood:
+        url, count, keys_file, out = args.flood
+        statuses = asyncio.run(flood(url, int(count), Path(keys_file).read_text().split()))
+        Path(out).write_text(json.dumps({str(k): v for k, v in statuses.items()}))
+        return
+    if args.clients:
+        url, count, seconds, frame_ms, first, out = args.clients
+        run_clients(url, int(count), float(seconds), int(frame_ms), first == "1", out)
+        return
+    parts = set(args.parts.split(","))
+    frame = args.frame_ms[0]
+    report = {"cpu": os.cpu_count(), "python": sys.version.split()[0], "load_average": list(os.getloadavg())}
+    print(json.dumps(report), flush=True)
+    measurements = {
+        "latency": lambda: [measure_latency(f, args.seconds) for f in args.frame_ms],
+        "flood": lambda: measure_flood(frame, args.seconds),
+        "loss": lambda: measure_loss(frame, args.seconds),
+        "capacity": lambda: measure_capacity(frame, args.capacity, args.capacity_seconds, args.profile_dir),
+        "mixing": lambda: mixing_cost(frame, [2, 8, 16, 32, 48]),
+    }
+    for part in PARTS:  # one JSON line per part as it ends: a long run's parts are not lost
+        if part in parts:
+            try:
+                print(json.dumps({part: measurements[part]()}), flush=True)
+            except Exception as exc:  # noqa: BLE001 - report the part's failure and go on
+                print(json.dumps({part: {"failed": f"{type(exc).__name__}: {exc}"}}), flush=True)
+    print(json.dumps({"load_average_after": list(os.getloadavg())}), flush=True)
 
 
 if __name__ == "__main__":

@@ -105,13 +105,15 @@ async def sign_in_payload(http: aiohttp.ClientSession, base_url: str, room: int,
 async def join(base_url: str, room: int, key: str, signal: np.ndarray | None, seconds: float,
                frame_samples: int = 480, payload: dict | None = None,
                on_open=None, ice: IceSettings | None = None, track: MediaStreamTrack | None = None,
-               on_audio=None, keep_audio: bool = True) -> Session:
+               on_audio=None, keep_audio: bool = True, offer_hook=None, answer_hook=None) -> Session:
     """Join, play ``signal`` (None: listen only) and record the mix for ``seconds``
     (``ice``: STUN/TURN servers and relay-only, see :mod:`media.ice`).
 
     ``track`` sends that track instead of ``signal`` (the accompanist's live output); ``on_audio(chunk,
     arrived_at)`` sees every received stereo block as it arrives; ``keep_audio=False`` keeps no copy
-    (a participant that stays for hours)."""
+    (a participant that stays for hours). ``offer_hook`` / ``answer_hook``: async functions given our
+    SDP offer / the node's answer, returning the one to use, e.g.
+    :func:`media.impairment.impair_candidates` for a lossy path."""
     session = Session()
     pc = RTCPeerConnection(ice.configuration() if ice else None)
     channel = pc.createDataChannel("control")
@@ -172,13 +174,15 @@ async def join(base_url: str, room: int, key: str, signal: np.ndarray | None, se
     try:
         async with aiohttp.ClientSession() as http:
             payload = payload or await sign_in_payload(http, base_url, room, key)
+            offer = pc.localDescription.sdp if offer_hook is None else await offer_hook(pc.localDescription.sdp)
             async with http.post(f"{base_url}/api/rooms/{room}/join",
-                                 json={**payload, "sdp": pc.localDescription.sdp, "type": "offer"}) as response:
+                                 json={**payload, "sdp": offer, "type": "offer"}) as response:
                 body = await response.json()
                 if response.status != 200:
                     raise JoinError(response.status, body.get("error", "?"))
         session.id, session.address = body["id"], body["address"]
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=body["sdp"], type=body["type"]))
+        answer = body["sdp"] if answer_hook is None else await answer_hook(body["sdp"])
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type=body["type"]))
         try:
             await asyncio.wait_for(done.wait(), seconds)
         except asyncio.TimeoutError:

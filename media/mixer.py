@@ -7,7 +7,9 @@ frame (then without waiting for them). Each mix takes one block from every music
 :class:`InputBuffer` (silence on underrun) and, for every listener,
 renders the *other* musicians through that listener's own :class:`~tutti.audio.BinauralRenderer`
 (their placements, head orientation and HRTF) into the listener's :class:`MixTrack`, which aiortc
-encodes and sends. Rendering is cheap next to Opus (see docs/media.md), so it runs on the loop.
+encodes and sends. Each musician's block is transformed (FFT) once per mix in
+:class:`SharedInputSpectra` and every listener's renderer reads it from there: N personal mixes
+of N-1 sources cost N forward transforms, not N(N-1). Rendering is cheap next to Opus (see docs/media.md), so it runs on the loop.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import AudioFrame
 
 from tutti.audio import BinauralRenderer, HrtfSet, PreparedHrtf, prepare_hrtf
+from tutti.audio.convolver import FrequencyDomainDelayLine, partition_count
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +102,12 @@ class InputBuffer:
 
     @property
     def ready(self) -> bool:
-        """A block can be read now (the mixer waits for this from every sender)."""
-        return self._fill >= (self.block if self._primed else self.target)
+        """A block can be mixed now, ahead of the room's cadence, without eating into this
+        sender's jitter margin: the target is queued (one block on a clean link). The mixer mixes
+        early only when every sender is ready; otherwise at the block's due time it reads what is
+        there. (Mixing whenever one block was queued drained a jittery sender's margin at the
+        mixer's catch-up pace, so every late packet became an underrun and a gap of silence.)"""
+        return self._fill >= self.target
 
     def write(self, samples: np.ndarray) -> None:
         samples = np.asarray(samples, dtype=np.float32)[-len(self._ring):]
@@ -262,7 +269,10 @@ class ListenerMix:
         self.hrtf, self.hrtf_name = prepared, name
         self._renderer = None  # rebuilt on the next block with the new filters
 
-    def render(self, blocks: dict[str, np.ndarray], block_size: int) -> np.ndarray:
+    def render(self, blocks: dict[str, np.ndarray], block_size: int,
+               shared: SharedInputSpectra | None = None) -> np.ndarray:
+        """This listener's mix of the others' ``blocks``; with ``shared``, from the spectra the
+        room transformed once for every listener (else each source is transformed here)."""
         sources = tuple(sid for sid in blocks if sid != self.listener_id)
         if not sources:
             self._renderer, self._sources = None, ()
@@ -279,11 +289,46 @@ class ListenerMix:
             self._renderer.set_sources(azimuth=[p.azimuth for p in positions],
                                        distance=[p.distance for p in positions])
             self._dirty = False
+        if shared is not None:
+            return self._renderer.process_spectra(shared.spectra_of(sources))
         return self._renderer.process(np.stack([blocks[sid] for sid in sources]))
 
     def emit(self, stereo: np.ndarray) -> None:
         self.track.push(stereo_to_frame(stereo, self._pts))
         self._pts += len(stereo)
+
+
+class SharedInputSpectra:
+    """Every musician's recent input spectra (overlap-save, newest first), one forward FFT per
+    musician per block, read by all the listeners' renderers. Rows follow the musicians by id, so
+    one joining or leaving keeps the others' history."""
+
+    def __init__(self, block_size: int) -> None:
+        self.block_size = block_size
+        self.ids: tuple[str, ...] = ()
+        self._rows: dict[str, int] = {}
+        self._line = FrequencyDomainDelayLine(0, block_size, 1)
+
+    def push(self, blocks: dict[str, np.ndarray], n_partitions: int) -> None:
+        """Transform this block of every musician; keep ``n_partitions`` blocks of history."""
+        ids = tuple(blocks)
+        if ids != self.ids or n_partitions > len(self._line.spectra):
+            self._reshape(ids, max(n_partitions, len(self._line.spectra)))
+        if ids:
+            self._line.push(np.stack([blocks[sid] for sid in ids]))
+
+    def spectra_of(self, sources: tuple[str, ...]) -> np.ndarray:
+        """(P, len(sources), B + 1) spectra of ``sources`` in that order."""
+        return self._line.spectra[:, [self._rows[sid] for sid in sources]]
+
+    def _reshape(self, ids: tuple[str, ...], n_partitions: int) -> None:
+        line = FrequencyDomainDelayLine(len(ids), self.block_size, n_partitions)
+        old_partitions = len(self._line.spectra)
+        for row, sid in enumerate(ids):
+            if sid in self._rows:
+                line._frame[row] = self._line._frame[self._rows[sid]]
+                line.spectra[:old_partitions, row] = self._line.spectra[:, self._rows[sid]]
+        self.ids, self._rows, self._line = ids, {sid: row for row, sid in enumerate(ids)}, line
 
 
 def default_azimuth(index: int, count: int) -> float:
@@ -312,8 +357,12 @@ class RoomMixer:
     LATE_GRACE = 0.5  # of a frame: how long past its due time a mix waits for a late musician
     MIN_SPACING = 0.5  # of a frame: the least time between two mixes
 
-    def __init__(self, block_size: int, hrtfs: HrtfLibrary, input_target_blocks: int = 1) -> None:
+    def __init__(self, block_size: int, hrtfs: HrtfLibrary, input_target_blocks: int = 1,
+                 share_transforms: bool = True) -> None:
         self.block_size = block_size
+        # False: every listener's renderer transforms every source itself (the old path, kept to
+        # show the shared one gives the same mixes, and to measure what sharing saves).
+        self.shared = SharedInputSpectra(block_size) if share_transforms else None
         self.hrtfs = hrtfs
         self.input_target_blocks = input_target_blocks
         self.inputs: dict[str, InputBuffer] = {}
@@ -347,8 +396,12 @@ class RoomMixer:
 
     def tick(self) -> None:
         blocks = {sid: buffer.read() for sid, buffer in self.inputs.items()}
-        for mix in list(self.listeners.values()):
-            mix.emit(mix.render(blocks, self.block_size))
+        listeners = list(self.listeners.values())
+        if self.shared is not None and listeners:
+            self.shared.push(blocks, max(partition_count(mix.hrtf.max_filter_length, self.block_size)
+                                         for mix in listeners))
+        for mix in listeners:
+            mix.emit(mix.render(blocks, self.block_size, self.shared))
 
     def _live_inputs(self) -> list[InputBuffer]:
         """Musicians who are sending (one silent for 200 ms, e.g. muted or gone, is not waited for)."""

@@ -1,7 +1,8 @@
 """Real-time block renderer: many moving point sources to binaural stereo.
 
 Per block the renderer
-1. transforms each source's input once (overlap-save FFT, see :mod:`.convolver`);
+1. transforms each source's input once (overlap-save FFT, see :mod:`.convolver`), or takes the
+   spectra from a caller that shares them between renderers (:meth:`BinauralRenderer.process_spectra`);
 2. for sources whose direction, distance or gain changed (or all, if the head turned), builds
    new interpolated HRIR pairs (:mod:`.interpolation`) and their partitioned spectra;
 3. sums source spectra x current filters per ear, plus, for the changed sources only,
@@ -165,8 +166,24 @@ class BinauralRenderer:
         if not np.all(np.isfinite(block)):
             raise RendererConfigError("input block contains NaN or infinite samples")
         self._delay_line.push(block)
-        inputs = self._delay_line.spectra
+        return self._render(self._delay_line.spectra)
 
+    def process_spectra(self, input_spectra: np.ndarray) -> np.ndarray:
+        """Render one block from input spectra transformed elsewhere -> (block_size, 2) float32.
+
+        ``input_spectra`` is (P', n_sources, B + 1) with P' >= :attr:`n_partitions`: the newest
+        first, as a :class:`~tutti.audio.convolver.FrequencyDomainDelayLine` holds them (only the
+        first :attr:`n_partitions` are used). Many renderers of the same inputs (one personal mix
+        per listener of a room) share one forward transform per source this way instead of each
+        transforming every source again; the output equals :meth:`process` of the same blocks.
+        """
+        if (input_spectra.ndim != 3 or input_spectra.shape[0] < self.n_partitions
+                or input_spectra.shape[1:] != (self.n_sources, self.block_size + 1)):
+            raise RendererConfigError(f"expected input spectra of shape (>= {self.n_partitions}, "
+                                      f"{self.n_sources}, {self.block_size + 1}), got {input_spectra.shape}")
+        return self._render(input_spectra[:self.n_partitions])
+
+    def _render(self, inputs: np.ndarray) -> np.ndarray:
         if self._filter_spectra is None:  # first block: start on the target filters, no fade
             self._filter_spectra = self._build_filter_spectra(np.arange(self.n_sources))
             self._pending[:] = False
