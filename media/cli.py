@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import click
 
 from tutti.logs import logging_options
-from tutti.settings import secret_option, setting
+from tutti.settings import get_settings, secret_option, setting
 from tutti.media_directory import MAX_TTL_SECONDS
 
 from .directory import DEFAULT_TTL_SECONDS
@@ -203,7 +203,9 @@ def _janus(janus: str | None, admin: str | None, public_url: str | None):
         if public_url:
             endpoints = JanusEndpoints(**{**endpoints.__dict__, "public_url": public_url})
         return endpoints, process
-    secret, key = os.environ.get("TUTTI_JANUS_ADMIN_SECRET"), os.environ.get("TUTTI_JANUS_STREAMING_ADMIN_KEY")
+    settings = get_settings().janus
+    secret, key = (value.get_secret_value() if value else None
+                   for value in (settings.admin_secret, settings.streaming_admin_key))
     if not (janus.startswith(("http://", "https://")) and admin and secret and key):
         raise click.UsageError("--janus URL needs --janus-admin URL and env TUTTI_JANUS_ADMIN_SECRET and "
                                "TUTTI_JANUS_STREAMING_ADMIN_KEY (or --janus auto)")

@@ -27,11 +27,12 @@ from pathlib import Path
 import aiohttp
 
 from tutti.net import free_port
+from tutti.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-JANUS_BINARY = os.environ.get("TUTTI_JANUS_BINARY", "/usr/bin/janus")
-LIB_DIR = Path(os.environ.get("TUTTI_JANUS_LIB_DIR", "/usr/lib/x86_64-linux-gnu/janus"))
+JANUS_BINARY = get_settings().janus.binary
+LIB_DIR = get_settings().janus.lib_dir
 STREAMING = "janus.plugin.streaming"
 
 

@@ -147,6 +147,20 @@ class MediaSettings(TuttiSettings):
     key: SecretStr | None = Field(default=None, description="Secret: a musician's key for `tutti-media join`.")
 
 
+class JanusSettings(TuttiSettings):
+    """The Janus SFU a media node feeds its audience through (``tutti-media serve --janus``)."""
+
+    model_config = SettingsConfigDict(env_prefix="TUTTI_JANUS_")
+
+    binary: str = Field(default="/usr/bin/janus", description="The Janus binary `--janus auto` starts.")
+    lib_dir: Path = Field(default=Path("/usr/lib/x86_64-linux-gnu/janus"),
+                          description="Janus' plugin and transport folders (Debian's layout).")
+    admin_secret: SecretStr | None = Field(default=None,
+                                           description="Secret: the Admin API secret of a Janus run elsewhere.")
+    streaming_admin_key: SecretStr | None = Field(
+        default=None, description="Secret: that Janus' streaming plugin admin_key (creates mountpoints).")
+
+
 class IpfsServeSettings(TuttiSettings):
     """``tutti ipfs serve``: the embedded store's HTTP face."""
 
@@ -207,13 +221,14 @@ class Settings(SharedSettings):
     oracle: OracleSettings = Field(default_factory=OracleSettings)
     indexer: IndexerSettings = Field(default_factory=IndexerSettings)
     media: MediaSettings = Field(default_factory=MediaSettings)
+    janus: JanusSettings = Field(default_factory=JanusSettings)
     ipfs: IpfsServeSettings = Field(default_factory=IpfsServeSettings)
     train: TrainSettings = Field(default_factory=TrainSettings)
 
 
 SERVICE_MODELS: dict[str, type[TuttiSettings]] = {
     "log": LogSettings, "oracle": OracleSettings, "indexer": IndexerSettings, "media": MediaSettings,
-    "ipfs": IpfsServeSettings, "train": TrainSettings,
+    "janus": JanusSettings, "ipfs": IpfsServeSettings, "train": TrainSettings,
 }
 
 
