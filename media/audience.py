@@ -32,7 +32,6 @@ from aiohttp import web
 from aiortc import codecs as aiortc_codecs
 from aiortc.rtp import RtpPacket
 
-from .auth import SignInError
 from .janus import JanusClient, JanusEndpoints, JanusError
 from .mixer import ListenerMix, MixTrack, default_azimuth
 from .passes import PassCheckError
@@ -314,19 +313,8 @@ def mount_audience(app: web.Application, node, audience: Audience) -> None:
             return refuse(400, "the listen request body must be JSON")
         if not isinstance(body, dict):
             return refuse(400, "the listen request body must be a JSON object {message, signature}")
-        if node.pending_sign_ins >= node.limits.max_pending_sign_ins:
-            return refuse(429, "too many sign-ins in progress; retry in a moment")
-        node.pending_sign_ins += 1
         try:
-            signed_in = await node.verifier.verify(body.get("message"), body.get("signature"))
-        except SignInError as exc:
-            return refuse(401, exc.reason)
-        finally:
-            node.pending_sign_ins -= 1
-        if not node.join_limiter.allow(signed_in.address):
-            return refuse(429, f"too many attempts by {signed_in.address}; retry in a few seconds")
-        try:
-            await node.room.check_pass(signed_in.address)
+            signed_in = await node.pass_holder_signed_in(body)
             ticket = await audience.admit(signed_in.address)
         except JoinRefused as exc:
             return refuse(exc.status, exc.reason)

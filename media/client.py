@@ -102,6 +102,19 @@ async def sign_in_payload(http: aiohttp.ClientSession, base_url: str, room: int,
     return {"message": message, "signature": signature if signature.startswith("0x") else "0x" + signature}
 
 
+async def receive_stereo(track, on_block) -> None:
+    """Hand ``on_block(stereo, arrived_at)`` every frame of ``track`` as float32 stereo (a mono
+    track doubled), timed on the monotonic clock as it arrives, until the track ends."""
+    try:
+        while True:
+            frame = await track.recv()
+            arrived_at = time.perf_counter()
+            data = frame.to_ndarray().reshape(-1, len(frame.layout.channels)).astype(np.float32) / 32768
+            on_block(data if data.shape[1] == 2 else np.repeat(data, 2, axis=1), arrived_at)
+    except MediaStreamError:
+        pass
+
+
 async def join(base_url: str, room: int, key: str, signal: np.ndarray | None, seconds: float,
                frame_samples: int = 480, payload: dict | None = None,
                on_open=None, ice: IceSettings | None = None, track: MediaStreamTrack | None = None,
@@ -126,27 +139,23 @@ async def join(base_url: str, room: int, key: str, signal: np.ndarray | None, se
     closing = False
     tasks: list[asyncio.Task] = []
 
-    async def record(track) -> None:
+    def recorder():
         first = 0
-        try:
-            while True:
-                frame = await track.recv()
-                now = time.perf_counter()
-                data = frame.to_ndarray().reshape(-1, len(frame.layout.channels)).astype(np.float32) / 32768
-                stereo = data if data.shape[1] == 2 else np.repeat(data, 2, axis=1)
-                if on_audio is not None:
-                    on_audio(stereo, now)
-                if keep_audio:
-                    session.received_at.append((first, now))
-                    session.chunks.append(stereo)
-                first += len(data)
-        except MediaStreamError:
-            pass
+
+        def record(stereo: np.ndarray, arrived_at: float) -> None:
+            nonlocal first
+            if on_audio is not None:
+                on_audio(stereo, arrived_at)
+            if keep_audio:
+                session.received_at.append((first, arrived_at))
+                session.chunks.append(stereo)
+            first += len(stereo)
+        return record
 
     @pc.on("track")
     def on_track(track) -> None:
         if track.kind == "audio":
-            tasks.append(asyncio.ensure_future(record(track)))
+            tasks.append(asyncio.ensure_future(receive_stereo(track, recorder())))
 
     @channel.on("open")
     def on_open_channel() -> None:

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 import aiohttp
 import numpy as np
 from aiortc import RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import MediaStreamError
 
-from .client import JoinError, Session, sign_in_payload
+from .client import JoinError, Session, receive_stereo, sign_in_payload
 from .ice import IceSettings
 from .janus import JanusClient, JanusError
 
@@ -66,27 +64,23 @@ async def _watch(janus: JanusClient, ticket: dict, session: Session, seconds: fl
             session.ended = reason
         done.set()
 
-    async def record(track) -> None:
+    def recorder():
         first = 0
-        try:
-            while True:
-                frame = await track.recv()
-                now = time.perf_counter()
-                data = frame.to_ndarray().reshape(-1, len(frame.layout.channels)).astype(np.float32) / 32768
-                stereo = data if data.shape[1] == 2 else np.repeat(data, 2, axis=1)
-                session.received_at.append((first, now))
-                if keep_audio:
-                    session.chunks.append(stereo)
-                first += len(stereo)
-                if on_audio is not None:
-                    on_audio(stereo)
-        except MediaStreamError:
-            pass
+
+        def record(stereo: np.ndarray, arrived_at: float) -> None:
+            nonlocal first
+            session.received_at.append((first, arrived_at))
+            if keep_audio:
+                session.chunks.append(stereo)
+            first += len(stereo)
+            if on_audio is not None:
+                on_audio(stereo)
+        return record
 
     @pc.on("track")
     def on_track(track) -> None:
         if track.kind == "audio":
-            tasks.append(asyncio.ensure_future(record(track)))
+            tasks.append(asyncio.ensure_future(receive_stereo(track, recorder())))
 
     @pc.on("connectionstatechange")
     async def on_state() -> None:

@@ -176,6 +176,24 @@ class MediaNode:
                                   "chainId": self.verifier.chain_id,
                                   "expiresIn": self.verifier.nonces.ttl})
 
+    async def pass_holder_signed_in(self, body: dict):
+        """The account that signed ``body``'s SIWE message, once it holds a valid pass; raises
+        :class:`JoinRefused` (429 too many sign-ins or attempts, 401 bad sign-in, 403 no pass).
+        Musicians' joins and listeners' tickets both pass through here."""
+        if self.pending_sign_ins >= self.limits.max_pending_sign_ins:
+            raise JoinRefused(429, "too many sign-ins in progress; retry in a moment")
+        self.pending_sign_ins += 1
+        try:
+            signed_in = await self.verifier.verify(body.get("message"), body.get("signature"))
+        except SignInError as exc:
+            raise JoinRefused(401, exc.reason) from None
+        finally:
+            self.pending_sign_ins -= 1
+        if not self.join_limiter.allow(signed_in.address):
+            raise JoinRefused(429, f"too many attempts by {signed_in.address}; retry in a few seconds")
+        await self.room.check_pass(signed_in.address)
+        return signed_in
+
     async def join(self, request: web.Request) -> web.Response:
         """Cheapest refusal first: room, body, nonce (in the verifier), signature (worker process),
         account rate, pass (eth_call); only a pass holder takes a handshake slot."""
@@ -190,19 +208,8 @@ class MediaNode:
         sdp, kind = body.get("sdp"), body.get("type")
         if not isinstance(sdp, str) or not sdp.strip() or kind != "offer":
             return refuse(400, "a join needs an SDP offer: {\"sdp\": \"v=0...\", \"type\": \"offer\"}")
-        if self.pending_sign_ins >= self.limits.max_pending_sign_ins:
-            return refuse(429, "too many sign-ins in progress; retry in a moment")
-        self.pending_sign_ins += 1
         try:
-            signed_in = await self.verifier.verify(body.get("message"), body.get("signature"))
-        except SignInError as exc:
-            return refuse(401, exc.reason)
-        finally:
-            self.pending_sign_ins -= 1
-        if not self.join_limiter.allow(signed_in.address):
-            return refuse(429, f"too many join attempts by {signed_in.address}; retry in a few seconds")
-        try:
-            await self.room.check_pass(signed_in.address)
+            signed_in = await self.pass_holder_signed_in(body)
         except JoinRefused as exc:
             return refuse(exc.status, exc.reason)
         if self.pending_joins >= self.limits.max_pending_joins:
