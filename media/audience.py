@@ -34,7 +34,7 @@ from aiortc.rtp import RtpPacket
 
 from .janus import JanusClient, JanusEndpoints, JanusError
 from .mixer import ListenerMix, MixTrack, default_azimuth
-from .passes import PassCheckError
+from .passes import RecheckClock, recheck_holders
 from .room import JoinRefused, Room
 from .server import refuse
 
@@ -234,9 +234,7 @@ class Audience:
     async def _monitor(self) -> None:
         """At every new block re-check every listener's pass (at the latest every
         ``room.pass_check_seconds``), end all at the room's end, and sweep stray Janus sessions."""
-        loop = asyncio.get_running_loop()
-        block_number = getattr(self.room.passes, "block_number", None)
-        last_block, last_check = None, loop.time()
+        clock = RecheckClock(self.room.passes, self.room.pass_check_seconds)
         while True:
             await asyncio.sleep(self.block_poll_seconds)
             try:
@@ -248,14 +246,7 @@ class Audience:
                     for lid in list(self.listeners):
                         await self.end(lid, "access pass no longer valid (expired or revoked)")
                     continue
-                block = None
-                if block_number is not None:
-                    try:
-                        block = await block_number()
-                    except PassCheckError as exc:
-                        logger.warning("%s", exc)
-                if block != last_block or loop.time() - last_check >= self.room.pass_check_seconds:
-                    last_block, last_check = block, loop.time()
+                if await clock.due():
                     await self.recheck_passes()
             except JanusError as exc:
                 logger.warning("audience monitor: %s", exc)
@@ -263,20 +254,8 @@ class Audience:
                 logger.exception("audience monitor failed")
 
     async def recheck_passes(self) -> None:
-        listeners = list(self.listeners.values())
-        results = await asyncio.gather(*(self.room.passes.has_valid_pass(self.room.room_id, listener.address)
-                                         for listener in listeners), return_exceptions=True)
-        for listener, result in zip(listeners, results):
-            if isinstance(result, PassCheckError):
-                listener.pass_check_failures += 1
-                if listener.pass_check_failures >= self.room.pass_check_grace:
-                    await self.end(listener.id, "the access pass could not be verified on chain")
-            elif isinstance(result, BaseException):
-                logger.error("listener pass re-check crashed: %r", result)
-            elif not result:
-                await self.end(listener.id, "access pass no longer valid (expired or revoked)")
-            else:
-                listener.pass_check_failures = 0
+        await recheck_holders(self.room.passes, self.room.room_id, list(self.listeners.values()),
+                              self.room.pass_check_grace, self.end)
 
     async def _sweep(self) -> None:
         """Destroy every Janus session that is neither ours nor an admitted listener's."""

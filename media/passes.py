@@ -9,10 +9,12 @@ which a node that announces itself to the room directory must be signing for.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from web3 import AsyncHTTPProvider, AsyncWeb3
 from web3.exceptions import ContractLogicError
@@ -118,6 +120,52 @@ class Web3PassChecker:
             raise PassCheckError(f"cannot reach {self.rpc_url}: {exc}") from exc
         if not code:
             raise PassCheckError(f"no contract at {self.contract_address} on {self.rpc_url}")
+
+
+class RecheckClock:
+    """When to re-check the passes of a room's sessions: at every new block (a revocation, a
+    transfer, a pass expiring at that block's time), and at the latest every ``seconds``."""
+
+    def __init__(self, passes: PassChecker, seconds: float) -> None:
+        self._block_number = getattr(passes, "block_number", None)
+        self._seconds = seconds
+        self._last_block: int | None = None
+        self._last_check = time.monotonic()
+
+    async def due(self) -> bool:
+        block = None
+        if self._block_number is not None:
+            try:
+                block = await self._block_number()
+            except PassCheckError as exc:
+                logger.warning("%s", exc)
+        now = time.monotonic()
+        if block != self._last_block or now - self._last_check >= self._seconds:
+            self._last_block, self._last_check = block, now
+            return True
+        return False
+
+
+async def recheck_holders(passes: PassChecker, room_id: int, holders: Sequence[Any], grace: int,
+                          end: Callable[[str, str], Awaitable[None]]) -> None:
+    """Ask the chain again for every holder (an object with ``id``, ``address`` and
+    ``pass_check_failures``) and ``end(id, reason)`` the sessions whose pass is gone, or that
+    could not be verified ``grace`` times in a row."""
+    results = await asyncio.gather(*(passes.has_valid_pass(room_id, holder.address) for holder in holders),
+                                   return_exceptions=True)
+    for holder, result in zip(holders, results):
+        if isinstance(result, PassCheckError):
+            holder.pass_check_failures += 1
+            logger.warning("pass re-check for %s failed (%d in a row): %s", holder.address,
+                           holder.pass_check_failures, result)
+            if holder.pass_check_failures >= grace:
+                await end(holder.id, "the access pass could not be verified on chain")
+        elif isinstance(result, BaseException):
+            logger.error("pass re-check crashed: %r", result)
+        elif not result:
+            await end(holder.id, "access pass no longer valid (expired or revoked)")
+        else:
+            holder.pass_check_failures = 0
 
 
 def pass_contract_from_book(deployments_dir: Path, network: str) -> tuple[str, int]:

@@ -18,7 +18,7 @@ from aiortc.mediastreams import MediaStreamError
 
 from .ice import IceSettings
 from .mixer import RoomMixer, frame_to_mono
-from .passes import PassCheckError, PassChecker
+from .passes import PassCheckError, PassChecker, RecheckClock, recheck_holders
 
 logger = logging.getLogger(__name__)
 
@@ -257,12 +257,10 @@ class Room:
         """Re-check every participant's pass whenever a block is mined (a revocation, a transfer,
         a pass that expired at that block's time), at the latest every ``pass_check_seconds``, and
         end everyone when the room's validity ends (a timer: no block needed)."""
-        loop = asyncio.get_running_loop()
         room_valid_until = getattr(self.passes, "room_valid_until", None)
         if room_valid_until is not None:
             self.valid_until = await room_valid_until(self.room_id)
-        block_number = getattr(self.passes, "block_number", None)
-        last_block, last_check = None, loop.time()
+        clock = RecheckClock(self.passes, self.pass_check_seconds)
         while True:
             await asyncio.sleep(self.block_poll_seconds)
             if not self.participants:
@@ -271,34 +269,13 @@ class Room:
                 for pid in list(self.participants):
                     await self.end(pid, "access pass no longer valid (expired or revoked)")
                 continue
-            block = None
-            if block_number is not None:
-                try:
-                    block = await block_number()
-                except PassCheckError as exc:
-                    logger.warning("%s", exc)
-            if block != last_block or loop.time() - last_check >= self.pass_check_seconds:
-                last_block, last_check = block, loop.time()
+            if await clock.due():
                 await self.recheck_passes()
 
     async def recheck_passes(self) -> None:
         """Ask the chain again for every participant; end the sessions whose pass is gone."""
-        participants = list(self.participants.values())
-        results = await asyncio.gather(*(self.passes.has_valid_pass(self.room_id, p.address)
-                                         for p in participants), return_exceptions=True)
-        for participant, result in zip(participants, results):
-            if isinstance(result, PassCheckError):
-                participant.pass_check_failures += 1
-                logger.warning("pass re-check for %s failed (%d in a row): %s", participant.address,
-                               participant.pass_check_failures, result)
-                if participant.pass_check_failures >= self.pass_check_grace:
-                    await self.end(participant.id, "the access pass could not be verified on chain")
-            elif isinstance(result, BaseException):
-                logger.error("pass re-check crashed: %r", result)
-            elif not result:
-                await self.end(participant.id, "access pass no longer valid (expired or revoked)")
-            else:
-                participant.pass_check_failures = 0
+        await recheck_holders(self.passes, self.room_id, list(self.participants.values()),
+                              self.pass_check_grace, self.end)
 
     def describe(self) -> dict:
         return {"room": self.room_id, "participants": len(self.participants),
