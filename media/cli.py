@@ -212,6 +212,21 @@ def _janus(janus: str | None, admin: str | None, public_url: str | None):
     return JanusEndpoints(janus, admin, secret, key, public_url), None
 
 
+def _node_url(url: str | None, indexer: str | None, room: int) -> str:
+    """The node to join: ``--url``, or the room's newest live node in ``--indexer``'s directory."""
+    from .directory import DirectoryError, find_node
+
+    if url and indexer:
+        raise click.UsageError("give the node (--url) or where to look it up (--indexer), not both")
+    if indexer:
+        try:
+            url = asyncio.run(find_node(indexer, room))
+        except DirectoryError as exc:
+            raise click.ClickException(str(exc)) from None
+        logger.info("room %d: found %s in the directory at %s", room, url, indexer)
+    return (url or "http://127.0.0.1:8750").rstrip("/")
+
+
 @main.command("join")
 @click.option("--url", default=None, help="The node's base URL [default: http://127.0.0.1:8750].")
 @click.option("--indexer", default=None, metavar="INDEXER_URL",
@@ -237,18 +252,9 @@ def join_command(url: str | None, indexer: str | None, room: int, key: str, send
     import numpy as np
 
     from .client import JoinError, join, load_signal
-    from .directory import DirectoryError, find_node
     from .lowlatency import configure_aiortc
 
-    if url and indexer:
-        raise click.UsageError("give the node (--url) or where to look it up (--indexer), not both")
-    if indexer:
-        try:
-            url = asyncio.run(find_node(indexer, room))
-        except DirectoryError as exc:
-            raise click.ClickException(str(exc)) from None
-        logger.info("room %d: joining %s, found in the directory at %s", room, url, indexer)
-    url = (url or "http://127.0.0.1:8750").rstrip("/")
+    url = _node_url(url, indexer, room)
     latency = configure_aiortc(int(frame_ms), 1)
     signal = load_signal(send, seconds=max(seconds, 1.0) + 1.0)
     try:
@@ -328,17 +334,9 @@ def accompany_command(url: str | None, indexer: str | None, room: int, key: str,
     (beats heard, chords recognized, bass strikes; times on the machine's monotonic clock)."""
     from .accompanist import accompany
     from .client import JoinError
-    from .directory import DirectoryError, find_node
     from .lowlatency import configure_aiortc
 
-    if url and indexer:
-        raise click.UsageError("give the node (--url) or where to look it up (--indexer), not both")
-    if indexer:
-        try:
-            url = asyncio.run(find_node(indexer, room))
-        except DirectoryError as exc:
-            raise click.ClickException(str(exc)) from None
-    url = (url or "http://127.0.0.1:8750").rstrip("/")
+    url = _node_url(url, indexer, room)
     latency = configure_aiortc(int(frame_ms), 1)
     logger.info("room %d: accompanying at %s", room, url)
     try:
