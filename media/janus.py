@@ -31,8 +31,11 @@ from tutti.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-JANUS_BINARY = get_settings().janus.binary
-LIB_DIR = get_settings().janus.lib_dir
+
+
+def janus_binary() -> Path:
+    """The Janus binary ``--janus auto`` starts (``TUTTI_JANUS_BINARY``)."""
+    return Path(get_settings().janus.binary)
 STREAMING = "janus.plugin.streaming"
 
 
@@ -60,18 +63,19 @@ def write_config(folder: Path, *, http_port: int, admin_port: int, admin_secret:
                  debug_level: int = 3) -> None:
     """Janus configuration for an audience SFU on this machine (libconfig syntax, .jcfg)."""
     folder.mkdir(parents=True, exist_ok=True)
-    plugins = sorted(p.name for p in (LIB_DIR / "plugins").glob("libjanus_*.so")
+    lib_dir = get_settings().janus.lib_dir
+    plugins = sorted(p.name for p in (lib_dir / "plugins").glob("libjanus_*.so")
                      if p.name != "libjanus_streaming.so")
-    transports = sorted(p.name for p in (LIB_DIR / "transports").glob("libjanus_*.so")
+    transports = sorted(p.name for p in (lib_dir / "transports").glob("libjanus_*.so")
                         if p.name != "libjanus_http.so")
     media = f'\trtp_port_range = "{rtp_ports[0]}-{rtp_ports[1]}"\n' if rtp_ports else ""
     (folder / "janus.jcfg").write_text(
         "general: {\n"
         f'\tconfigs_folder = "{folder}"\n'
-        f'\tplugins_folder = "{LIB_DIR / "plugins"}"\n'
-        f'\ttransports_folder = "{LIB_DIR / "transports"}"\n'
-        f'\tevents_folder = "{LIB_DIR / "events"}"\n'
-        f'\tloggers_folder = "{LIB_DIR / "loggers"}"\n'
+        f'\tplugins_folder = "{lib_dir / "plugins"}"\n'
+        f'\ttransports_folder = "{lib_dir / "transports"}"\n'
+        f'\tevents_folder = "{lib_dir / "events"}"\n'
+        f'\tloggers_folder = "{lib_dir / "loggers"}"\n'
         f"\tdebug_level = {int(debug_level)}\n"
         f'\tadmin_secret = "{admin_secret}"\n'
         "\ttoken_auth = true\n"  # every /janus request needs a token from add_token
@@ -104,8 +108,9 @@ class JanusProcess:
         self.endpoints: JanusEndpoints | None = None
 
     def start(self, timeout: float = 20.0) -> JanusEndpoints:
-        if not Path(JANUS_BINARY).exists():
-            raise JanusError(f"{JANUS_BINARY} not found: install Debian's janus package "
+        binary = janus_binary()
+        if not binary.exists():
+            raise JanusError(f"{binary} not found: install Debian's janus package "
                              "(apt-get install janus) or set TUTTI_JANUS_BINARY")
         self.folder = Path(tempfile.mkdtemp(prefix="tutti-janus-"))
         http_port, admin_port = free_port(), free_port()
@@ -115,7 +120,7 @@ class JanusProcess:
                      admin_secret=endpoints.admin_secret, streaming_admin_key=endpoints.streaming_admin_key,
                      debug_level=self.debug_level)
         log = (self.log_path or self.folder / "janus.log").open("w")
-        command = [JANUS_BINARY, "--configs-folder", str(self.folder), "--config", str(self.folder / "janus.jcfg"),
+        command = [str(binary), "--configs-folder", str(self.folder), "--config", str(self.folder / "janus.jcfg"),
                    "--disable-colors"]
         if self.cpu is not None:
             command = ["taskset", "-c", str(self.cpu), *command]

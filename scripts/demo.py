@@ -27,6 +27,7 @@ from tutti.governance import (ProposalState, Support, delegate, enact_on_local_c
                               queue, status, vote)
 from tutti.royalties import ETH, balances, flush_wallet, forward_upstream, pay, waiting_in_wallet, withdraw
 from tutti.script_support import format_amount, user_errors
+from tutti.settings import get_settings
 from tutti.usage import report_bytes
 from tutti.works import Share, register_work
 
@@ -422,7 +423,7 @@ def jam_session(tutti: Tutti, room_id: int, players, stranger, host, listener) -
     from media.clicks import click_delays_ms, tone_with_clicks
 
     buy_pass(tutti, host, room_id, to=players[1].address)  # the host invites the vocalist
-    audience = Path(os.environ.get("TUTTI_JANUS_BINARY", "/usr/bin/janus")).exists()
+    audience = Path(get_settings().janus.binary).exists()
     if audience:
         buy_pass(tutti, host, room_id, to=listener.address)  # ... and a token holder, to listen
     tools = Path(sys.executable).parent

@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 
 from media.clicks import click_delays_ms, tone_with_clicks
-from media.janus import JANUS_BINARY, JanusClient, JanusError
+from media.janus import JanusClient, JanusError, janus_binary
 
 from .conftest import ROOT, client_result, run_client, start_node, stop_node, wait_until
 from .test_media_node import peak_correlation
 
-pytestmark = pytest.mark.skipif(not Path(JANUS_BINARY).exists(), reason="Debian's janus is not installed")
+pytestmark = pytest.mark.skipif(not janus_binary().exists(), reason="Debian's janus is not installed")
 
 
 @pytest.fixture(scope="module")
