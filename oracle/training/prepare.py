@@ -37,7 +37,11 @@ def spark_session(master: str = "local[*]", app: str = "tutti-prepare", partitio
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
-    return (SparkSession.builder.master(master).appName(app)
+    builder = SparkSession.builder
+    if master.startswith("local"):  # a local run listens on loopback only, never the public interface
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+    return (builder.master(master).appName(app)
             .config("spark.ui.showConsoleProgress", "true")
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", str(partitions))
