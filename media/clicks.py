@@ -21,25 +21,21 @@ def tone_with_clicks(frequency: float, seconds: float, rate: int = SAMPLE_RATE) 
     return signal.astype(np.float32)
 
 
-def _time_of(sample: int, stamps: np.ndarray) -> float:
-    """Wall time of the frame holding ``sample`` (stamps: rows of (first sample, time))."""
-    return float(stamps[max(np.searchsorted(stamps[:, 0], sample, side="right") - 1, 0), 1])
-
-
 def click_delays_ms(sender, listener, rate: int = SAMPLE_RATE) -> list[float]:
-    """Per click (ms): when the listener's WebRTC delivered it minus when the sender handed it to
-    WebRTC. ``sender`` / ``listener``: the ``--record`` files (``sent_at``, ``audio``, ``received_at``)."""
-    highs = np.abs(sosfilt(butter(4, 3000, "highpass", fs=rate, output="sos"), listener["audio"].sum(axis=1)))
-    loud = np.flatnonzero(highs > 0.3 * highs.max())
-    onsets = [int(i) for n, i in enumerate(loud) if n == 0 or i - loud[n - 1] > rate // 4]
-    sent = [_time_of(m, sender["sent_at"]) for m in range(rate // 4, int(sender["sent_at"][-1, 0]), rate // 2)]
-    delays = []
-    for onset in onsets[1:]:  # the first may meet a cold start
-        heard = _time_of(onset, listener["received_at"])
-        before = [t for t in sent if t <= heard]
-        if before and heard - before[-1] < 0.25:
-            delays.append((heard - before[-1]) * 1e3)
-    return delays
+    """Per click of :func:`tone_with_clicks` (ms): when the listener's WebRTC delivered it minus when
+    the sender handed it to WebRTC. ``sender`` / ``listener``: the ``--record`` files (``sent_at``,
+    ``audio``, ``received_at``). Each click is found by normalised cross-correlation of the
+    high-passed recording with the high-passed click (:func:`correlated_delays_ms`), so one loud
+    transient cannot hide the clicks, as a threshold on the loudest sample did."""
+    highpass = butter(4, 3000, "highpass", fs=rate, output="sos")
+    sent_at = np.asarray(sender["sent_at"], dtype=np.float64).reshape(-1, 2)
+    clicks_only = tone_with_clicks(0.0, (sent_at[-1, 0] + rate) / rate, rate)  # a 0 Hz tone is silence
+    starts = list(range(rate // 4, len(clicks_only) - CLICK_SAMPLES, rate // 2))
+    heard = np.asarray(listener["audio"], dtype=np.float64)
+    heard = heard.sum(axis=1) if heard.ndim == 2 else heard
+    found = correlated_delays_ms(sosfilt(highpass, clicks_only), starts, CLICK_SAMPLES, sent_at,
+                                 sosfilt(highpass, heard), listener["received_at"], rate, window=0.25)
+    return [delay for _, delay in found[1:]]  # the first click may meet a cold start
 
 
 def _sample_times(stamps, rate: int) -> tuple[np.ndarray, np.ndarray]:
