@@ -9,7 +9,7 @@ is an error naming it, like the REST 404.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional
 
 import strawberry
 import strawberry.scalars
@@ -78,7 +78,9 @@ LicenseCount = object_type(models.LicenseCount)
 
 
 def _split_detail(detail: models.SplitDetail):
-    return SplitDetail.from_pydantic(detail, extra={"received": token_amounts(detail.received)})
+    split = SplitDetail.from_pydantic(detail.model_copy(update={"received": {}}))
+    split.received = token_amounts(detail.received)  # a list here: GraphQL has no map type
+    return split
 
 
 @strawberry.type
@@ -164,7 +166,7 @@ class OracleQuery:
                                                                           active=active))
 
     @strawberry.field(description="One operator with its bond and slashes (null if it never was one).")
-    def operator(self, info: Info, address_: str = strawberry.argument(name="address")) -> Optional[OperatorDetail]:
+    def operator(self, info: Info, address_: Annotated[str, strawberry.argument(name="address")]) -> Optional[OperatorDetail]:
         checked = address(address_, "address")
         return found_or_none(lambda: OperatorDetail.from_pydantic(oracle_routes.get_operator(db_of(info), checked)))
 

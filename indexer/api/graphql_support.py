@@ -137,7 +137,8 @@ def _graphql_type(annotation: Any) -> Any:
 
 def object_type(model: type[BaseModel], name: str | None = None, **overrides: Any) -> Any:
     """A Strawberry object type with every field of the REST response ``model`` (see ``_graphql_type``);
-    ``overrides`` give other fields another GraphQL type (fill them with ``from_pydantic(..., extra)``)."""
+    ``overrides`` give other fields another GraphQL type (set them after ``from_pydantic`` if the
+    model's value does not fit it)."""
     annotations = {}
     for field_name, field in model.model_fields.items():
         chosen = overrides.get(field_name, _graphql_type(field.annotation))
