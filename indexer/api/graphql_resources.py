@@ -143,7 +143,7 @@ class OracleQuery:
              work_id: Optional[Long] = None) -> Page[Job]:
         return page(Job.from_pydantic, oracle_routes.list_jobs(
             db_of(info), paging(limit, cursor), state=state and state.value, requester=address(requester, "requester"),
-            kind=text(kind, "kind", 32), work_id=work_id))
+            kind=text(kind, "kind", 32, shortest=0), work_id=work_id))
 
     @strawberry.field(description="One job with its attestations and slashes (null if there is none).")
     def job(self, info: Info, job_id: Long) -> Optional[JobDetail]:

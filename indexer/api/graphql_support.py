@@ -68,12 +68,13 @@ def paging(limit: int, cursor: str | None) -> PageParams:
         raise QueryError(f"{error['loc'][0]}: {error['msg']}") from None
 
 
-def text(value: str | None, name: str, longest: int) -> str | None:
-    """A free-text filter as the REST query parameter takes it: 1 to ``longest`` storable characters."""
+def text(value: str | None, name: str, longest: int, shortest: int = 1) -> str | None:
+    """A free-text filter as the REST query parameter takes it: ``shortest`` to ``longest`` storable
+    characters."""
     if value is None:
         return None
-    if not 1 <= len(value) <= longest:
-        raise QueryError(f"{name}: 1 to {longest} characters")
+    if not shortest <= len(value) <= longest:
+        raise QueryError(f"{name}: {shortest} to {longest} characters")
     if not is_storable_text(value):
         raise QueryError(f"{name} holds a NUL or a lone surrogate")
     return value
