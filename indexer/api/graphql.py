@@ -27,11 +27,13 @@ from strawberry.types import Info
 
 from indexer.api import models
 from indexer.api.deps import ConnectionClaim, wall_clock
-from indexer.api.graphql_resources import (Contributor, GovernanceQuery, HeldPass, LicenceQuery, OracleQuery,
-                                           PassQuery, SplitQuery, TokenAmount, UsageQuery)
-from indexer.api.graphql_support import Context, Long, QueryError
+from indexer.api.graphql_resources import (Contributor, DerivativePolicy, GovernanceQuery, HeldPass, LicenceOffer,
+                                           LicenceQuery, OracleQuery, PassQuery, SplitQuery, TokenAmount, UsageClaim,
+                                           UsageQuery)
+from indexer.api.graphql_support import Context, Long, Page, QueryError, page
 from indexer.api.graphql_support import address as _address, db_of as _db, paging as _paging
-from indexer.api.routes import events as event_routes, royalties as royalty_routes, works as work_routes
+from indexer.api.routes import (events as event_routes, licences as licence_routes, royalties as royalty_routes,
+                                usage as usage_routes, works as work_routes)
 
 logger = logging.getLogger(__name__)
 MAX_QUERY_BYTES = 20_000
@@ -65,6 +67,22 @@ class Work:
     @strawberry.field(description="Income of the work's split by token.")
     def received(self, info: Info) -> list[TokenAmount]:
         return [TokenAmount(token=t, amount=a) for t, a in work_routes.received_by(_db(info), self.split_id).items()]
+
+    @strawberry.field(description="The work's licence offers, as GET /works/{work_id}/offers.")
+    def offers(self, info: Info, limit: int = 50, cursor: str | None = None,
+               paused: bool | None = None) -> Page[LicenceOffer]:
+        return page(LicenceOffer.from_pydantic, licence_routes.list_work_offers(
+            _db(info), _paging(limit, cursor), self.work_id, paused=paused))
+
+    @strawberry.field(description="The work's usage-royalty claims, as GET /works/{work_id}/usage.")
+    def usage(self, info: Info, limit: int = 50, cursor: str | None = None, epoch: Long | None = None,
+              token: str | None = None) -> Page[UsageClaim]:
+        return page(UsageClaim.from_pydantic, usage_routes.list_work_usage(
+            _db(info), _paging(limit, cursor), self.work_id, epoch=epoch, token=_address(token, "token")))
+
+    @strawberry.field(description="Whether deriving from the work needs a licence.")
+    def derivative_policy(self, info: Info) -> DerivativePolicy:
+        return DerivativePolicy.from_pydantic(licence_routes.get_derivative_policy(_db(info), self.work_id))
 
 
 @strawberry.experimental.pydantic.type(model=models.Deposit, all_fields=True)

@@ -143,6 +143,13 @@ def test_lists_under_a_parent_and_single_items_equal_the_rest_answers(client, ac
         theirs = rest(client, path, limit=500, **params)
         assert snake(ours["items"]) == theirs["items"] and theirs["items"], call
 
+    nested = ask(client, f"{{ work(workId: {work}) {{ offers {{ items {selection('LicenceOffer')} nextCursor }} "
+                         f"usage(limit: 500) {{ items {selection('UsageClaim')} }} "
+                         f"derivativePolicy {selection('DerivativePolicy')} }} }}")["work"]
+    assert snake(nested["offers"]) == rest(client, f"/works/{work}/offers")
+    assert snake(nested["usage"]["items"]) == rest(client, f"/works/{work}/usage", limit=500)["items"]
+    assert snake(nested["derivativePolicy"]) == rest(client, f"/works/{work}/derivative-policy")
+
     proposal = rest(client, "/proposals")["items"][0]["proposal_id"]
     job = rest(client, "/jobs")["items"][0]["job_id"]
     attestation = rest(client, "/attestations")["items"][0]["event_id"]
@@ -220,6 +227,8 @@ BAD = [
     ("{ epoch(epoch: -1) { epoch } }", "expected an integer from 0 to"),
     ('{ workUsage(workId: 999999, token: "0x0") { nextCursor } }', "token: not a 20-byte hex address"),
     ("{ workUsage(workId: 999999) { nextCursor } }", "no work 999999"),
+    ('{ works { items { usage(token: "eth") { nextCursor } } } }', "token: not a 20-byte hex address"),
+    ("{ works { items { offers(limit: 0) { nextCursor } } } }", "limit"),
     ("{ offerHolders(offerId: 999999) { nextCursor } }", "no licence offer 999999"),
     ('{ licences(holder: "x") { nextCursor } }', "holder: not a 20-byte hex address"),
     ('{ splits(recipient: "0x1") { nextCursor } }', "recipient: not a 20-byte hex address"),
