@@ -4,15 +4,16 @@ Each operation runs in one worker thread on one read transaction, like a REST re
 fields come from one snapshot of the index). Lists take the REST API's filters and its paging
 (``limit``, ``cursor`` → ``nextCursor``) and reuse the REST routes' own functions, so both
 interfaces answer alike. Bad input is a GraphQL error with the reason (HTTP 400 when nothing could
-be executed); only a fault of ours is a 500.
+be executed); only a fault of ours is a 500. Works, money and events are here; the other resources'
+types and root fields are in ``graphql_resources``, the shared scalar and checks in ``graphql_support``.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import re
-import inspect
 from typing import Any
 
 import strawberry
