@@ -4,16 +4,17 @@ Each operation runs in one worker thread on one read transaction, like a REST re
 fields come from one snapshot of the index). Lists take the REST API's filters and its paging
 (``limit``, ``cursor`` → ``nextCursor``) and reuse the REST routes' own functions, so both
 interfaces answer alike. Bad input is a GraphQL error with the reason (HTTP 400 when nothing could
-be executed); only a fault of ours is a 500.
+be executed); only a fault of ours is a 500. Works, money and events are here; the other resources'
+types and root fields are in ``graphql_resources``, the shared scalar and checks in ``graphql_support``.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import re
-from dataclasses import dataclass
-from typing import Any, NewType
+from typing import Any
 
 import strawberry
 import strawberry.experimental.pydantic
@@ -22,75 +23,26 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from graphql import GraphQLError
-from pydantic import ValidationError
-from sqlalchemy import Connection
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import Info
 
 from indexer.api import models
-from indexer.api.deps import MAX_ID, ConnectionClaim, PageParams, _checksum
-from indexer.api.routes import events as event_routes, royalties as royalty_routes, works as work_routes
+from indexer.api.deps import ConnectionClaim, wall_clock
+from indexer.api.graphql_resources import (Contributor, DerivativePolicy, GovernanceQuery, HeldPass, LicenceOffer,
+                                           LicenceQuery, OracleQuery, PassQuery, SplitQuery, TokenAmount, UsageClaim,
+                                           UsageQuery)
+from indexer.api.graphql_support import Context, Long, Page, QueryError, page
+from indexer.api.graphql_support import address as _address, db_of as _db, paging as _paging
+from indexer.api.routes import (events as event_routes, licences as licence_routes, royalties as royalty_routes,
+                                usage as usage_routes, works as work_routes)
 
 logger = logging.getLogger(__name__)
 MAX_QUERY_BYTES = 20_000
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
-
-class QueryError(ValueError):
-    """Input the API cannot answer; its message is the reason the client sees."""
-
-
-def _parse_long(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
-        raise QueryError(f"expected an integer from 0 to {MAX_ID}")
-    return value
-
-
-#: Ids, block numbers and event ids outgrow GraphQL's 32-bit Int (an event id is block * 1,000,000 + log index).
-Long = strawberry.scalar(NewType("Long", int), name="Long", description="A non-negative integer below 2^63.",
-                         serialize=int, parse_value=_parse_long)
-
-
-@dataclass
-class Context:
-    db: Connection
-
-
-def _db(info: Info) -> Connection:
-    return info.context.db
-
-
-def _address(value: str | None, name: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        return _checksum(value)
-    except ValueError as exc:
-        raise QueryError(f"{name}: {exc}") from None
-
-
-def _paging(limit: int, cursor: str | None) -> PageParams:
-    try:
-        return PageParams(limit=limit, cursor=cursor)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        raise QueryError(f"{error['loc'][0]}: {error['msg']}") from None
-
-
-@strawberry.experimental.pydantic.type(model=models.Contributor, all_fields=True)
-class Contributor:
-    pass
-
-
 @strawberry.experimental.pydantic.type(model=models.ParentLink, all_fields=True)
 class ParentLink:
     parent_work_id: Long
-
-
-@strawberry.type
-class TokenAmount:
-    token: str = strawberry.field(description="Token address (zero address: ETH).")
-    amount: str = strawberry.field(description="uint256 in decimal.")
 
 
 @strawberry.experimental.pydantic.type(model=models.Work, all_fields=True)
@@ -116,6 +68,22 @@ class Work:
     @strawberry.field(description="Income of the work's split by token.")
     def received(self, info: Info) -> list[TokenAmount]:
         return [TokenAmount(token=t, amount=a) for t, a in work_routes.received_by(_db(info), self.split_id).items()]
+
+    @strawberry.field(description="The work's licence offers, as GET /works/{work_id}/offers.")
+    def offers(self, info: Info, limit: int = 50, cursor: str | None = None,
+               paused: bool | None = None) -> Page[LicenceOffer]:
+        return page(LicenceOffer.from_pydantic, licence_routes.list_work_offers(
+            _db(info), _paging(limit, cursor), self.work_id, paused=paused))
+
+    @strawberry.field(description="The work's usage-royalty claims, as GET /works/{work_id}/usage.")
+    def usage(self, info: Info, limit: int = 50, cursor: str | None = None, epoch: Long | None = None,
+              token: str | None = None) -> Page[UsageClaim]:
+        return page(UsageClaim.from_pydantic, usage_routes.list_work_usage(
+            _db(info), _paging(limit, cursor), self.work_id, epoch=epoch, token=_address(token, "token")))
+
+    @strawberry.field(description="Whether deriving from the work needs a licence.")
+    def derivative_policy(self, info: Info) -> DerivativePolicy:
+        return DerivativePolicy.from_pydantic(licence_routes.get_derivative_policy(_db(info), self.work_id))
 
 
 @strawberry.experimental.pydantic.type(model=models.Deposit, all_fields=True)
@@ -147,6 +115,7 @@ class Balances:
     royalties: list[SplitBalance]
     oracle_earned: str
     oracle_withdrawn: str
+    passes: list[HeldPass] = strawberry.field(description="Access passes held (or revoked).")
 
 
 @strawberry.type
@@ -191,7 +160,7 @@ class EventPage:
 
 
 @strawberry.type
-class Query:
+class Query(SplitQuery, GovernanceQuery, OracleQuery, PassQuery, UsageQuery, LicenceQuery):
     @strawberry.field(description="Works, oldest first, filtered like GET /works.")
     def works(self, info: Info, limit: int = 50, cursor: str | None = None, artist: str | None = None,
               owner: str | None = None, contributor: str | None = None, parent: Long | None = None,
@@ -235,7 +204,8 @@ class Query:
         b = royalty_routes.get_balances(_db(info), _address(address, "address"))
         return Balances(address=b.address, token_balance=b.token_balance, votes=b.votes, delegate=b.delegate,
                         royalties=[SplitBalance.from_pydantic(r) for r in b.royalties],
-                        oracle_earned=b.oracle_earned, oracle_withdrawn=b.oracle_withdrawn)
+                        oracle_earned=b.oracle_earned, oracle_withdrawn=b.oracle_withdrawn,
+                        passes=[HeldPass.from_pydantic(p) for p in b.passes])
 
     @strawberry.field(description="Decoded events in chain order, filtered like GET /events.")
     def events(self, info: Info, limit: int = 50, cursor: str | None = None, contract: str | None = None,
@@ -273,10 +243,17 @@ def _formatted(error: GraphQLError) -> dict:
     return formatted
 
 
-def _execute(claim: ConnectionClaim, query: str, variables: dict | None, operation: str | None):
+def _execute(claim: ConnectionClaim, now: int, query: str, variables: dict | None, operation: str | None):
+    # One connection, one read transaction: every field of the operation reads the same snapshot.
     with claim.connect() as db:
         return schema.execute_sync(query, variable_values=variables, operation_name=operation,
-                                   context_value=Context(db=db))
+                                   context_value=Context(db=db, now=now))
+
+
+async def _wall_clock(request: Request) -> int:
+    """The REST routes' ``WallClock`` dependency, overrides included (tests set the clock)."""
+    now = request.app.dependency_overrides.get(wall_clock, wall_clock)()
+    return await now if inspect.isawaitable(now) else now
 
 
 class AsciiJSONResponse(JSONResponse):
@@ -313,8 +290,9 @@ async def graphql(request: Request):
     if "\x00" in payload["query"] or "\\u0000" in json.dumps(variables):
         return _bad_request("NUL characters are not accepted")
     claim = ConnectionClaim(request.app.state.engine, read_only=True)
+    now = await _wall_clock(request)
     async with request.app.state.connection_slots:
-        result = await run_in_threadpool(_execute, claim, payload["query"], variables, operation)
+        result = await run_in_threadpool(_execute, claim, now, payload["query"], variables, operation)
     errors = result.errors or []
     answer: dict[str, Any] = {"data": result.data}
     if errors:
