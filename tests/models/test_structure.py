@@ -73,3 +73,69 @@ def test_sequential_rhythm_improviser_stays_in_key_and_fills_the_bars():
             assert pitch % 12 in scale or pitch % 12 in chord_pitch_classes(chords[now // 4])
         now += duration
     assert {d for _, d in melody} <= {2, 4, 8}  # lengths the rhythm model has seen (backoff aside)
+
+
+def test_bar_form_reads_bars_as_the_repetition_measure_does():
+    from oracle.models.structure import FormPlan, bar_form
+
+    a, b = [(60, 4), (62, 4), (64, 8)], [(67, 8), (65, 8)]
+    a_step_up = [(62, 4), (64, 4), (66, 8)]  # same shape a step higher: a sequence
+    pickup = [(55, 4)]
+    events = pickup + a + b + a_step_up + a + [(60, 16)]
+    sources, exact = bar_form(events, 16, 12)  # the pickup bar is not part of the form
+    assert sources == [-1, -1, 0, 0, -1]
+    assert exact == [False, False, False, True, False]
+    repeats, counted = m.bar_repetition(events, 16, 12)
+    assert (repeats, counted) == (2, 5)  # the measure also reads the pickup bar, as a new one
+    plan = FormPlan([-1, -1, -1, 0, 2], [False] * 5, 5)
+    # bar 3 repeats bar 0 and bar 4 must start clean, so nothing may run over from bar 0 into bar 1
+    assert plan.clean == frozenset({0, 1, 2, 3, 4})
+    assert FormPlan([-1, -1, 0, -1], [False] * 4, 4).clean == frozenset({0, 2})
+    assert plan.source(4) == 2 and plan.source(5) is None
+
+
+def test_a_form_is_drawn_from_the_tunes_of_the_style_and_meter_long_enough():
+    import random
+
+    from oracle.models.structure import FORM_MINIMUM, StructureGuide, learn_structure
+
+    structure = learn_structure(_rows())
+    structure["forms"] += [{"style": "fiddle", "meter": "6/8", "sources": [-1, 0] * 10, "exact": [False, True] * 10}
+                           for _ in range(FORM_MINIMUM)]
+    folk = StructureGuide(structure, 0, "major", "folk", "4/4")
+    assert [folk.plan(random.Random(seed), 8).sources for seed in range(3)] == [[-1, -1, -1, -1, 0, 1, 2, 3]] * 3
+    # no folk tune is 12 bars long: the fiddle tunes that are (every style pooled) give the form
+    assert folk.plan(random.Random(0), 12).sources == [-1, 0] * 6
+    # longer than every tune: the longest forms, the bars past them left to the lag law
+    long = StructureGuide(structure, 0, "major", "fiddle", "6/8").plan(random.Random(0), 30)
+    assert long.source(19) == 0 and long.source(20) is None
+
+
+def test_planned_repeats_appear_and_the_cadence_is_kept():
+    from oracle.models.composer import ComposerLSTM, sample
+    from oracle.models.structure import bar_onsets, learn_structure
+
+    torch.manual_seed(1)
+    model = ComposerLSTM(hidden=16, layers=1, phrase_embedding=4).double()  # untrained: any rhythm at all
+    structure = learn_structure(_rows())  # every form: bars 5-8 repeat bars 1-4 exactly
+    conditioning = Conditioning(0, "major", "4/4", "folk")
+    for seed in range(4):
+        events = sample(model, conditioning, 8, sampler=Sampler(seed, "test"), structure=structure)
+        assert sum(d for _, d in events) == 8 * 16
+        assert m.ends_on_tonic(events, 0)
+        bars = bar_onsets(events, 16, 0)
+        for target in (4, 5, 6):  # planned copies (bar 8 too, when bar 4 happens to close on the tonic)
+            if any(p is not None for _, p, _ in bars[target - 4]):
+                assert bars[target] == bars[target - 4]
+        assert all(bars[index][0][0] == 0 for index in range(8))  # no note ran over a planned bar line
+
+
+def test_a_lower_rhythm_temperature_narrows_the_note_lengths():
+    from oracle.models.improviser import rhythm_counts
+    from oracle.training.train_improviser import rhythm_sweep
+
+    # mostly quarter notes: at a low temperature the rarer lengths fade, at 1 they come as often as counted
+    melodies = [[(67, 4)] * 16] * 8 + [[(60, 2), (62, 2), (64, 8), (None, 4)] * 4]
+    sweep = rhythm_sweep(rhythm_counts(melodies), melodies, temperatures=(0.4, 1.0))
+    assert sweep["0.4"]["duration_entropy"] < sweep["1.0"]["duration_entropy"]
+    assert all(0 <= v["duration_overlap"] <= 1 for v in sweep.values())
