@@ -163,21 +163,15 @@ class StructureGuide:
 
     def plan(self, rng, bars: int) -> "FormPlan | None":
         """A form for ``bars`` bars drawn (with ``rng``, a seeded :class:`random.Random`) from the
-        training tunes of this style and meter that are at least that long (this style's of any
-        meter, then every style's, when too few); if no tune is that long, among the longest ones,
-        the bars past their end left to the lag law. None for a structure without forms."""
+        training tunes of this style and meter (this style's of any meter, then every style's, when
+        fewer than :data:`FORM_MINIMUM`), each tune as likely as the next whatever its length, as the
+        real tunes are read; the bars past a shorter tune's end are left to the lag law. None for a
+        structure without forms."""
         if not self.forms or bars < 1:
             return None
         pools = ([f for f in self.forms if f["style"] == self.style and f["meter"] == self.meter],
                  [f for f in self.forms if f["style"] == self.style], self.forms)
-        for pool in pools:
-            fitting = [f for f in pool if len(f["sources"]) >= bars]
-            if len(fitting) >= FORM_MINIMUM:
-                break
-        else:
-            if not fitting:
-                longest = max(len(f["sources"]) for f in self.forms)
-                fitting = [f for f in self.forms if len(f["sources"]) == longest]
+        fitting = next((pool for pool in pools if len(pool) >= FORM_MINIMUM), self.forms)
         form = fitting[rng.randrange(len(fitting))]
         return FormPlan(form["sources"][:bars], form["exact"][:bars], bars)
 

@@ -54,7 +54,7 @@ def write_report(path: Path) -> None:
         ".venv/bin/pip install -e '.[ml]'        # torch==2.13.0 (CPU), pyspark, pyarrow, tqdm",
         "tutti-train prepare                     # Spark, local[*]; --master spark://host:7077 for a cluster; --midi-dir DIR",
         "tutti-train train composer              # also: composer-transformer, composer-baseline, composer-structure,",
-        "                                        #   improviser, harmonizer, recommender; --distributed N (TorchDistributor)",
+        "                                        #   improviser, improviser-rhythm, harmonizer, recommender; --distributed N",
         "tutti-train evaluate                    # held-out evaluation -> this file",
         "python bench/generation.py              # latency / throughput / Spark timings -> this file",
         "```",
@@ -189,9 +189,10 @@ def write_report(path: Path) -> None:
             "construction; it is the reference for what chord-following alone gives, not a target. The shipped",
             "sampler draws the rhythm as a sequence (each note or rest and its length from a bigram over events",
             "given the bar position, counted from the training chorale sopranos: the bundle `improviser_rhythm`)",
-            f"at temperature {_f(i.get('rhythm_temperature', 1.0), 2)}, the one whose rhythms' note lengths best overlap the validation",
-            "chorales' (" + ", ".join(f"{t}: {_f(v['duration_overlap'])} / {_f(v['duration_entropy'], 2)} bits"
-                                      for t, v in i.get("rhythm_sweep", {}).items()) + "; overlap / entropy),",
+            f"at temperature {_f(i.get('rhythm_temperature', 1.0), 2)}, the one whose rhythms' note-length entropy comes closest to the",
+            f"{_f(i.get('rhythm_sweep', {}).get('real', {}).get('duration_entropy', ''), 2)} bits of the validation chorales' sopranos (per temperature, entropy / duration overlap with them: "
+            + ", ".join(f"{t}: {_f(v['duration_entropy'], 2)} / {_f(v['duration_overlap'])}"
+                        for t, v in i.get("rhythm_sweep", {}).items() if t != "real") + "),",
             "and each pitch from the GAN at its onset, kept to the progression's key or the beat's chord. The",
             "second column draws the same rhythm model at temperature 1 (the sampler shipped before); the third",
             "is the first sampler, every sixteenth drawn independently from the GAN.",

@@ -129,7 +129,8 @@ def chorale_rhythms(rows: list[dict]) -> list[list[tuple[int | None, int]]]:
 
 def rhythm_sweep(counts, melodies, temperatures=RHYTHM_TEMPERATURES, seed: int = 1337) -> dict[str, dict]:
     """For each temperature: rhythms as long as each of ``melodies`` drawn from ``counts`` (seeded),
-    and their pooled note lengths' overlap with the melodies' and entropy (bits)."""
+    and their pooled note lengths' overlap with the melodies' and entropy (bits); under "real", the
+    melodies' own entropy."""
     from collections import Counter
 
     from oracle.models.improviser import sample_rhythm
@@ -137,7 +138,7 @@ def rhythm_sweep(counts, melodies, temperatures=RHYTHM_TEMPERATURES, seed: int =
     from oracle.training import metrics as m
 
     real = Counter(d for events in melodies for p, d in events if p is not None)
-    sweep = {}
+    sweep = {"real": {"duration_overlap": 1.0, "duration_entropy": m.duration_entropy(real)}}
     for temperature in temperatures:
         sampler = Sampler(seed, f"rhythm-sweep/{temperature}")
         drawn = Counter(length for events in melodies
@@ -148,11 +149,18 @@ def rhythm_sweep(counts, melodies, temperatures=RHYTHM_TEMPERATURES, seed: int =
     return sweep
 
 
+def closest_temperature(sweep: dict[str, dict]) -> str:
+    """The swept temperature whose note-length entropy is nearest the real melodies' (ties: the higher)."""
+    target = sweep["real"]["duration_entropy"]
+    return min((t for t in sweep if t != "real"),
+               key=lambda t: (round(abs(sweep[t]["duration_entropy"] - target), 6), -float(t)))
+
+
 def train_rhythm(data_dir: str, output: str, command: str = "") -> dict:
     """The improviser's rhythm model, ``improviser_rhythm``: event bigrams given the bar position,
     counted over the training chorale sopranos (rhythm is key-free: original keys only), and the
-    sampling temperature whose rhythms' note lengths best overlap the validation sopranos' (a
-    counted model drawn at temperature 1 spreads its smoothing mass over rare lengths)."""
+    sampling temperature whose rhythms' note-length entropy comes closest to the validation
+    sopranos' (drawn at temperature 1, the bigram's rhythms are more varied than the real ones)."""
     from oracle.models.bundles import save_bundle
     from oracle.models.improviser import rhythm_counts
 
@@ -162,11 +170,12 @@ def train_rhythm(data_dir: str, output: str, command: str = "") -> dict:
         raise ValueError("no 4/4 chorale sopranos in the prepared training/validation rows; include the chorales")
     counts = rhythm_counts(train)
     sweep = rhythm_sweep(counts, validation)
-    chosen = max(sweep, key=lambda t: (round(sweep[t]["duration_overlap"], 6), float(t)))
+    chosen = closest_temperature(sweep)
+    target = sweep["real"]["duration_entropy"]
     entry = save_bundle("improviser_rhythm", {
         "kind": "improviser_rhythm", "rhythm": counts, "temperature": float(chosen), "step": 0,
         "metadata": {"train_melodies": len(train), "validation_melodies": len(validation), "sweep": sweep},
     }, Path(output), command)
-    logger.info("improviser_rhythm: temperature %s chosen on %d validation chorales (overlap %.3f)", chosen,
-                len(validation), sweep[chosen]["duration_overlap"])
+    logger.info("improviser_rhythm: temperature %s chosen on %d validation chorales (entropy %.3f, real %.3f)",
+                chosen, len(validation), sweep[chosen]["duration_entropy"], target)
     return {"bundle": entry, "temperature": float(chosen), "sweep": sweep}

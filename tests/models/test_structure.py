@@ -94,21 +94,24 @@ def test_bar_form_reads_bars_as_the_repetition_measure_does():
     assert plan.source(4) == 2 and plan.source(5) is None
 
 
-def test_a_form_is_drawn_from_the_tunes_of_the_style_and_meter_long_enough():
+def test_a_form_is_drawn_from_the_tunes_of_the_style_and_meter():
     import random
 
     from oracle.models.structure import FORM_MINIMUM, StructureGuide, learn_structure
 
-    structure = learn_structure(_rows())
+    structure = learn_structure(_rows())  # six folk 4/4 tunes, bars 5-8 repeating bars 1-4
     structure["forms"] += [{"style": "fiddle", "meter": "6/8", "sources": [-1, 0] * 10, "exact": [False, True] * 10}
                            for _ in range(FORM_MINIMUM)]
     folk = StructureGuide(structure, 0, "major", "folk", "4/4")
     assert [folk.plan(random.Random(seed), 8).sources for seed in range(3)] == [[-1, -1, -1, -1, 0, 1, 2, 3]] * 3
-    # no folk tune is 12 bars long: the fiddle tunes that are (every style pooled) give the form
-    assert folk.plan(random.Random(0), 12).sources == [-1, 0] * 6
-    # longer than every tune: the longest forms, the bars past them left to the lag law
-    long = StructureGuide(structure, 0, "major", "fiddle", "6/8").plan(random.Random(0), 30)
-    assert long.source(19) == 0 and long.source(20) is None
+    # a tune is drawn whatever its length, as real tunes are read; past its end the lag law decides
+    longer = folk.plan(random.Random(0), 12)
+    assert longer.source(7) == 3 and longer.source(8) is None
+    # too few tunes of a meter: the style's of every meter; of a style: every style's
+    assert StructureGuide(structure, 0, "major", "fiddle", "4/4").plan(random.Random(0), 4).sources == [-1, 0] * 2
+    pooled = {tuple(StructureGuide(structure, 0, "major", "chorale", "4/4").plan(random.Random(seed), 2).sources)
+              for seed in range(40)}
+    assert pooled == {(-1, -1), (-1, 0)}
 
 
 def test_planned_repeats_appear_and_the_cadence_is_kept():
@@ -132,10 +135,13 @@ def test_planned_repeats_appear_and_the_cadence_is_kept():
 
 def test_a_lower_rhythm_temperature_narrows_the_note_lengths():
     from oracle.models.improviser import rhythm_counts
-    from oracle.training.train_improviser import rhythm_sweep
+    from oracle.training.train_improviser import closest_temperature, rhythm_sweep
 
     # mostly quarter notes: at a low temperature the rarer lengths fade, at 1 they come as often as counted
     melodies = [[(67, 4)] * 16] * 8 + [[(60, 2), (62, 2), (64, 8), (None, 4)] * 4]
     sweep = rhythm_sweep(rhythm_counts(melodies), melodies, temperatures=(0.4, 1.0))
     assert sweep["0.4"]["duration_entropy"] < sweep["1.0"]["duration_entropy"]
     assert all(0 <= v["duration_overlap"] <= 1 for v in sweep.values())
+    # the temperature kept is the one whose entropy is nearest the real melodies'
+    real = sweep["real"]["duration_entropy"]
+    assert closest_temperature(sweep) == min(("0.4", "1.0"), key=lambda t: abs(sweep[t]["duration_entropy"] - real))
