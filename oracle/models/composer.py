@@ -209,8 +209,7 @@ def sample(model: nn.Module, conditioning: Conditioning, bars: int, *, sampler: 
                 token = _cadence_choice(guide, sampler, last, expecting_pitch, pitch, end - now, bar_length,
                                         temperature, top_k)
             else:
-                token = sampler.choose(last, allowed=_PITCH_TOKENS if expecting_pitch else
-                                       _durations_to_clean_bar(plan, now, first_line, bar_length, end),
+                token = sampler.choose(last, allowed=_PITCH_TOKENS if expecting_pitch else _DURATION_TOKENS,
                                        temperature=temperature, top_k=top_k)
             produced.append(token)
             position = min(now % bar_length, MAX_BAR_POSITION - 1)
@@ -263,15 +262,6 @@ def _planned_copy(guide: StructureGuide, onsets, source: int, now: int, bar_leng
                                     or sum(d for _, d in events) < bar_length):
         return []
     return events
-
-
-def _durations_to_clean_bar(plan, now: int, first_line: int, bar_length: int, end: int) -> list[int]:
-    """Duration tokens allowed for a note starting at ``now``: all, unless the next bar line opens a
-    bar the plan needs clean (a source or target of a repeat), which no note may run over."""
-    following = (now // bar_length + 1) * bar_length
-    if plan is None or following >= end or (following - first_line) // bar_length not in plan.clean:
-        return _DURATION_TOKENS
-    return [t for t in _DURATION_TOKENS if DURATIONS[t - FIRST_DURATION_TOKEN] <= following - now]
 
 
 def _copy_tokens(guide: StructureGuide, sampler: Sampler, logits, events, temperature: float, top_k: int,

