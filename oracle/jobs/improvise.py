@@ -1,5 +1,6 @@
 """``improvise``: a melody over a chord progression, by the chord-conditioned GAN (MidiNet-style),
-its rhythm drawn event by event from the bundle's rhythm model and its notes kept to the key.
+its rhythm drawn event by event from the ``improviser_rhythm`` bundle's rhythm model (at the
+temperature chosen on validation chorales) and its notes kept to the key.
 
 Parameters: ``chords`` (symbols such as ["C", "Am", "F", "G7"]; default: the chords of the input
 MIDI, beat by beat, as the ``analyze`` job finds them), ``beats_per_chord`` (1, 2 or 4; default 4,
@@ -45,9 +46,10 @@ def progression(context: JobContext, beats_per_chord: int) -> list[int]:
 
 class ImproviseJob:
     name = "improvise"
-    model_id = model_id("improviser")
+    model_id = model_id("improviser", "improviser_rhythm")
 
     def run(self, context: JobContext) -> JobResult:
+        from oracle.models.bundles import load_bundle
         from oracle.models.improviser import Generator, improvise
         from oracle.models.inference import deterministic, load_model
         from oracle.models.midi import Track, melody_track, write_midi
@@ -63,9 +65,10 @@ class ImproviseJob:
         beats = progression(context, beats_per_chord)
 
         generator, bundle = load_model("improviser", Generator)
+        rhythm = load_bundle("improviser_rhythm")
         with deterministic(context.seed, "improvise") as sampler:
             melody = improvise(generator, beats, sampler=sampler, temperature=temperature,
-                               rhythm=bundle.get("rhythm"))
+                               rhythm=rhythm["rhythm"], rhythm_temperature=rhythm["temperature"])
         chords = Track("chords", 0, 1)
         for beat, chord in enumerate(beats):
             if beat == 0 or beats[beat - 1] != chord or beat % 4 == 0:
@@ -75,7 +78,8 @@ class ImproviseJob:
                 chords.notes += [(beat * 4, length * 4, p - 12, 60) for p in voicing(chord)]
         midi = write_midi([melody_track(melody, program=65), chords], bpm=tempo, meter="4/4")
         summary = {"bars": len(beats) // 4, "chords_per_beat": [chord_symbol(c) for c in beats],
-                   "melody": [[p, d] for p, d in melody], "model_sha256": bundle["sha256"]}
+                   "melody": [[p, d] for p, d in melody], "model_sha256": bundle["sha256"],
+                   "rhythm_sha256": rhythm["sha256"]}
         return JobResult(files={"improvisation.mid": midi,
                                 "improvisation.json": json.dumps(summary, sort_keys=True).encode() + b"\n"},
                          metrics={"bars": len(beats) // 4, "notes": sum(1 for p, _ in melody if p is not None)})

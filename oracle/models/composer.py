@@ -169,7 +169,8 @@ def sample(model: nn.Module, conditioning: Conditioning, bars: int, *, sampler: 
     With ``structure`` (:func:`oracle.models.structure.learn_structure`) the decoding is guided:
     the last bar closes on a cadence degree and bars repeat earlier ones as often as in the data."""
     model.eval()
-    guide = StructureGuide(structure, conditioning.tonic_pc, conditioning.mode, conditioning.style) if structure else None
+    guide = (StructureGuide(structure, conditioning.tonic_pc, conditioning.mode, conditioning.style, conditioning.meter)
+             if structure else None)
     bar_length = conditioning.bar_length
     prefix = events_to_tokens(list(primer), bos=True, eos=False)
     positions = bar_positions(prefix, bar_length, start_position)
@@ -181,6 +182,9 @@ def sample(model: nn.Module, conditioning: Conditioning, bars: int, *, sampler: 
     begin = now
     end = now + budget
     phrases = [phrase_state(t, bar_length, end) for t in _onset_times(prefix, start_position)]
+    # The drawn form's bar k starts at the first bar line of the new music plus k bars.
+    first_line = -(-begin // bar_length) * bar_length
+    plan = guide.plan(sampler.random, (end - first_line) // bar_length) if guide else None
     onsets: list[tuple[int, int | None, int]] = []  # (time, pitch, duration) of each new event
     forced: list[int] = []
     pitch: int | None = None
@@ -191,8 +195,14 @@ def sample(model: nn.Module, conditioning: Conditioning, bars: int, *, sampler: 
         expecting_pitch = True
         while elapsed < budget:
             if guide and expecting_pitch and not forced and now % bar_length == 0 and now > begin:
-                copy = _repetition(guide, sampler, onsets, now, begin, bar_length, end)
-                forced = _copy_tokens(guide, sampler, last, copy, temperature, top_k) if copy else []
+                planned = plan.source((now - first_line) // bar_length) if plan else None
+                if planned is None:
+                    copy = _repetition(guide, sampler, onsets, now, begin, bar_length, end)
+                    forced = _copy_tokens(guide, sampler, last, copy, temperature, top_k) if copy else []
+                elif planned >= 0:
+                    copy = _planned_copy(guide, onsets, first_line + planned * bar_length, now, bar_length, end)
+                    exact = plan.exact[(now - first_line) // bar_length] or now + bar_length >= end
+                    forced = _copy_tokens(guide, sampler, last, copy, temperature, top_k, exact) if copy else []
             if forced:
                 token = forced.pop(0)
             elif guide and now >= end - bar_length:
@@ -239,12 +249,31 @@ def _repetition(guide: StructureGuide, sampler: Sampler, onsets, now: int, begin
     return events
 
 
-def _copy_tokens(guide: StructureGuide, sampler: Sampler, logits, events, temperature: float, top_k: int) -> list[int]:
-    """The tokens of a repeated bar: exact with the learned odds, else a sequence whose first pitch
-    the network draws among those keeping every note in the range and the key's scale."""
+def _planned_copy(guide: StructureGuide, onsets, source: int, now: int, bar_length: int, end: int) -> list:
+    """The events of the plan's source bar (starting at ``source``) to repeat at ``now``, or [] when
+    the copy cannot line up (the source bar does not start on its bar line or is silent). In the last
+    bar the copy must close on a cadence degree and fill the bar, or the bar is composed anew."""
+    if not any(t == source for t, _, _ in onsets):
+        return []
+    events = [(p, d) for t, p, d in onsets if source <= t < source + bar_length]
+    if not any(p is not None for p, _ in events):
+        return []
+    if now + bar_length >= end and (events[-1][0] is None or not guide.is_cadence(events[-1][0])
+                                    or sum(d for _, d in events) < bar_length):
+        return []
+    return events
+
+
+def _copy_tokens(guide: StructureGuide, sampler: Sampler, logits, events, temperature: float, top_k: int,
+                 exact: bool | None = None) -> list[int]:
+    """The tokens of a repeated bar: exact as planned (``exact``) or with the learned odds (None),
+    else a sequence whose first pitch the network draws among those keeping every note in the
+    range and the key's scale."""
     first = events[0][0]
     starts = []
-    if first is not None and sampler.random.random() >= guide.exact_share:
+    if exact is None:
+        exact = sampler.random.random() < guide.exact_share
+    if first is not None and not exact:
         offsets = [p - first for p, _ in events if p is not None]
         starts = [t for t in _PITCH_TOKENS if t != REST and LOW_PITCH + t - FIRST_PITCH_TOKEN != first
                   and all(LOW_PITCH <= LOW_PITCH + t - FIRST_PITCH_TOKEN + o <= HIGH_PITCH

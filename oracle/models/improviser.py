@@ -141,18 +141,10 @@ def progression_scale(beat_chords: list[int]) -> frozenset[int]:
     return frozenset((tonic + d) % 12 for d in degrees)
 
 
-def improvise(generator: Generator, beat_chords: list[int], *, sampler: Sampler, temperature: float = 1.0,
-              rhythm: torch.Tensor | None = None) -> list[tuple[int | None, int]]:
-    """A melody over ``beat_chords`` (one chord id per quarter-note beat, 4/4, -1 = none), as
-    (pitch, sixteenths) events: the rhythm drawn event by event from ``rhythm`` (the bundle's
-    :func:`rhythm_counts`), each note's pitch from the generator's distribution at its onset, kept to
-    the progression's key and the beat's chord. Without ``rhythm``, :func:`improvise_stepwise`."""
-    if rhythm is None:
-        return improvise_stepwise(generator, beat_chords, sampler=sampler, temperature=temperature)
-    generator.eval()
-    dtype = next(generator.parameters()).dtype
-    total = 4 * len(beat_chords)
-    events: list[tuple[bool, int]] = []  # (rest?, length)
+def sample_rhythm(rhythm: torch.Tensor, total: int, *, sampler: Sampler, temperature: float = 1.0) -> list[tuple[bool, int]]:
+    """(rest?, length) events filling ``total`` sixteenths, each drawn from :func:`rhythm_distribution`
+    given its bar position and the event before it, at ``temperature``."""
+    events: list[tuple[bool, int]] = []
     now, previous = 0, RHYTHM_START
     while now < total:
         law = rhythm_distribution(rhythm, now % STEPS, previous)
@@ -160,6 +152,21 @@ def improvise(generator: Generator, beat_chords: list[int], *, sampler: Sampler,
         event = sampler.choose([math.log(p) for p in law], allowed=allowed, temperature=temperature)
         events.append((event >= STEPS, event % STEPS + 1))
         previous, now = event, now + event % STEPS + 1
+    return events
+
+
+def improvise(generator: Generator, beat_chords: list[int], *, sampler: Sampler, temperature: float = 1.0,
+              rhythm: torch.Tensor | None = None, rhythm_temperature: float = 1.0) -> list[tuple[int | None, int]]:
+    """A melody over ``beat_chords`` (one chord id per quarter-note beat, 4/4, -1 = none), as
+    (pitch, sixteenths) events: the rhythm drawn event by event from ``rhythm`` (the bundle's
+    :func:`rhythm_counts`) at ``rhythm_temperature`` x ``temperature`` (the rhythm bundle's learned
+    temperature times the job's), each note's pitch from the generator's distribution at its onset,
+    kept to the progression's key and the beat's chord. Without ``rhythm``, :func:`improvise_stepwise`."""
+    if rhythm is None:
+        return improvise_stepwise(generator, beat_chords, sampler=sampler, temperature=temperature)
+    generator.eval()
+    dtype = next(generator.parameters()).dtype
+    events = sample_rhythm(rhythm, 4 * len(beat_chords), sampler=sampler, temperature=rhythm_temperature * temperature)
     scale = progression_scale(beat_chords)
     bars = (len(beat_chords) + 3) // 4
     melody: list[tuple[int | None, int]] = []

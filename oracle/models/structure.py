@@ -16,6 +16,13 @@ Two statistics, counted over the training pieces in their own key, ship as the b
   network, which goes on from there), exactly or, with the learned odds, as a sequence starting on
   a pitch the network draws among those that keep every copied note in the key's scale (the
   degrees that make at least 1 % of the mode's notes).
+* **forms**: per training tune (style, meter), its bar-level phrase form from its first full bar
+  on: for each bar the earliest earlier bar it repeats (as the bar-repetition measure reads bars:
+  onsets, rhythm and pitches relative to the bar's first note) and whether the repeat is exact,
+  or "new". A composition draws one form of its style (and meter, when enough tunes share it)
+  from these, so AABA, ABAC and their bar-level variants come as often as in the training tunes;
+  a planned repeat copies the earlier bar (exact or, as planned, a sequence whose first pitch
+  the network draws). Bars beyond the longest form fall back to the lag law above.
 """
 
 from __future__ import annotations
@@ -30,6 +37,11 @@ CADENCE_SHARE = 0.05
 SCALE_SHARE = 0.01
 #: Bar distances a repetition may look back (in order of preference when several match).
 LAGS = (4, 8, 2, 1)
+#: Forms are kept up to the compose job's longest request (bars).
+FORM_BARS = 64
+#: A (style, meter) pair needs at least this many long-enough forms to be drawn from on its own;
+#: otherwise the style's forms of every meter are used.
+FORM_MINIMUM = 5
 
 
 def bar_shapes(events, bar_length: int, start: int) -> dict[int, tuple]:
@@ -44,6 +56,45 @@ def bar_shapes(events, bar_length: int, start: int) -> dict[int, tuple]:
             if notes[0][0] == 0 and any(p is not None for _, p, _ in notes)}
 
 
+def bar_onsets(events, bar_length: int, start: int) -> dict[int, list]:
+    """Bar index -> the (offset in bar, pitch, duration) of every event starting in that bar."""
+    bars: dict[int, list] = {}
+    now = start
+    for pitch, duration in events:
+        bars.setdefault(now // bar_length, []).append((now % bar_length, pitch, duration))
+        now += duration
+    return bars
+
+
+def pitched_shape(notes) -> tuple | None:
+    """What the bar-repetition measure compares: the bar's pitched onsets, their offsets, lengths
+    and pitches relative to its first pitch (None for a silent bar)."""
+    pitched = [(at, p, d) for at, p, d in notes if p is not None]
+    if not pitched:
+        return None
+    return tuple((at, p - pitched[0][1], d) for at, p, d in pitched)
+
+
+def bar_form(events, bar_length: int, start: int) -> tuple[list[int], list[bool]]:
+    """A tune's form from its first full bar: for each bar the index of the earliest earlier bar
+    with the same :func:`pitched_shape` (-1 if none) and whether that repeat is exact (same pitches)."""
+    bars = bar_onsets(events, bar_length, start)
+    total = start + sum(d for _, d in events)
+    first = 0 if start % bar_length == 0 else start // bar_length + 1
+    count = min(FORM_BARS, max(0, -(-total // bar_length) - first))
+    sources, exact, seen = [], [], {}
+    for index in range(count):
+        notes = bars.get(first + index, [])
+        shape = pitched_shape(notes)
+        source = seen.get(shape, -1) if shape is not None else -1
+        sources.append(source)
+        exact.append(source >= 0 and [p for _, p, _ in notes if p is not None]
+                     == [p for _, p, _ in bars[first + source] if p is not None])
+        if shape is not None:
+            seen.setdefault(shape, index)
+    return sources, exact
+
+
 def learn_structure(rows) -> dict:
     """The statistics above from prepared rows (``tokens``, ``tonic_pc``, ``mode``, ``style``,
     ``bar_length``, ``start_position``; transposed copies are skipped)."""
@@ -51,6 +102,7 @@ def learn_structure(rows) -> dict:
     degrees = {mode: [0] * 12 for mode in ("major", "minor")}
     repeats = {style: [[0] * (len(LAGS) + 1) for _ in range(PHRASE_BARS)] for style in STYLES}
     exact = [0, 0]  # repeats that are exact, all repeats
+    forms = []
     pieces = 0
     for row in rows:
         if row.get("transpose", 0) != 0:
@@ -63,6 +115,10 @@ def learn_structure(rows) -> dict:
         for pitch in pitches:
             degrees[row["mode"]][(pitch - row["tonic_pc"]) % 12] += 1
         finals[row["mode"]][(pitches[-1] - row["tonic_pc"]) % 12] += 1
+        sources, exact_repeats = bar_form(events, row["bar_length"], row["start_position"])
+        if sources:
+            forms.append({"style": row["style"], "meter": row.get("meter", ""), "sources": sources,
+                          "exact": exact_repeats})
         shapes = bar_shapes(events, row["bar_length"], row["start_position"])
         relative = {index: relative_shape(shape) for index, shape in shapes.items()}
         for index in sorted(shapes):
@@ -74,7 +130,7 @@ def learn_structure(rows) -> dict:
                 exact[0] += shapes[index - LAGS[lag]] == shapes[index]
                 exact[1] += 1
     return {"pieces": pieces, "final_degrees": finals, "degrees": degrees, "repeats": repeats, "lags": list(LAGS),
-            "exact_repeats": exact[0], "repeats_total": exact[1]}
+            "exact_repeats": exact[0], "repeats_total": exact[1], "forms": forms}
 
 
 def relative_shape(shape: tuple) -> tuple:
@@ -86,7 +142,7 @@ def relative_shape(shape: tuple) -> tuple:
 class StructureGuide:
     """The decisions :func:`oracle.models.composer.sample` takes from a learned structure."""
 
-    def __init__(self, structure: dict, tonic_pc: int, mode: str, style: str):
+    def __init__(self, structure: dict, tonic_pc: int, mode: str, style: str, meter: str = ""):
         finals, every = structure["final_degrees"][mode], structure["degrees"][mode]
         total_finals, total = max(1, sum(finals)), max(1, sum(every))
         self.tonic_pc = tonic_pc
@@ -102,6 +158,22 @@ class StructureGuide:
             repeats = [[sum(c) for c in zip(*(s[bar] for s in structure["repeats"].values()))]
                        for bar in range(PHRASE_BARS)]
         self.repeats = repeats
+        self.forms = structure.get("forms", [])
+        self.style, self.meter = style, meter
+
+    def plan(self, rng, bars: int) -> "FormPlan | None":
+        """A form for ``bars`` bars drawn (with ``rng``, a seeded :class:`random.Random`) from the
+        training tunes of this style and meter (this style's of any meter, then every style's, when
+        fewer than :data:`FORM_MINIMUM`), each tune as likely as the next whatever its length, as the
+        real tunes are read; the bars past a shorter tune's end are left to the lag law. None for a
+        structure without forms."""
+        if not self.forms or bars < 1:
+            return None
+        pools = ([f for f in self.forms if f["style"] == self.style and f["meter"] == self.meter],
+                 [f for f in self.forms if f["style"] == self.style], self.forms)
+        fitting = next((pool for pool in pools if len(pool) >= FORM_MINIMUM), self.forms)
+        form = fitting[rng.randrange(len(fitting))]
+        return FormPlan(form["sources"][:bars], form["exact"][:bars], bars)
 
     def is_cadence(self, pitch: int | None) -> bool:
         return pitch is not None and (pitch - self.tonic_pc) % 12 in self.cadence_degrees
@@ -117,3 +189,17 @@ class StructureGuide:
         counts = self.repeats[bar_in_phrase]
         total = sum(counts) + len(counts)
         return [math.log((c + 1) / total) for c in counts]
+
+
+class FormPlan:
+    """One drawn form: ``sources[k]`` is the plan bar that bar ``k`` repeats (-1: a new bar; bars
+    past the form's end are left to the lag law), ``exact[k]`` whether the repeat keeps its pitches.
+    A planned repeat is carried out when both bars start on their bar lines (most do); forcing every
+    planned bar line clean was tried and bent the note lengths away from the real tunes'."""
+
+    def __init__(self, sources: list[int], exact: list[bool], bars: int):
+        self.sources, self.exact, self.bars = list(sources), list(exact), bars
+
+    def source(self, bar: int) -> int | None:
+        """The bar ``bar`` repeats, -1 for a new bar, None past the form (the lag law decides)."""
+        return self.sources[bar] if 0 <= bar < len(self.sources) else None

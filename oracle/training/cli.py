@@ -1,7 +1,7 @@
 """``tutti-train``: prepare data on Spark, train each model, evaluate, benchmark.
 
     tutti-train prepare [--master local[*]|spark://host:7077] [--midi-dir DIR]
-    tutti-train train composer|composer-baseline|composer-transformer|composer-structure|improviser|harmonizer|recommender [--steps N] [--distributed N]
+    tutti-train train composer|composer-baseline|composer-transformer|composer-structure|improviser|improviser-rhythm|harmonizer|recommender [--steps N] [--distributed N]
     tutti-train evaluate            # writes docs/models.md
 """
 
@@ -42,7 +42,7 @@ def prepare(master, corpora, no_corpora, midi_dir, limit, partitions, output):
 
 @main.command()
 @click.argument("model", type=click.Choice(["composer", "composer-baseline", "composer-transformer", "composer-structure",
-                                          "improviser", "harmonizer", "recommender"]))
+                                          "improviser", "improviser-rhythm", "harmonizer", "recommender"]))
 @click.option("--data", default=str(DEFAULT_DATA), show_default=True, type=click.Path(file_okay=False))
 @click.option("--steps", type=int, help="Override the config's max_steps / epochs.")
 @click.option("--distributed", type=int, default=0, help="Train on N processes through Spark's TorchDistributor.")

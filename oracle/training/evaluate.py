@@ -165,6 +165,7 @@ def evaluate_composer(data_dir: str) -> dict:
                 "verbatim_8gram_match": m.verbatim_match_rate(sequences, train_grams),
                 "distinct_4gram": m.distinct_ratio([[p for p, _ in e if p is not None] for e, _ in generated]),
                 "bar_repetition": sum(r for r, _ in repeats) / max(1, sum(c for _, c in repeats)),
+                "bar_repetition_interval": m.bootstrap_ratio_interval(repeats, random.Random(77)),
                 "ends_on_tonic": sum(m.ends_on_tonic(e, tonic) for e, tonic in endings) / max(1, len(endings))}
 
     whole_real = [(tokens_to_events(r["tokens"]), r["tonic_pc"]) for r in chosen]
@@ -190,18 +191,23 @@ def evaluate_composer(data_dir: str) -> dict:
 
 
 def evaluate_improviser(data_dir: str) -> dict:
-    from oracle.models.bundles import load_bundle
+    from oracle.models.bundles import BundleError, load_bundle
     from oracle.models.improviser import LOW, HIGH, Generator, improvise, improvise_stepwise
     from oracle.models.vocabulary import chord_pitch_classes
     from oracle.training.train_improviser import COLUMNS, bar_examples
 
     test = [r for r in load_rows(data_dir, "test", COLUMNS) if r["corpus"] == "chorales" and r["meter"] == "4/4"]
     bundle = load_bundle("improviser")
+    try:
+        rhythm_bundle = load_bundle("improviser_rhythm")
+    except BundleError:  # before the rhythm bundle: the counts the GAN's bundle carries, at temperature 1
+        rhythm_bundle = {"rhythm": bundle.get("rhythm"), "temperature": 1.0}
     generator = Generator(**bundle["config"])
     generator.load_state_dict(bundle["model"])
     generator = generator.double()  # as the job runs it
     sampler = Sampler(99, "evaluate/improvise")
     stepwise_sampler = Sampler(99, "evaluate/improvise-stepwise")
+    untempered_sampler = Sampler(99, "evaluate/improvise-untempered")
     rng = random.Random(99)
 
     def chord_tone_ratio(events, beat_chords):
@@ -215,7 +221,7 @@ def evaluate_improviser(data_dir: str) -> dict:
             now += duration
         return hits, total
 
-    names = ("gan", "gan_stepwise", "real", "random_chord_tone")
+    names = ("gan", "gan_untempered", "gan_stepwise", "real", "random_chord_tone")
     results = {name: {"hits": 0, "notes": 0, "melodies": [], "in_key": 0, "pitched": 0, "durations": Counter()}
                for name in names}
     items = {name: [] for name in results}
@@ -228,7 +234,9 @@ def evaluate_improviser(data_dir: str) -> dict:
         from oracle.models.improviser import classes_to_events, grid_to_classes
 
         real = classes_to_events(grid_to_classes(list(row["grid"])))
-        gan = improvise(generator, chords, sampler=sampler, rhythm=bundle.get("rhythm"))
+        gan = improvise(generator, chords, sampler=sampler, rhythm=rhythm_bundle["rhythm"],
+                        rhythm_temperature=rhythm_bundle["temperature"])
+        untempered = improvise(generator, chords, sampler=untempered_sampler, rhythm=rhythm_bundle["rhythm"])
         stepwise = improvise_stepwise(generator, chords, sampler=stepwise_sampler)
         baseline = []
         now = 0
@@ -240,7 +248,8 @@ def evaluate_improviser(data_dir: str) -> dict:
                 options = [p for p in range(LOW + 3, HIGH - 5) if p % 12 in chord_pitch_classes(chords[beat])]
                 baseline.append((rng.choice(options), duration))
             now += duration
-        for name, events in (("gan", gan), ("gan_stepwise", stepwise), ("real", real), ("random_chord_tone", baseline)):
+        for name, events in (("gan", gan), ("gan_untempered", untempered), ("gan_stepwise", stepwise), ("real", real),
+                             ("random_chord_tone", baseline)):
             hits, total = chord_tone_ratio(events, chords)
             in_key, pitched = m.in_key_ratio(events, row["tonic_pc"], row["mode"])
             results[name]["in_key"] += in_key
@@ -250,7 +259,8 @@ def evaluate_improviser(data_dir: str) -> dict:
             results[name]["notes"] += total
             results[name]["melodies"].append([p for p, _ in events if p is not None])
             items[name].append((events, row["tonic_pc"]))
-    summary = {"test_chorales": len(items["real"])}
+    summary = {"test_chorales": len(items["real"]), "rhythm_temperature": rhythm_bundle["temperature"],
+               "rhythm_sweep": rhythm_bundle.get("metadata", {}).get("sweep", {})}
     for name, data in results.items():
         summary[name] = {"chord_tone_ratio": data["hits"] / max(1, data["notes"]),
                          "in_key_ratio": data["in_key"] / max(1, data["pitched"]),

@@ -92,18 +92,16 @@ def ndcg_at_k(ranked: list[int], relevant: set[int], k: int) -> float:
 def bar_repetition(events, bar_length: int, start: int = 0) -> tuple[int, int]:
     """(bars that repeat an earlier bar of the same melody, bars after the first): a bar is its
     rhythm and its pitches relative to its first pitch, so a sequence a step higher still counts
-    as a repetition; empty (silent) bars are not counted."""
-    bars: dict[int, list] = {}
-    now = start
-    for pitch, duration in events:
-        bars.setdefault(now // bar_length, []).append((now % bar_length, pitch, duration))
-        now += duration
+    as a repetition; empty (silent) bars are not counted. The bar reading is the structure guide's
+    (:func:`oracle.models.structure.pitched_shape`), so the guide plans what this measures."""
+    from oracle.models.structure import bar_onsets, pitched_shape
+
+    bars = bar_onsets(events, bar_length, start)
     seen, repeats, counted = set(), 0, 0
     for index in sorted(bars):
-        notes = [(at, p, d) for at, p, d in bars[index] if p is not None]
-        if not notes:
+        shape = pitched_shape(bars[index])
+        if shape is None:
             continue
-        shape = tuple((at, p - notes[0][1], d) for at, p, d in notes)
         if seen:
             counted += 1
             repeats += shape in seen
@@ -132,3 +130,20 @@ def duration_entropy(durations: Counter) -> float:
     """Shannon entropy (bits) of a pooled histogram of note durations in sixteenths."""
     total = sum(durations.values())
     return -sum(c / total * math.log2(c / total) for c in durations.values() if c) if total else 0.0
+
+
+def bootstrap_ratio_interval(pairs: list[tuple[int, int]], rng, rounds: int = 1000,
+                             level: float = 0.9) -> tuple[float, float]:
+    """The central ``level`` interval of sum(hits) / sum(counted) over ``rounds`` resamples (with
+    replacement) of the pieces' (hits, counted) pairs: how far the pooled share moves with the
+    pieces drawn, the spread a generated figure is read against."""
+    if not pairs:
+        return 0.0, 0.0
+    ratios = []
+    for _ in range(rounds):
+        drawn = [pairs[rng.randrange(len(pairs))] for _ in pairs]
+        ratios.append(sum(h for h, _ in drawn) / max(1, sum(c for _, c in drawn)))
+    ratios.sort()
+    low = ratios[int((1 - level) / 2 * rounds)]
+    high = ratios[min(rounds - 1, int((1 + level) / 2 * rounds))]
+    return low, high

@@ -54,7 +54,7 @@ def write_report(path: Path) -> None:
         ".venv/bin/pip install -e '.[ml]'        # torch==2.13.0 (CPU), pyspark, pyarrow, tqdm",
         "tutti-train prepare                     # Spark, local[*]; --master spark://host:7077 for a cluster; --midi-dir DIR",
         "tutti-train train composer              # also: composer-transformer, composer-baseline, composer-structure,",
-        "                                        #   improviser, harmonizer, recommender; --distributed N (TorchDistributor)",
+        "                                        #   improviser, improviser-rhythm, harmonizer, recommender; --distributed N",
         "tutti-train evaluate                    # held-out evaluation -> this file",
         "python bench/generation.py              # latency / throughput / Spark timings -> this file",
         "```",
@@ -75,7 +75,8 @@ def write_report(path: Path) -> None:
     for name, entry in sorted(manifest.items()):
         lines.append(f"| {name} | {entry['bytes']:,} | {entry['step']} | `{entry['sha256'][:16]}…` | `{entry['trained_by']}` |")
     lines += ["", "Job model ids: `compose` = sha256 of the sorted composer and composer_structure hashes; `improvise` =",
-              "improviser sha256; `accompany` = sha256 of the sorted harmonizer and recommender hashes.", ""]
+              "sha256 of the sorted improviser and improviser_rhythm hashes; `accompany` = sha256 of the sorted",
+              "harmonizer and recommender hashes.", ""]
 
     s = evaluation.get("soprano", {})
     if "ngram" in s:
@@ -135,8 +136,9 @@ def write_report(path: Path) -> None:
                 + f", batches of {t['batch_size']}, best validation step {t['best_step']} of {t['max_steps']}"
                 for n, t in c.get("training", {}).items()) + ". The",
             "structure-guided column samples the served network with the learned phrase statistics of",
-            "`composer_structure` (its last bar closes on a cadence degree, bars repeat earlier bars as often as in",
-            "the training tunes; see Definitions); its NLL is the network's own.",
+            "`composer_structure` (its last bar closes on a cadence degree; each piece follows the bar-level form",
+            "of a training tune of its style and meter, drawn from all of them, its planned repeats copied from the",
+            "earlier bar; see Definitions); its NLL is the network's own.",
             "",
             "| measure | " + " | ".join(heads[n] for n in (*names, *guided)) + " | n-gram | real (validation pieces) | real (test pieces) |",
             "|---|" + "---|" * (len(names) + len(guided) + 3),
@@ -163,6 +165,12 @@ def write_report(path: Path) -> None:
                            ("bar_repetition", "bar repetition (phrase structure)"),
                            ("ends_on_tonic", "last note on the tonic")):
             row(label, key)
+        spread = [(heads[n], c[n]) for n in (*guided, "composer") if n in c]
+        spread += [("real validation pieces", c["real_validation"]), ("real test pieces", c["real_test"])]
+        if all("bar_repetition_interval" in v for _, v in spread):
+            lines += ["", "Bar repetition with its spread (90 % bootstrap interval over the pieces, 1,000 resamples): "
+                      + "; ".join(f"{label} {_f(v['bar_repetition'])} [{_f(v['bar_repetition_interval'][0])}, "
+                                  f"{_f(v['bar_repetition_interval'][1])}]" for label, v in spread) + "."]
         lines += ["", f"Real test pieces read to their end close on the tonic in {_f(c['real_test_whole']['ends_on_tonic'])}"
                   " of cases (the validation column's figure is for whole pieces too; the real test column's other",
                   "figures are for the 16 bars the generated pieces are compared with).", ""]
@@ -180,22 +188,28 @@ def write_report(path: Path) -> None:
             "rhythm and picks a random chord tone (soprano range) for every note, so its chord-tone ratio is 1 by",
             "construction; it is the reference for what chord-following alone gives, not a target. The shipped",
             "sampler draws the rhythm as a sequence (each note or rest and its length from a bigram over events",
-            "given the bar position, learned from the same chorale bars and shipped in the bundle) and each pitch",
-            "from the GAN at its onset, kept to the progression's key or the beat's chord; the first sampler drew",
-            "every sixteenth independently from the GAN.",
+            "given the bar position, counted from the training chorale sopranos: the bundle `improviser_rhythm`)",
+            f"at temperature {_f(i.get('rhythm_temperature', 1.0), 2)}, the one whose rhythms' note-length entropy comes closest to the",
+            f"{_f(i.get('rhythm_sweep', {}).get('real', {}).get('duration_entropy', ''), 2)} bits of the validation chorales' sopranos (per temperature, entropy / duration overlap with them: "
+            + ", ".join(f"{t}: {_f(v['duration_entropy'], 2)} / {_f(v['duration_overlap'])}"
+                        for t, v in i.get("rhythm_sweep", {}).items() if t != "real") + "),",
+            "and each pitch from the GAN at its onset, kept to the progression's key or the beat's chord. The",
+            "second column draws the same rhythm model at temperature 1 (the sampler shipped before); the third",
+            "is the first sampler, every sixteenth drawn independently from the GAN.",
             "",
-            "| measure | GAN, rhythm as a sequence (shipped) | GAN, independent sixteenths (first) | real soprano | random chord tone |",
-            "|---|---|---|---|---|",
+            "| measure | GAN, rhythm as a sequence, tempered (shipped) | GAN, rhythm as a sequence, temperature 1 | GAN, independent sixteenths (first) | real soprano | random chord tone |",
+            "|---|---|---|---|---|---|",
         ]
-        if "gan_stepwise" not in i:
-            i = {**i, "gan_stepwise": {}}
+        for name in ("gan_stepwise", "gan_untempered"):
+            if name not in i:
+                i = {**i, name: {}}
         for key, label in (("chord_tone_ratio", "chord-tone ratio"), ("in_key_ratio", "notes in key"),
                            ("duration_entropy", "duration entropy (bits)"),
                            ("distinct_4gram", "diversity (distinct pitch 4-grams)"),
                            ("pitch_class_overlap", "pitch-class overlap with real"),
                            ("interval_overlap", "interval overlap with real"),
                            ("duration_overlap", "duration overlap with real")):
-            cells = [_f(i[n].get(key, "")) for n in ("gan", "gan_stepwise", "real", "random_chord_tone")]
+            cells = [_f(i[n].get(key, "")) for n in ("gan", "gan_untempered", "gan_stepwise", "real", "random_chord_tone")]
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
         lines.append("")
     h = evaluation.get("harmonizer", {})
@@ -273,6 +287,9 @@ def write_report(path: Path) -> None:
         "  Transformer had 800 steps of 32 windows (a third of the LSTMs' tokens: one of its steps cost about 3x",
         "  an LSTM step, and the machine ran at load 15-30), and its validation loss also still fell; it is",
         "  reported as trained, not as the best a Transformer can do here.",
+        "- The guided composer's bar repetition follows the training tunes' forms by construction (a piece copies",
+        "  the bars its drawn form says to repeat): reaching the real tunes' figure shows the plan is carried out,",
+        "  not that the repeated material is good; a repeat is only as good as the bar the network wrote first.",
         "- Retraining reproduces a bundle bit for bit on the same machine and thread count; other CPUs may differ",
         "  in the last bits, which changes the sha256 and so the model id.",
         "- Jobs, unlike training, give the same bytes on every x86-64 CPU path: inference runs in float64, logits",
@@ -297,12 +314,18 @@ def write_report(path: Path) -> None:
         "- **Notes in key**: share of notes whose pitch class is in the piece's scale (major; in minor the natural",
         "  minor plus the raised sixth and seventh). **Duration entropy**: Shannon entropy of pooled note lengths.",
         "- **Structure-guided decoding** (`oracle/models/structure.py`): from the training tunes in their own key,",
-        "  the share of pieces ending on each scale degree (degrees ending at least 5 % are cadence degrees) and,",
-        "  per style and bar of the 4-bar phrase, how often a bar repeats exactly the bar 4, 8, 2 or 1 bars earlier.",
-        "  In the last bar pitch logits get log P(degree | last note) - log P(degree); a note that would sound to",
-        "  the end must be on a cadence degree, and within the last beat only cadence degrees are drawn. At each",
-        "  bar line a repeat lag (or none) is drawn from the learned law and the earlier bar is fed through the",
-        "  network when it starts on its bar line. Every draw goes through the job's deterministic sampler.",
+        "  the share of pieces ending on each scale degree (degrees ending at least 5 % are cadence degrees) and",
+        "  each tune's bar-level form from its first full bar (for every bar the earliest earlier bar it repeats,",
+        "  read as the bar-repetition measure reads bars, and whether exactly or as a sequence; AABA, ABAC and",
+        "  their variants are whatever the tunes hold). In the last bar pitch logits get the log-ratio",
+        "  log P(degree | last note) - log P(degree); a note that would sound to the end must be on a cadence degree, and within the last",
+        "  beat only cadence degrees are drawn. Each piece draws one form among the training tunes of its style",
+        "  and meter (each tune equally likely, whatever its length); at a planned repeat the earlier bar is fed through the",
+        "  network (a planned sequence starts on a pitch the network draws among those keeping the bar in the",
+        "  scale) when both bars start on their bar lines, and a repeat in the last bar is kept only if it",
+        "  closes on a cadence degree. Past the drawn tune's end, a repeat lag is drawn per bar line from the",
+        "  per-style, bar-of-phrase law of lags 4, 8, 2, 1. Every draw goes through the job's deterministic",
+        "  sampler.",
         "- **Bar repetition**: share of a melody's bars (after its first) whose rhythm and pitches relative to the",
         "  bar's first note repeat an earlier bar of the same melody (repeated and sequenced motifs).",
         "- **Soprano pitch bits per note**: -log2 of the probability given to each note's pitch, averaged over the",

@@ -111,6 +111,10 @@ def train_model(model: str, data_dir: str, steps: int | None = None, distributed
         return train_composer(cfg, data_dir, str(folder), command, name)
     if distributed:
         logger.warning("--distributed is implemented for the composer only; training %s locally", model)
+    if model == "improviser-rhythm":
+        from oracle.training.train_improviser import train_rhythm
+
+        return train_rhythm(data_dir, str(folder), command)
     if model == "improviser":
         from oracle.training.train_improviser import train_improviser
 

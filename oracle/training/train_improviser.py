@@ -113,3 +113,69 @@ def train_improviser(config: ImproviserConfig, data_dir: str, output: str, comma
         "metadata": {"train_bars": len(examples)},  # no timings: the bytes must reproduce
     }, Path(output), command)
     return {"bundle": entry, "seconds": seconds, "bars_per_second": config.max_steps * config.batch_size / seconds}
+
+
+#: Rhythm temperatures tried on the validation chorales (1 = the counted bigram as it is).
+RHYTHM_TEMPERATURES = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def chorale_rhythms(rows: list[dict]) -> list[list[tuple[int | None, int]]]:
+    """The 4/4 chorale sopranos (original key) as (pitch, sixteenths) events from their bar grid."""
+    from oracle.models.improviser import classes_to_events, grid_to_classes
+
+    return [classes_to_events(grid_to_classes(list(r["grid"]))) for r in rows
+            if r["corpus"] == "chorales" and r["meter"] == "4/4" and r["grid"] and r["transpose"] == 0]
+
+
+def rhythm_sweep(counts, melodies, temperatures=RHYTHM_TEMPERATURES, seed: int = 1337) -> dict[str, dict]:
+    """For each temperature: rhythms as long as each of ``melodies`` drawn from ``counts`` (seeded),
+    and their pooled note lengths' overlap with the melodies' and entropy (bits); under "real", the
+    melodies' own entropy."""
+    from collections import Counter
+
+    from oracle.models.improviser import sample_rhythm
+    from oracle.models.inference import Sampler
+    from oracle.training import metrics as m
+
+    real = Counter(d for events in melodies for p, d in events if p is not None)
+    sweep = {"real": {"duration_overlap": 1.0, "duration_entropy": m.duration_entropy(real)}}
+    for temperature in temperatures:
+        sampler = Sampler(seed, f"rhythm-sweep/{temperature}")
+        drawn = Counter(length for events in melodies
+                        for rest, length in sample_rhythm(counts, sum(d for _, d in events), sampler=sampler,
+                                                          temperature=temperature) if not rest)
+        sweep[str(temperature)] = {"duration_overlap": m.overlap(drawn, real, m.DURATION_BINS),
+                                   "duration_entropy": m.duration_entropy(drawn)}
+    return sweep
+
+
+def closest_temperature(sweep: dict[str, dict]) -> str:
+    """The swept temperature whose note-length entropy is nearest the real melodies' (ties: the higher)."""
+    target = sweep["real"]["duration_entropy"]
+    return min((t for t in sweep if t != "real"),
+               key=lambda t: (round(abs(sweep[t]["duration_entropy"] - target), 6), -float(t)))
+
+
+def train_rhythm(data_dir: str, output: str, command: str = "") -> dict:
+    """The improviser's rhythm model, ``improviser_rhythm``: event bigrams given the bar position,
+    counted over the training chorale sopranos (rhythm is key-free: original keys only), and the
+    sampling temperature whose rhythms' note-length entropy comes closest to the validation
+    sopranos' (drawn at temperature 1, the bigram's rhythms are more varied than the real ones)."""
+    from oracle.models.bundles import save_bundle
+    from oracle.models.improviser import rhythm_counts
+
+    train = chorale_rhythms(load_rows(data_dir, "train", COLUMNS))
+    validation = chorale_rhythms(load_rows(data_dir, "validation", COLUMNS))
+    if not train or not validation:
+        raise ValueError("no 4/4 chorale sopranos in the prepared training/validation rows; include the chorales")
+    counts = rhythm_counts(train)
+    sweep = rhythm_sweep(counts, validation)
+    chosen = closest_temperature(sweep)
+    target = sweep["real"]["duration_entropy"]
+    entry = save_bundle("improviser_rhythm", {
+        "kind": "improviser_rhythm", "rhythm": counts, "temperature": float(chosen), "step": 0,
+        "metadata": {"train_melodies": len(train), "validation_melodies": len(validation), "sweep": sweep},
+    }, Path(output), command)
+    logger.info("improviser_rhythm: temperature %s chosen on %d validation chorales (entropy %.3f, real %.3f)",
+                chosen, len(validation), sweep[chosen]["duration_entropy"], target)
+    return {"bundle": entry, "temperature": float(chosen), "sweep": sweep}

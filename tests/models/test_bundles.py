@@ -11,10 +11,11 @@ from oracle.models.bundles import CHECKPOINTS, load_bundle, model_id
 
 def test_manifest_hashes_match_the_files_and_bundles_are_small():
     manifest = json.loads((CHECKPOINTS / "manifest.json").read_text())
-    assert set(manifest) >= {"composer", "composer_baseline", "composer_structure", "improviser", "harmonizer",
-                             "recommender"}
+    assert set(manifest) >= {"composer", "composer_baseline", "composer_structure", "improviser", "improviser_rhythm",
+                             "harmonizer", "recommender"}
     assert set(manifest) - {"composer_transformer", "composer_lstm"} == {
-        "composer", "composer_baseline", "composer_structure", "improviser", "harmonizer", "recommender"}
+        "composer", "composer_baseline", "composer_structure", "improviser", "improviser_rhythm", "harmonizer",
+        "recommender"}
     for name, entry in manifest.items():
         data = (CHECKPOINTS / entry["file"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"]
@@ -22,7 +23,12 @@ def test_manifest_hashes_match_the_files_and_bundles_are_small():
         assert entry["trained_by"].startswith(f"tutti-train train {name.replace('_', '-')}")
         bundle = load_bundle(name)
         assert bundle["step"] is not None
-        assert bundle["structure"]["pieces"] if name == "composer_structure" else bundle["config"]
+        if name == "composer_structure":
+            assert bundle["structure"]["pieces"] and bundle["structure"]["forms"]
+        elif name == "improviser_rhythm":
+            assert bundle["rhythm"].sum() > 0 and 0 < bundle["temperature"] <= 1
+        else:
+            assert bundle["config"]
 
 
 def test_job_model_ids_are_the_bundle_hashes():
@@ -30,5 +36,7 @@ def test_job_model_ids_are_the_bundle_hashes():
     assert kind_named("compose").model_id == model_id("composer", "composer_structure")
     hashes = sorted(load_bundle(name)["sha256"] for name in ("composer", "composer_structure"))
     assert kind_named("compose").model_id == hashlib.sha256("".join(hashes).encode()).digest()
-    assert kind_named("improvise").model_id.hex() == load_bundle("improviser")["sha256"]
+    # improvise attests the GAN and the rhythm model (with its temperature) it draws rhythms from
+    hashes = sorted(load_bundle(name)["sha256"] for name in ("improviser", "improviser_rhythm"))
+    assert kind_named("improvise").model_id == hashlib.sha256("".join(hashes).encode()).digest()
     assert len(kind_named("accompany").model_id) == 32
