@@ -29,6 +29,8 @@ from av import AudioFrame
 from tutti.audio import BinauralRenderer, HrtfSet, PreparedHrtf, prepare_hrtf
 from tutti.audio.convolver import FrequencyDomainDelayLine, partition_count
 
+from .stages import HOLDS, SendTimer, now
+
 logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 48000
@@ -95,6 +97,11 @@ class InputBuffer:
         self._reads = 0
         self._clean_reads = 0
         self._window_min = 1 << 30
+        # Arrival of each write (first sample's index in the stream, time): ``input`` stage.
+        self._arrivals: deque[tuple[int, float]] = deque()
+        self._written = 0
+        self._consumed = 0
+        self.last_arrival: float | None = None  # arrival of the block the last read returned
 
     @property
     def target(self) -> int:
@@ -116,6 +123,10 @@ class InputBuffer:
             self._drop(self._fill + n - len(self._ring))
         self._ring[self._fill:self._fill + n] = samples
         self._fill += n
+        self._arrivals.append((self._written, now()))
+        self._written += n
+        if len(self._arrivals) > 64:  # never read (not primed): forget what was dropped
+            self._head_arrival()
         if self._fill > self.limit:
             self._drop(self._fill - self.target)
         self.last_write = time.monotonic()
@@ -130,7 +141,10 @@ class InputBuffer:
                 self._clean_reads = 0
                 self.target_blocks = min(self.target_blocks + 1, self.max_target_blocks)
             self.level_dbfs = max(self.level_dbfs - 3.0, -120.0)
+            self.last_arrival = None
             return np.zeros(self.block, dtype=np.float32)
+        self.last_arrival = self._head_arrival()
+        self._consumed += self.block
         block = self._ring[:self.block].copy()
         self._ring[:self._fill - self.block] = self._ring[self.block:self._fill]
         self._fill -= self.block
@@ -153,8 +167,15 @@ class InputBuffer:
                 self._drop(self._window_min - keep)
             self._window_min = 1 << 30
 
+    def _head_arrival(self) -> float:
+        """When the oldest queued sample arrived."""
+        while len(self._arrivals) > 1 and self._arrivals[1][0] <= self._consumed:
+            self._arrivals.popleft()
+        return self._arrivals[0][1]
+
     def _drop(self, count: int) -> None:
         count = min(count, self._fill)
+        self._consumed += count
         self._ring[:self._fill - count] = self._ring[count:self._fill]
         self._fill -= count
         self.dropped_samples += count
@@ -173,8 +194,10 @@ class MixTrack(MediaStreamTrack):
         super().__init__()
         self._frames: asyncio.Queue[AudioFrame] = asyncio.Queue(maxsize=depth)
         self.dropped = 0
+        self.timer = SendTimer()  # ``send_queue`` / ``encode_send`` stages
 
     def push(self, frame: AudioFrame) -> None:
+        frame.opaque = now()
         if self._frames.full():  # the sender fell behind: drop the oldest, keep latency bounded
             self._frames.get_nowait()
             self.dropped += 1
@@ -183,7 +206,9 @@ class MixTrack(MediaStreamTrack):
     async def recv(self) -> AudioFrame:
         if self.readyState != "live":
             raise MediaStreamError
-        return await self._frames.get()
+        frame = await self._frames.get()
+        self.timer.taken(frame.opaque)
+        return frame
 
 
 class HrtfLibrary:
@@ -396,6 +421,12 @@ class RoomMixer:
 
     def tick(self) -> None:
         blocks = {sid: buffer.read() for sid, buffer in self.inputs.items()}
+        started = now()
+        arrivals = [b.last_arrival for b in self.inputs.values() if b.last_arrival is not None]
+        for arrival in arrivals:
+            HOLDS.add("input", (started - arrival) * 1e3)
+        if arrivals:  # how long the first block mixed waited for the last (0 for one sender)
+            HOLDS.add("mixer_wait", (max(arrivals) - min(arrivals)) * 1e3)
         listeners = list(self.listeners.values())
         if self.shared is not None and listeners:
             self.shared.push(blocks, max(partition_count(mix.hrtf.max_filter_length, self.block_size)
@@ -462,5 +493,6 @@ class RoomMixer:
             except Exception:  # a bug in one tick must not silence the room for good
                 logger.exception("mixer tick failed")
             self.stats.cost_ms.append((time.perf_counter() - started) * 1e3)
+            HOLDS.add("mix", self.stats.cost_ms[-1])
             self.stats.ticks += 1
             await asyncio.sleep(0)  # let aiortc's tasks run between back-to-back mixes
