@@ -384,7 +384,7 @@ def measure_flood(frame_ms: int, seconds: float, offers: int = 200, window: floa
     refused.write_text("\n".join(a.address.lower() for a in keys))
     keys_file, out = scratch / "keys.txt", scratch / "flood.json"
     keys_file.write_text("\n".join(a.key.hex() for a in keys))
-    seconds = max(seconds, 2 * window + 6.0)
+    seconds = max(seconds, 2 * window + 12.0)  # the flood's sign-ins wait for a low-priority worker
     try:
         profile = f"{profile_dir}/node-flood.prof" if profile_dir else None
         with node_process(frame_ms, str(refused), profile=profile) as (node, url):
@@ -425,6 +425,8 @@ def measure_flood(frame_ms: int, seconds: float, offers: int = 200, window: floa
     _, _, flood = session["window"]
     start = flood.get("start", marks.get("end", 0.0))
     end = max(flood.get("end", start), marks.get("end", start))
+    # The window ends with the musicians' sessions at the latest (a gap after them is no dropout).
+    end = min(end, session["received_at"][-1][1], session["player_received_at"][-1][1])
     quiet = (marks["quiet"], start)
     lags = stats["loop_lag"]["lags"]
     windows = {}
@@ -469,7 +471,7 @@ def measure_relay(frame_ms: int, seconds: float) -> dict:
             allocations = relay.allocations()
             with node_process(frame_ms, relay=relay) as (_node, url):
                 via_node_relayed = asyncio.run(node_session(url, seconds, samples, ice=relay_ice))
-                stats = node_stats(url)
+                stats = node_stats(url, full=True)
             node_allocations = relay.allocations() - allocations
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -85,6 +85,7 @@ class InputBuffer:
         self.block = block
         self.target_blocks = target_blocks
         self.min_target_blocks = target_blocks
+        self.peak_target_blocks = target_blocks
         self.max_target_blocks = max(max_target_blocks, target_blocks)
         self.limit = max(max_blocks, self.max_target_blocks + 2) * block
         self._ring = np.zeros(self.limit + 4 * 960, dtype=np.float32)
@@ -140,6 +141,7 @@ class InputBuffer:
                 self._primed = False
                 self._clean_reads = 0
                 self.target_blocks = min(self.target_blocks + 1, self.max_target_blocks)
+                self.peak_target_blocks = max(self.peak_target_blocks, self.target_blocks)
             self.level_dbfs = max(self.level_dbfs - 3.0, -120.0)
             self.last_arrival = None
             return np.zeros(self.block, dtype=np.float32)
@@ -366,11 +368,15 @@ class MixerStats:
     ticks: int = 0
     late_ticks: int = 0  # ticks that started more than one block late
     waited_out: int = 0  # mixes that went ahead without a late musician
+    # Of the inputs that have left: underruns and the largest target their buffers adapted to.
+    left_underruns: int = 0
+    left_max_target_blocks: int = 0
     cost_ms: deque = field(default_factory=lambda: deque(maxlen=2000))
 
     def summary(self) -> dict:
         costs = np.asarray(self.cost_ms) if self.cost_ms else np.zeros(1)
         return {"ticks": self.ticks, "late_ticks": self.late_ticks, "waited_out": self.waited_out,
+                "left_inputs_underruns": self.left_underruns, "left_inputs_max_target_blocks": self.left_max_target_blocks,
                 "tick_cost_ms_p50": round(float(np.percentile(costs, 50)), 4),
                 "tick_cost_ms_p99": round(float(np.percentile(costs, 99)), 4),
                 "tick_cost_ms_max": round(float(costs.max()), 4)}
@@ -414,7 +420,10 @@ class RoomMixer:
         return mix
 
     def remove(self, participant_id: str) -> None:
-        self.inputs.pop(participant_id, None)
+        buffer = self.inputs.pop(participant_id, None)
+        if buffer is not None:
+            self.stats.left_underruns += buffer.underruns
+            self.stats.left_max_target_blocks = max(self.stats.left_max_target_blocks, buffer.peak_target_blocks)
         mix = self.listeners.pop(participant_id, None)
         if mix is not None:
             mix.track.stop()
