@@ -31,11 +31,18 @@ class Relay:
     @property
     def env(self) -> dict[str, str]:
         """The environment a node or client reads TURN credentials from (media/ice.py)."""
-        return {"TUTTI_TURN_USERNAME": self.username, "TUTTI_TURN_CREDENTIAL": self.credential}
+        return {
+            "TUTTI_TURN_USERNAME": self.username,
+            "TUTTI_TURN_CREDENTIAL": self.credential,
+        }
 
     def allocations(self) -> int:
         """Relay allocations coturn granted so far (one per relayed peer connection)."""
-        return self.log.read_text().count("ALLOCATE processed, success") if self.log.exists() else 0
+        return (
+            self.log.read_text().count("ALLOCATE processed, success")
+            if self.log.exists()
+            else 0
+        )
 
 
 @contextlib.contextmanager
@@ -47,17 +54,46 @@ def coturn(folder: Path) -> Iterator[Relay]:
     relay_low = random.randrange(40000, 59000, 200)  # a relay port range of its own
     log = folder / "turnserver.log"
     process = subprocess.Popen(
-        ["turnserver", "-n", "--listening-ip", "127.0.0.1", "--listening-port", str(port),
-         "--relay-ip", "127.0.0.1", "--min-port", str(relay_low), "--max-port", str(relay_low + 199),
-         "--lt-cred-mech", "--user", f"{TURN_USER}:{TURN_PASSWORD}", "--realm", "tutti",
-         "--allow-loopback-peers", "--no-cli", "--no-tls", "--no-dtls", "--verbose",
-         "--log-file", str(log), "--simple-log", "--pidfile", str(folder / "turn.pid"),
-         "--userdb", str(folder / "turndb")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            "turnserver",
+            "-n",
+            "--listening-ip",
+            "127.0.0.1",
+            "--listening-port",
+            str(port),
+            "--relay-ip",
+            "127.0.0.1",
+            "--min-port",
+            str(relay_low),
+            "--max-port",
+            str(relay_low + 199),
+            "--lt-cred-mech",
+            "--user",
+            f"{TURN_USER}:{TURN_PASSWORD}",
+            "--realm",
+            "tutti",
+            "--allow-loopback-peers",
+            "--no-cli",
+            "--no-tls",
+            "--no-dtls",
+            "--verbose",
+            "--log-file",
+            str(log),
+            "--simple-log",
+            "--pidfile",
+            str(folder / "turn.pid"),
+            "--userdb",
+            str(folder / "turndb"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         time.sleep(1.0)
         if process.poll() is not None:
-            raise RuntimeError(log.read_text()[-2000:] if log.exists() else "turnserver exited")
+            raise RuntimeError(
+                log.read_text()[-2000:] if log.exists() else "turnserver exited"
+            )
         yield Relay(f"turn:127.0.0.1:{port}?transport=udp", log)
     finally:
         process.terminate()

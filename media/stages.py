@@ -27,7 +27,15 @@ from collections import deque
 
 import numpy as np
 
-STAGE_ORDER = ("jitter", "decode", "input", "mixer_wait", "mix", "send_queue", "encode_send")
+STAGE_ORDER = (
+    "jitter",
+    "decode",
+    "input",
+    "mixer_wait",
+    "mix",
+    "send_queue",
+    "encode_send",
+)
 
 
 def now() -> float:
@@ -39,8 +47,12 @@ def quantiles(values) -> dict:
     if not values:
         return {"count": 0}
     data = np.asarray(values, dtype=np.float64)
-    return {"median_ms": round(float(np.median(data)), 3), "p95_ms": round(float(np.percentile(data, 95)), 3),
-            "max_ms": round(float(data.max()), 3), "count": int(len(data))}
+    return {
+        "median_ms": round(float(np.median(data)), 3),
+        "p95_ms": round(float(np.percentile(data, 95)), 3),
+        "max_ms": round(float(data.max()), 3),
+        "count": int(len(data)),
+    }
 
 
 class HoldTimes:
@@ -61,7 +73,9 @@ class HoldTimes:
         return list(self._stages.get(stage, ()))
 
     def summary(self) -> dict:
-        order = [s for s in STAGE_ORDER if s in self._stages] + sorted(set(self._stages) - set(STAGE_ORDER))
+        order = [s for s in STAGE_ORDER if s in self._stages] + sorted(
+            set(self._stages) - set(STAGE_ORDER)
+        )
         return {stage: quantiles(self._stages[stage]) for stage in order}
 
     def clear(self) -> None:
@@ -108,6 +122,7 @@ class SendTimer:
             await send_rtp(data)
             if len(data) > 1 and not 192 <= data[1] <= 223:
                 self.sent()
+
         timed_send_rtp._timed = True  # type: ignore[attr-defined]
         transport._send_rtp = timed_send_rtp
 
@@ -117,11 +132,15 @@ class LoopLag:
     (a handler's CPU work, a long callback) delays the mixer and aiortc by as much. Lags above
     ``report_ms`` are kept with their time, so a window (a flood) can be compared with another."""
 
-    def __init__(self, period: float = 0.01, report_ms: float = 2.0, keep: int = 20_000) -> None:
+    def __init__(
+        self, period: float = 0.01, report_ms: float = 2.0, keep: int = 20_000
+    ) -> None:
         self.period, self.report_ms = period, report_ms
         self.samples = 0
         self.started_at: float | None = None
-        self.lags: deque[tuple[float, float]] = deque(maxlen=keep)  # (time, lag ms) above report_ms
+        self.lags: deque[tuple[float, float]] = deque(
+            maxlen=keep
+        )  # (time, lag ms) above report_ms
         self._task: asyncio.Task | None = None
 
     def start(self) -> None:
@@ -149,5 +168,10 @@ class LoopLag:
             after = float(since) if since is not None else float("-inf")
         except ValueError:
             after = float("-inf")
-        return {"period_ms": self.period * 1e3, "report_ms": self.report_ms, "samples": self.samples,
-                "started_at": self.started_at, "lags": [lag for lag in self.lags if lag[0] > after][-2000:]}
+        return {
+            "period_ms": self.period * 1e3,
+            "report_ms": self.report_ms,
+            "samples": self.samples,
+            "started_at": self.started_at,
+            "lags": [lag for lag in self.lags if lag[0] > after][-2000:],
+        }
