@@ -52,7 +52,9 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 sys.path.insert(0, str(ROOT))
 
 from media.clicks import CLICK_SAMPLES, click_train, correlated_delays_ms, frame_lateness  # noqa: E402
+from media.ice import ice_settings  # noqa: E402
 from media.lowlatency import configure_aiortc  # noqa: E402
+from media.stages import HOLDS, STAGE_ORDER  # noqa: E402
 from tutti.net import free_port  # noqa: E402
 
 SAMPLE_RATE = 48000
@@ -81,14 +83,16 @@ def load_now() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-async def direct_session(seconds: float, frame_samples: int) -> dict:
-    """Clicks over a direct aiortc connection (no node): the WebRTC baseline."""
+async def direct_session(seconds: float, frame_samples: int, ice=None) -> dict:
+    """Clicks over a direct aiortc connection (no node): the WebRTC baseline (``ice``: both ends
+    relay-only through a TURN server)."""
     from aiortc import RTCPeerConnection
     from aiortc.mediastreams import MediaStreamError
 
     from media.client import SignalTrack
     signal, starts = click_train(seconds + 1, seed=11)
-    sender, receiver = RTCPeerConnection(), RTCPeerConnection()
+    configuration = ice.configuration() if ice is not None else None
+    sender, receiver = RTCPeerConnection(configuration), RTCPeerConnection(configuration)
     track = SignalTrack(signal, frame_samples, gain=0.5)
     sender.addTrack(track)
     chunks, stamps = [], []
@@ -99,6 +103,8 @@ async def direct_session(seconds: float, frame_samples: int) -> dict:
             while True:
                 frame = await remote.recv()
                 now = time.perf_counter()
+                if isinstance(frame.opaque, float):  # the client's decode stage (media.stages)
+                    HOLDS.add("decode", (now - frame.opaque) * 1e3)
                 data = frame.to_ndarray().reshape(-1, len(frame.layout.channels)).astype(np.float32) / 32768
                 stamps.append((first, now))
                 chunks.append(data[:, :2] if data.shape[1] >= 2 else np.repeat(data, 2, axis=1))
@@ -119,13 +125,15 @@ async def direct_session(seconds: float, frame_samples: int) -> dict:
     await receiver.close()
     found = correlated_delays_ms(signal, starts, CLICK_SAMPLES, track.sent_at, np.concatenate(chunks), stamps)
     return {"delays": [d for _, d in found[1:]], "sent_clicks": len(track.sent_at) * frame_samples // (SAMPLE_RATE // 2),
-            "lateness": frame_lateness(stamps, frame_samples)}
+            "lateness": frame_lateness(stamps, frame_samples), "received_at": stamps}
 
 
-async def node_session(url: str, seconds: float, frame_samples: int, during=None, impairment=None) -> dict:
-    """A player sending clicks and a listener through the node; ``during(t0)``: a coroutine run
-    2 s into the session (the flood), whose (start, end) times are returned; ``impairment``: both
-    clients reach the node through lossy proxies."""
+async def node_session(url: str, seconds: float, frame_samples: int, during=None, impairment=None,
+                       ice=None, during_after: float = 2.0) -> dict:
+    """A player sending clicks and a listener through the node; ``during()``: a coroutine run
+    ``during_after`` s into the session (the flood), whose (start, end) times are returned;
+    ``impairment``: both clients reach the node through lossy proxies; ``ice``: both clients'
+    ICE settings (relay-only through TURN)."""
     from eth_account import Account
 
     from media.client import join
@@ -134,13 +142,13 @@ async def node_session(url: str, seconds: float, frame_samples: int, during=None
     hook = None if impairment is None else (lambda sdp: impair_candidates(sdp, impairment, proxies))
     signal, starts = click_train(seconds + 3, seed=12)
     player = asyncio.ensure_future(join(url, 1, Account.create().key.hex(), signal, seconds + 1.5,
-                                        frame_samples, offer_hook=hook, answer_hook=hook))
+                                        frame_samples, offer_hook=hook, answer_hook=hook, ice=ice))
     await asyncio.sleep(0.5)
     listening = asyncio.ensure_future(join(url, 1, Account.create().key.hex(), None, seconds,
-                                           frame_samples, offer_hook=hook, answer_hook=hook))
+                                           frame_samples, offer_hook=hook, answer_hook=hook, ice=ice))
     window = None
     if during is not None:
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(during_after)
         started = time.perf_counter()
         extra = await during()
         window = (started, time.perf_counter(), extra)
@@ -152,13 +160,15 @@ async def node_session(url: str, seconds: float, frame_samples: int, during=None
                       played.sent_at[0][1] + s / SAMPLE_RATE > listener.received_at[0][1])
     result = {"found": found[1:], "delays": [d for _, d in found[1:]], "sent_clicks": sent_clicks,
               "lateness": frame_lateness(listener.received_at, frame_samples), "window": window,
-              "received_at": listener.received_at}
+              "received_at": listener.received_at, "player_received_at": played.received_at}
     return result
 
 
-def run_node_process(port: int, frame_ms: int, refused_file: str | None, profile: str | None) -> None:
+def run_node_process(port: int, frame_ms: int, refused_file: str | None, profile: str | None,
+                     relay_url: str | None = None) -> None:
     """The node of the measurements (its own process); ``profile``: cProfile stats written there
-    when the node stops (SIGTERM ends aiohttp's run_app cleanly)."""
+    when the node stops (SIGTERM ends aiohttp's run_app cleanly); ``relay_url``: relay-only ICE
+    through that TURN server (credentials from the environment, as ``tutti-media serve``)."""
     from aiohttp import web
 
     from media.auth import SignInVerifier
@@ -169,7 +179,8 @@ def run_node_process(port: int, frame_ms: int, refused_file: str | None, profile
     hrtfs = HrtfLibrary()
     hrtfs.prepare_now(HrtfLibrary.DEFAULT)
     refused = set(Path(refused_file).read_text().split()) if refused_file else set()
-    room = Room(1, AdmitEveryone(refused), RoomMixer(latency.frame_samples, hrtfs), max_participants=64)
+    ice = ice_settings([relay_url], relay_only=True, environ=os.environ) if relay_url else None
+    room = Room(1, AdmitEveryone(refused), RoomMixer(latency.frame_samples, hrtfs), max_participants=64, ice=ice)
     node = MediaNode(room, SignInVerifier(f"127.0.0.1:{port}", 31337), latency,
                      NodeLimits(join_burst=100, join_rate=100))
     if profile:
@@ -184,16 +195,18 @@ def run_node_process(port: int, frame_ms: int, refused_file: str | None, profile
 
 @contextlib.contextmanager
 def node_process(frame_ms: int, refused_file: str | None = None, profile: str | None = None,
-                 cpu: int | None = None) -> Iterator[tuple[subprocess.Popen, str]]:
-    """The media node in its own process on a free port (pinned to ``cpu`` if given), ready to
-    answer; stopped on exit."""
+                 cpu: int | None = None, relay=None) -> Iterator[tuple[subprocess.Popen, str]]:
+    """The media node in its own process on a free port (pinned to ``cpu`` if given; relay-only
+    through ``relay``, a :class:`media.coturn.Relay`, if given), ready to answer; stopped on exit."""
     port = free_port()
     command = [sys.executable, __file__, "--node-process", str(port), "--frame-ms", str(frame_ms)]
     command += ["--refused-file", refused_file] if refused_file else []
     command += ["--profile-to", profile] if profile else []
+    command += ["--relay-turn", relay.url] if relay is not None else []
     if cpu is not None:
         command = ["taskset", "-c", str(cpu)] + command
-    node = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, **(relay.env if relay is not None else {})}
+    node = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300  # a loaded machine starts a node slowly
@@ -211,20 +224,59 @@ def node_process(frame_ms: int, refused_file: str | None = None, profile: str | 
         node.wait(30)
 
 
-def node_stats(url: str) -> dict:
+def node_stats(url: str, full: bool = False) -> dict:
     stats = json.load(urllib.request.urlopen(f"{url}/api/stats", timeout=10))
-    return {"mixer": stats["mixer"], "underruns": sum(i["underruns"] for i in stats["inputs"].values()),
-            "dropped_samples": sum(i["dropped_samples"] for i in stats["inputs"].values()),
-            "refusals": stats["refusals"]}
+    summary = {"mixer": stats["mixer"], "underruns": sum(i["underruns"] for i in stats["inputs"].values()),
+               "dropped_samples": sum(i["dropped_samples"] for i in stats["inputs"].values()),
+               "refusals": stats["refusals"]}
+    if full:
+        lags = [lag for _, lag in stats["loop_lag"]["lags"]]
+        summary |= {"stages": stats.get("stages", {}), "jitter_per_sender": stats.get("jitter_per_sender", {}),
+                    "loop_lag": {"timer_ms": stats["loop_lag"]["period_ms"], "samples": stats["loop_lag"]["samples"],
+                                 "over_2ms": len(lags), "over_10ms": sum(lag > 10 for lag in lags),
+                                 "max_ms": max(lags, default=0.0)}}
+    return summary
+
+
+def playout_needed(received_at, rate: int = SAMPLE_RATE, skip_seconds: float = 1.0) -> dict:
+    """The listener's playout stage: how much buffer a playout with a fixed delay (anchored on the
+    earliest-arriving frame) needs so that 95 % / 99 % of the frames are on time; the stream's
+    arrival jitter, which any client playout must hold (the Python client plays nothing itself)."""
+    stamps = np.asarray(received_at, dtype=np.float64).reshape(-1, 2)
+    if len(stamps) < 20:
+        return {"frames": int(len(stamps))}
+    lag = (stamps[:, 1] - stamps[0, 1] - (stamps[:, 0] - stamps[0, 0]) / rate) * 1e3
+    lag = lag[stamps[:, 1] > stamps[0, 1] + skip_seconds]
+    lag = lag - lag.min()
+    return {"p95_ms": round(float(np.percentile(lag, 95)), 2), "p99_ms": round(float(np.percentile(lag, 99)), 2),
+            "frames": int(len(lag))}
+
+
+def client_stages() -> dict:
+    """This process's receive stages (the bench's clients: their jitter buffers and decoders)."""
+    return {f"client_{stage}": summary for stage, summary in HOLDS.summary().items()}
+
+
+def stage_budget(node: dict, clients: dict, playout: dict, added_ms: float | None) -> dict:
+    """The node's stages beside the end-to-end figure: the median of each stage, their sum (what
+    the node holds a sample for, by stage), and what the clicks say the node added."""
+    medians = {stage: node[stage]["median_ms"] for stage in STAGE_ORDER
+               if stage in node and node[stage].get("count") and stage != "mixer_wait"}  # part of input
+    return {"node_stages_median_ms": medians, "node_stages_sum_ms": round(sum(medians.values()), 2),
+            "node_added_by_clicks_ms": added_ms, "clients": clients, "listener_playout_needed": playout}
 
 
 def measure_latency(frame_ms: int, seconds: float) -> dict:
     latency = configure_aiortc(frame_ms, 1)
     with node_process(frame_ms) as (_node, url):
         load_before = load_now()
+        HOLDS.clear()
         direct = asyncio.run(direct_session(seconds, latency.frame_samples))
+        direct_clients = client_stages()
+        HOLDS.clear()
         via_node = asyncio.run(node_session(url, seconds, latency.frame_samples))
-        stats = node_stats(url)
+        node_clients = client_stages()
+        stats = node_stats(url, full=True)
     result = {"frame_ms": frame_ms, "load_average": [load_before, load_now()],
               "direct_webrtc": summary(direct["delays"]), "via_node": summary(via_node["delays"]),
               "clicks_sent": via_node["sent_clicks"], "listener_frames": via_node["lateness"], "node": stats}
@@ -232,70 +284,212 @@ def measure_latency(frame_ms: int, seconds: float) -> dict:
         base = float(np.median(direct["delays"]))
         result["node_added_ms"] = round(float(np.median(via_node["delays"])) - base, 1)
         result["node_added_p95_ms"] = round(float(np.percentile(via_node["delays"], 95)) - base, 1)
+    result["stages"] = stage_budget(stats["stages"], {"direct": direct_clients, "via_node": node_clients},
+                                    {"direct": playout_needed(direct["received_at"]),
+                                     "via_node": playout_needed(via_node["received_at"])},
+                                    result.get("node_added_ms"))
     return result
 
 
-async def flood(url: str, count: int, refused_keys: list[str]) -> dict:
-    """``count`` offers at once: half with junk signatures on real nonces, half signed by accounts
-    the node refuses (no pass). Returns the statuses seen."""
+async def presigned_offers(url: str, count: int, refused_keys: list[str]) -> list[dict]:
+    """``count`` join bodies, prepared before the flood (a nonce each, signed): half with junk
+    signatures on real nonces (refused after the signature check), half signed by accounts the node
+    refuses (no pass). Signing is the flooder's slow part; a real attacker would do it ahead too."""
     import aiohttp
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
 
-    from media.client import sign_in_payload
-    statuses: dict[int, int] = {}
+    from media.auth import build_message
     fake_sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
     async with aiohttp.ClientSession() as http:
-        async def one(index: int) -> None:
+        async def nonce() -> dict:
+            async with http.get(f"{url}/api/rooms/1/nonce") as response:
+                return await response.json()
+        nonces = await asyncio.gather(*(nonce() for _ in range(count)))
+    offers = []
+    for index, issued in enumerate(nonces):
+        account = Account.from_key(refused_keys[index % len(refused_keys)])
+        message = build_message(domain=issued["domain"], uri=issued["uri"], address=account.address,
+                                chain_id=issued["chainId"], nonce=issued["nonce"])
+        if index % 2 == 0:  # junk: a signature that recovers to nobody who signed this
+            signature = "0x" + "11" * 65
+        else:
+            signature = "0x" + account.sign_message(encode_defunct(text=message)).signature.hex().removeprefix("0x")
+        offers.append({"message": message, "signature": signature, "sdp": fake_sdp, "type": "offer"})
+    return offers
+
+
+async def send_flood(url: str, offers: list[dict]) -> dict:
+    """All ``offers`` at once; the statuses seen and the flood's start and end (``time.perf_counter``,
+    the machine's monotonic clock, as the musicians' stamps)."""
+    import aiohttp
+    statuses: dict[str, int] = {}
+    connector = aiohttp.TCPConnector(limit=0)  # every offer on its own connection, at once
+    async with aiohttp.ClientSession(connector=connector) as http:
+        async def one(body: dict) -> None:
             try:
-                payload = await sign_in_payload(http, url, 1, refused_keys[index % len(refused_keys)])
-                if index % 2 == 0:  # junk: a signature that recovers to nobody who signed this
-                    payload["signature"] = "0x" + "11" * 65
-                async with http.post(f"{url}/api/rooms/1/join", json={**payload, "sdp": fake_sdp, "type": "offer"}) as r:
-                    statuses[r.status] = statuses.get(r.status, 0) + 1
+                async with http.post(f"{url}/api/rooms/1/join", json=body) as response:
+                    key = str(response.status)
             except Exception as exc:  # noqa: BLE001 - a flood request may fail any way; count it
-                statuses[type(exc).__name__] = statuses.get(type(exc).__name__, 0) + 1
-        await asyncio.gather(*(one(i) for i in range(count)))
-    return statuses
+                key = type(exc).__name__
+            statuses[key] = statuses.get(key, 0) + 1
+        started, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(one(body) for body in offers))
+        return {"statuses": statuses, "start": started, "end": time.perf_counter(),
+                "flooder_cpu_seconds": round(time.process_time() - cpu, 3)}
+
+
+def run_flooder(url: str, count: int, keys_file: str, out: str) -> None:
+    """The flooding process: prepare every offer, say "ready", wait for "go" on stdin, send them all
+    at once, write the statuses and the flood's times to ``out``."""
+    prepared = time.perf_counter()
+    offers = asyncio.run(presigned_offers(url, count, Path(keys_file).read_text().split()))
+    print(json.dumps({"ready": True, "prepare_seconds": round(time.perf_counter() - prepared, 2)}), flush=True)
+    sys.stdin.readline()
+    Path(out).write_text(json.dumps(asyncio.run(send_flood(url, offers))))
 
 
 def _window_lateness(stamps, frame_samples: int, start: float, end: float) -> dict:
-    """``frame_lateness`` of the frames received between ``start`` and ``end``."""
+    """``frame_lateness`` of the frames received between ``start`` and ``end``, and the longest gap
+    between two frames there (in frames)."""
     inside = [(f, t) for f, t in stamps if start <= t <= end]
-    return frame_lateness(inside, frame_samples) if inside else {"frames": 0}
+    if len(inside) < 8:
+        return {"frames": len(inside)}
+    times = np.asarray([t for _, t in inside])
+    gaps = np.diff(np.concatenate([[start], times, [end]]))
+    frame_seconds = frame_samples / SAMPLE_RATE
+    return frame_lateness(inside, frame_samples) | {
+        "frames_expected": int(round((end - start) / frame_seconds)),
+        "longest_gap_frames": round(float(gaps.max()) / frame_seconds, 1)}
 
 
-def measure_flood(frame_ms: int, seconds: float, offers: int = 200) -> dict:
+def _loop_lag(lags: list, start: float, end: float) -> dict:
+    """The node's event-loop lags (above its reporting threshold) inside a window."""
+    inside = [lag for t, lag in lags if start <= t <= end]
+    return {"lags_over_2ms": len(inside), "max_ms": max(inside, default=0.0),
+            "total_ms": round(sum(inside), 1)}
+
+
+def measure_flood(frame_ms: int, seconds: float, offers: int = 200, window: float = 3.0,
+                  profile_dir: str | None = None) -> dict:
+    """Two admitted musicians play; after a quiet window of ``window`` s, ``offers`` pre-signed
+    offers arrive at once from a process of their own; the musicians' received frames and the
+    node's loop in the flood's window (at least ``window`` s) against the quiet one, same session."""
+    import aiohttp
     from eth_account import Account
     latency = configure_aiortc(frame_ms, 1)
     keys = [Account.create() for _ in range(offers // 2)]
-    refused = Path(tempfile.mkdtemp(prefix="tutti-bench-")) / "refused.txt"
+    scratch = Path(tempfile.mkdtemp(prefix="tutti-bench-"))
+    refused = scratch / "refused.txt"
     refused.write_text("\n".join(a.address.lower() for a in keys))
+    keys_file, out = scratch / "keys.txt", scratch / "flood.json"
+    keys_file.write_text("\n".join(a.key.hex() for a in keys))
+    seconds = max(seconds, 2 * window + 12.0)  # the flood's sign-ins wait for a low-priority worker
     try:
-        with node_process(frame_ms, str(refused)) as (_node, url):
+        profile = f"{profile_dir}/node-flood.prof" if profile_dir else None
+        with node_process(frame_ms, str(refused), profile=profile) as (node, url):
             load_before = load_now()
-            keys_file = refused.parent / "keys.txt"
-            keys_file.write_text("\n".join(a.key.hex() for a in keys))
+            flooder = subprocess.Popen([sys.executable, __file__, "--flood", url, str(offers), str(keys_file), str(out)],
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            prepared = json.loads(flooder.stdout.readline() or "{}")  # signed before the session starts
+            marks: dict[str, float] = {}
 
-            async def flood_process() -> dict:
-                # The flood comes from a process of its own: signing 100 messages and 200 requests
-                # in the listener's event loop would starve the listener, not the node.
-                out = refused.parent / "statuses.json"
-                process = await asyncio.create_subprocess_exec(
-                    sys.executable, __file__, "--flood", url, str(offers), str(keys_file), str(out))
-                await process.wait()
-                return json.loads(out.read_text()) if out.exists() else {"failed": process.returncode}
-            session = asyncio.run(node_session(url, seconds, latency.frame_samples, during=flood_process))
-            stats = node_stats(url)
+            async def node_mixer() -> dict:
+                async with aiohttp.ClientSession() as http:
+                    async with http.get(f"{url}/api/stats") as response:
+                        return (await response.json())["mixer"]
+
+            cpu: dict[str, dict] = {}
+
+            async def quiet_then_flood() -> dict:
+                marks["quiet"], mixer_quiet = time.perf_counter(), await node_mixer()
+                cpu["quiet"] = node_cpu(node.pid)
+                await asyncio.sleep(window)
+                mixer_flood = await node_mixer()
+                cpu["flood"] = node_cpu(node.pid)
+                flooder.stdin.write("go\n")
+                flooder.stdin.flush()
+                await asyncio.get_running_loop().run_in_executor(None, flooder.wait, 120)
+                flood = json.loads(out.read_text()) if out.exists() else {"failed": flooder.returncode}
+                flood_start = flood.get("start", time.perf_counter())
+                await asyncio.sleep(max(flood_start + window - time.perf_counter(), 0.0))
+                marks["end"], mixer_end = time.perf_counter(), await node_mixer()
+                cpu["end"] = node_cpu(node.pid)
+                flood["mixer"] = {"quiet": _mixer_delta(mixer_quiet, mixer_flood), "flood": _mixer_delta(mixer_flood, mixer_end)}
+                return flood
+            session = asyncio.run(node_session(url, seconds, latency.frame_samples, during=quiet_then_flood,
+                                               during_after=2.5))
+            stats = json.load(urllib.request.urlopen(f"{url}/api/stats", timeout=10))
     finally:
-        shutil.rmtree(refused.parent, ignore_errors=True)
-    start, end, statuses = session["window"]
-    end = max(end, start + 1.0)
-    during = [d for t, d in session["found"] if start <= t <= end]
-    before = [d for t, d in session["found"] if t < start]
+        shutil.rmtree(scratch, ignore_errors=True)
+    _, _, flood = session["window"]
+    start = flood.get("start", marks.get("end", 0.0))
+    end = max(flood.get("end", start), marks.get("end", start))
+    # The window ends with the musicians' sessions at the latest (a gap after them is no dropout).
+    end = min(end, session["received_at"][-1][1], session["player_received_at"][-1][1])
+    quiet = (marks["quiet"], start)
+    lags = stats["loop_lag"]["lags"]
+    windows = {}
+    for name, following, (a, b) in (("quiet", "flood", quiet), ("flood", "end", (start, end))):
+        clicks = [d for t, d in session["found"] if a <= t <= b]
+        windows[name] = {"seconds": round(b - a, 2),
+                         "listener": _window_lateness(session["received_at"], latency.frame_samples, a, b),
+                         "player": _window_lateness(session["player_received_at"], latency.frame_samples, a, b),
+                         "clicks": summary(clicks), "node_loop": _loop_lag(lags, a, b),
+                         "node_mixer": flood.get("mixer", {}).get(name),
+                         "node_cpu_seconds": {k: round(cpu[following][k] - cpu[name][k], 3) for k in cpu[name]}}
     return {"frame_ms": frame_ms, "offers": offers, "load_average": [load_before, load_now()],
-            "flood_seconds": round(end - start, 2), "statuses": {str(k): v for k, v in statuses.items()},
-            "listener_during_flood": _window_lateness(session["received_at"], latency.frame_samples, start, end),
-            "clicks_before": summary(before), "clicks_during": summary(during),
-            "listener_whole_session": session["lateness"], "node": stats}
+            "flooder_prepare_seconds": prepared.get("prepare_seconds"),
+            "flood_sending_seconds": round(flood.get("end", start) - start, 2),
+            "flooder_cpu_seconds": flood.get("flooder_cpu_seconds"),
+            "statuses": flood.get("statuses", flood), "windows": windows,
+            "listener_whole_session": session["lateness"], "node": {"refusals": stats["refusals"]}} | (
+                {"profile_top": profile_top(profile, 25)} if profile and Path(profile).exists() else {})
+
+
+def _mixer_delta(before: dict, after: dict) -> dict:
+    return {"ticks": after["ticks"] - before["ticks"], "late_ticks": after["late_ticks"] - before["late_ticks"],
+            "waited_out": after["waited_out"] - before["waited_out"]}
+
+
+def measure_relay(frame_ms: int, seconds: float) -> dict:
+    """Relay-only ICE through Debian's coturn on 127.0.0.1 (started here as the relay test does),
+    in one run: the direct connection and the node without a relay (the baselines), then the direct
+    connection and the node with every peer connection relay-only. Clicks by cross-correlation."""
+    from media.coturn import coturn
+    latency = configure_aiortc(frame_ms, 1)
+    samples = latency.frame_samples
+    folder = Path(tempfile.mkdtemp(prefix="tutti-bench-turn-"))
+    try:
+        with coturn(folder) as relay:
+            relay_ice = ice_settings([relay.url], relay_only=True, environ=relay.env)
+            load_before = load_now()
+            direct = asyncio.run(direct_session(seconds, samples))
+            direct_relayed = asyncio.run(direct_session(seconds, samples, ice=relay_ice))
+            with node_process(frame_ms) as (_node, url):
+                via_node = asyncio.run(node_session(url, seconds, samples))
+            allocations = relay.allocations()
+            with node_process(frame_ms, relay=relay) as (_node, url):
+                via_node_relayed = asyncio.run(node_session(url, seconds, samples, ice=relay_ice))
+                stats = node_stats(url, full=True)
+            node_allocations = relay.allocations() - allocations
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    paths = {"direct": direct, "direct_relay_only": direct_relayed, "via_node": via_node,
+             "via_node_relay_only": via_node_relayed}
+    result = {"frame_ms": frame_ms, "load_average": [load_before, load_now()],
+              "paths": {name: summary(p["delays"]) for name, p in paths.items()},
+              "coturn_allocations_node_run": node_allocations, "node_relay_run": stats}
+
+    def median_difference(a: str, b: str) -> float | None:
+        if not (paths[a]["delays"] and paths[b]["delays"]):
+            return None
+        return round(float(np.median(paths[a]["delays"]) - np.median(paths[b]["delays"])), 1)
+    result["relay_added_direct_ms"] = median_difference("direct_relay_only", "direct")
+    result["relay_added_via_node_ms"] = median_difference("via_node_relay_only", "via_node")
+    result["node_added_ms"] = median_difference("via_node", "direct")
+    result["node_and_relay_added_ms"] = median_difference("via_node_relay_only", "direct")
+    return result
 
 
 def measure_loss(frame_ms: int, seconds: float, loss: float = 0.05, jitter_ms: float = 20.0) -> dict:
@@ -415,6 +609,23 @@ def profile_top(path: str, count: int = 12) -> list[str]:
     return [f"{100 * v[2] / total:.1f}% {Path(k[0]).name}:{k[1]}({k[2]})" for k, v in rows]
 
 
+def thread_cpu_seconds(pid: int, tid: int) -> float:
+    fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def node_cpu(pid: int) -> dict:
+    """CPU seconds so far of the node's main thread (its event loop), its other threads (aiortc's
+    codecs, the executor's feeders) and its child processes (the sign-in worker)."""
+    main = thread_cpu_seconds(pid, pid)
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            children += [int(c) for c in (task / "children").read_text().split()]
+    return {"loop_thread": main, "other_threads": process_cpu_seconds(pid) - main,
+            "sign_in_worker": sum(process_cpu_seconds(c) for c in children)}
+
+
 def process_cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -479,7 +690,7 @@ def mixing_cost(frame_ms: int, counts: list[int], ticks: int = 200) -> dict:
             "rows": rows, "musicians_per_core": max(fits) if fits else 0}
 
 
-PARTS = ("latency", "flood", "loss", "capacity", "mixing")
+PARTS = ("latency", "relay", "flood", "loss", "capacity", "mixing")
 
 
 def main() -> None:
@@ -494,16 +705,16 @@ def main() -> None:
     parser.add_argument("--node-process", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--refused-file", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--profile-to", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--relay-turn", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--clients", nargs=6, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--flood", nargs=4, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.node_process:
-        run_node_process(args.node_process, args.frame_ms[0], args.refused_file, args.profile_to)
+        run_node_process(args.node_process, args.frame_ms[0], args.refused_file, args.profile_to, args.relay_turn)
         return
     if args.flood:
         url, count, keys_file, out = args.flood
-        statuses = asyncio.run(flood(url, int(count), Path(keys_file).read_text().split()))
-        Path(out).write_text(json.dumps({str(k): v for k, v in statuses.items()}))
+        run_flooder(url, int(count), keys_file, out)
         return
     if args.clients:
         url, count, seconds, frame_ms, first, out = args.clients
@@ -515,7 +726,8 @@ def main() -> None:
     print(json.dumps(report), flush=True)
     measurements = {
         "latency": lambda: [measure_latency(f, args.seconds) for f in args.frame_ms],
-        "flood": lambda: measure_flood(frame, args.seconds),
+        "relay": lambda: measure_relay(frame, args.seconds),
+        "flood": lambda: measure_flood(frame, args.seconds, profile_dir=args.profile_dir),
         "loss": lambda: measure_loss(frame, args.seconds),
         "capacity": lambda: measure_capacity(frame, args.capacity, args.capacity_seconds, args.profile_dir),
         "mixing": lambda: mixing_cost(frame, [2, 8, 16, 32, 48]),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import re
 import secrets
 import time
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 1024
 MAX_SIGNATURE_CHARS = 2 + 2 * 65 + 16  # 0x + r, s, v (slack for a few stray characters)
 _NONCE_LINE = re.compile(r"^Nonce: ([A-Za-z0-9]{8,64})$", re.MULTILINE)
+_SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")  # r, s, v: 65 bytes
 
 
 class SignInError(Exception):
@@ -106,10 +108,22 @@ def check_signed_message(message: str, signature: str) -> dict:
             "chain_id": int(parsed.chain_id), "nonce": parsed.nonce, "issued_at": str(parsed.issued_at)}
 
 
+def _yield_to_audio() -> None:
+    """The worker's initializer: the lowest CPU priority (nice 19). On a busy host a flood of
+    sign-ins (a few ms of CPU each: parsing, ``ecrecover``) then takes only the CPU the audio does
+    not want, instead of an equal share of the cores the node's audio loop needs."""
+    try:
+        os.nice(19)
+    except OSError:  # not allowed here: equal priority, still another process
+        pass
+
+
 def sign_in_pool() -> ProcessPoolExecutor:
     """One worker process for sign-in work, so parsing and ``ecrecover`` never hold the audio loop's
-    GIL (a thread would). ``spawn``: the node process runs threads (aiortc, HRTF preparation)."""
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    GIL (a thread would), at the lowest CPU priority. ``spawn``: the node process runs threads
+    (aiortc, HRTF preparation)."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_yield_to_audio)
 
 
 class SignInVerifier:
@@ -148,6 +162,8 @@ class SignInVerifier:
         nonce = _NONCE_LINE.search(message)
         if nonce is None:
             raise SignInError("malformed SIWE message: no Nonce line")
+        if _SIGNATURE.fullmatch(signature) is None:  # cannot verify: no trip to the worker
+            raise SignInError("SIWE signature unreadable: 0x and 65 bytes of hex expected")
         # Burnt before any costly work: each issued nonce buys at most one trip to the worker,
         # and a concurrent replay of the same message loses here.
         if not self.nonces.consume(nonce.group(1)):

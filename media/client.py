@@ -24,6 +24,7 @@ from eth_account.messages import encode_defunct
 from .auth import build_message
 from .ice import IceSettings
 from .mixer import SAMPLE_RATE, frame_to_mono
+from .stages import HOLDS
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +110,8 @@ async def receive_stereo(track, on_block) -> None:
         while True:
             frame = await track.recv()
             arrived_at = time.perf_counter()
+            if isinstance(frame.opaque, float):  # stamped at its jitter-buffer release (media.stages)
+                HOLDS.add("decode", (arrived_at - frame.opaque) * 1e3)
             data = frame.to_ndarray().reshape(-1, len(frame.layout.channels)).astype(np.float32) / 32768
             on_block(data if data.shape[1] == 2 else np.repeat(data, 2, axis=1), arrived_at)
     except MediaStreamError:

@@ -34,6 +34,8 @@ from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtp import RtpPacket
 from av import AudioFrame
 
+from .stages import HOLDS, SenderHolds, now
+
 SAMPLE_RATE = 48000
 CHANNELS = 2
 TIME_BASE = fractions.Fraction(1, SAMPLE_RATE)
@@ -52,6 +54,7 @@ class FrameBurst(JitterFrame):
     def __init__(self, payloads: list[Optional[bytes]], timestamp: int) -> None:
         super().__init__(data=b"".join(p for p in payloads if p), timestamp=timestamp)
         self.payloads = payloads
+        self.released_at = now()  # the decoded frame carries it on (``decode`` stage)
 
 
 class AudioJitterBuffer:
@@ -71,6 +74,8 @@ class AudioJitterBuffer:
         self._frame_samples = 480  # learnt from neighbouring packets; sizes concealment
         self._last: Optional[tuple[int, int]] = None  # (sequence number, timestamp) last released
         self._held: dict[int, RtpPacket] = {}
+        self._arrived: dict[int, float] = {}  # sequence number -> arrival (``jitter`` stage)
+        self.holds = SenderHolds()
         self._clean = 0
         self.lost = 0  # slots given up and concealed
         self.late = 0  # packets that came after their slot was given up
@@ -100,12 +105,14 @@ class AudioJitterBuffer:
         elif ahead >= RESYNC_DISTANCE:
             ahead = self._restart(packet)
         self._held[seq] = packet
+        self._arrived[seq] = now()
         if ahead > 0 and len(self._held) <= self.reorder_wait:
             return False, None  # a gap: give the missing packet a chance to arrive
         return False, self._release()
 
     def _restart(self, packet: RtpPacket) -> int:
         self._held.clear()
+        self._arrived.clear()
         self._expected, self._expected_timestamp = packet.sequence_number, packet.timestamp
         return 0
 
@@ -113,6 +120,7 @@ class AudioJitterBuffer:
         """Everything up to the last held packet, in order; lost slots as ``None``."""
         timestamp = self._expected_timestamp
         payloads: list[Optional[bytes]] = []
+        release_time = now()
         while self._held:
             packet = self._held.pop(self._expected, None)
             if packet is None:
@@ -123,6 +131,9 @@ class AudioJitterBuffer:
             else:
                 if not payloads:
                     timestamp = packet.timestamp
+                held_ms = (release_time - self._arrived.pop(self._expected, release_time)) * 1e3
+                HOLDS.add("jitter", held_ms)
+                self.holds.jitter.append(held_ms)
                 if self._last is not None and self._last[0] == (packet.sequence_number - 1) & 0xFFFF:
                     step = (packet.timestamp - self._last[1]) & 0xFFFFFFFF  # neighbours: a frame's length
                     if 0 < step <= MAX_FRAME_SAMPLES:
@@ -204,4 +215,5 @@ class ConcealingOpusDecoder:
         frame.sample_rate = SAMPLE_RATE
         frame.pts = encoded_frame.timestamp
         frame.time_base = TIME_BASE
+        frame.opaque = getattr(encoded_frame, "released_at", None)  # ``decode`` stage: see media.stages
         return [frame]

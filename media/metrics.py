@@ -9,6 +9,9 @@ so the room, the mixer and the pass checker need no changes. Series (prefix ``tu
 * ``mix_tick_seconds{quantile}``  mixing time per tick over the last 2,000 ticks (0.5, 0.99, 1)
 * ``input_underruns_total``       blocks a musician's input had nothing for (among those present)
 * ``pass_checks_total{result}``   on-chain pass checks: valid, invalid, error
+* ``stage_hold_seconds{stage,quantile}`` how long audio waited in each buffering stage, recent
+  values (0.5, 0.95; stages of :mod:`media.stages`: jitter, decode, input, mixer_wait, mix,
+  send_queue, encode_send)
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from .passes import PassCheckError
+from .stages import HOLDS
 
 if TYPE_CHECKING:
     from .server import MediaNode
@@ -79,7 +83,14 @@ class MediaNodeCollector:
         checks = CounterMetricFamily("tutti_media_pass_checks", "On-chain access pass checks", labels=["result"])
         for result in ("valid", "invalid", "error"):
             checks.add_metric([result], self.passes.tally[result])
-        yield from (rooms, musicians, capacity, ended, ticks, misses, mixing, underruns, checks)
+        stages = GaugeMetricFamily("tutti_media_stage_hold_seconds",
+                                   "Time audio waited in each buffering stage (recent values)",
+                                   labels=["stage", "quantile"])
+        for stage in HOLDS.summary():
+            values = np.asarray(HOLDS.values(stage)) / 1e3
+            for q in (0.5, 0.95):
+                stages.add_metric([stage, str(q)], float(np.quantile(values, q)))
+        yield from (rooms, musicians, capacity, ended, ticks, misses, mixing, underruns, checks, stages)
 
 
 def mount_metrics(app: web.Application, node: MediaNode) -> CollectorRegistry:

@@ -29,6 +29,8 @@ from av import AudioFrame
 from tutti.audio import BinauralRenderer, HrtfSet, PreparedHrtf, prepare_hrtf
 from tutti.audio.convolver import FrequencyDomainDelayLine, partition_count
 
+from .stages import HOLDS, SendTimer, now
+
 logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 48000
@@ -83,6 +85,7 @@ class InputBuffer:
         self.block = block
         self.target_blocks = target_blocks
         self.min_target_blocks = target_blocks
+        self.peak_target_blocks = target_blocks
         self.max_target_blocks = max(max_target_blocks, target_blocks)
         self.limit = max(max_blocks, self.max_target_blocks + 2) * block
         self._ring = np.zeros(self.limit + 4 * 960, dtype=np.float32)
@@ -95,6 +98,11 @@ class InputBuffer:
         self._reads = 0
         self._clean_reads = 0
         self._window_min = 1 << 30
+        # Arrival of each write (first sample's index in the stream, time): ``input`` stage.
+        self._arrivals: deque[tuple[int, float]] = deque()
+        self._written = 0
+        self._consumed = 0
+        self.last_arrival: float | None = None  # arrival of the block the last read returned
 
     @property
     def target(self) -> int:
@@ -116,6 +124,10 @@ class InputBuffer:
             self._drop(self._fill + n - len(self._ring))
         self._ring[self._fill:self._fill + n] = samples
         self._fill += n
+        self._arrivals.append((self._written, now()))
+        self._written += n
+        if len(self._arrivals) > 64:  # never read (not primed): forget what was dropped
+            self._head_arrival()
         if self._fill > self.limit:
             self._drop(self._fill - self.target)
         self.last_write = time.monotonic()
@@ -129,8 +141,12 @@ class InputBuffer:
                 self._primed = False
                 self._clean_reads = 0
                 self.target_blocks = min(self.target_blocks + 1, self.max_target_blocks)
+                self.peak_target_blocks = max(self.peak_target_blocks, self.target_blocks)
             self.level_dbfs = max(self.level_dbfs - 3.0, -120.0)
+            self.last_arrival = None
             return np.zeros(self.block, dtype=np.float32)
+        self.last_arrival = self._head_arrival()
+        self._consumed += self.block
         block = self._ring[:self.block].copy()
         self._ring[:self._fill - self.block] = self._ring[self.block:self._fill]
         self._fill -= self.block
@@ -153,8 +169,15 @@ class InputBuffer:
                 self._drop(self._window_min - keep)
             self._window_min = 1 << 30
 
+    def _head_arrival(self) -> float:
+        """When the oldest queued sample arrived."""
+        while len(self._arrivals) > 1 and self._arrivals[1][0] <= self._consumed:
+            self._arrivals.popleft()
+        return self._arrivals[0][1]
+
     def _drop(self, count: int) -> None:
         count = min(count, self._fill)
+        self._consumed += count
         self._ring[:self._fill - count] = self._ring[count:self._fill]
         self._fill -= count
         self.dropped_samples += count
@@ -173,8 +196,10 @@ class MixTrack(MediaStreamTrack):
         super().__init__()
         self._frames: asyncio.Queue[AudioFrame] = asyncio.Queue(maxsize=depth)
         self.dropped = 0
+        self.timer = SendTimer()  # ``send_queue`` / ``encode_send`` stages
 
     def push(self, frame: AudioFrame) -> None:
+        frame.opaque = now()
         if self._frames.full():  # the sender fell behind: drop the oldest, keep latency bounded
             self._frames.get_nowait()
             self.dropped += 1
@@ -183,7 +208,9 @@ class MixTrack(MediaStreamTrack):
     async def recv(self) -> AudioFrame:
         if self.readyState != "live":
             raise MediaStreamError
-        return await self._frames.get()
+        frame = await self._frames.get()
+        self.timer.taken(frame.opaque)
+        return frame
 
 
 class HrtfLibrary:
@@ -341,11 +368,15 @@ class MixerStats:
     ticks: int = 0
     late_ticks: int = 0  # ticks that started more than one block late
     waited_out: int = 0  # mixes that went ahead without a late musician
+    # Of the inputs that have left: underruns and the largest target their buffers adapted to.
+    left_underruns: int = 0
+    left_max_target_blocks: int = 0
     cost_ms: deque = field(default_factory=lambda: deque(maxlen=2000))
 
     def summary(self) -> dict:
         costs = np.asarray(self.cost_ms) if self.cost_ms else np.zeros(1)
         return {"ticks": self.ticks, "late_ticks": self.late_ticks, "waited_out": self.waited_out,
+                "left_inputs_underruns": self.left_underruns, "left_inputs_max_target_blocks": self.left_max_target_blocks,
                 "tick_cost_ms_p50": round(float(np.percentile(costs, 50)), 4),
                 "tick_cost_ms_p99": round(float(np.percentile(costs, 99)), 4),
                 "tick_cost_ms_max": round(float(costs.max()), 4)}
@@ -389,13 +420,22 @@ class RoomMixer:
         return mix
 
     def remove(self, participant_id: str) -> None:
-        self.inputs.pop(participant_id, None)
+        buffer = self.inputs.pop(participant_id, None)
+        if buffer is not None:
+            self.stats.left_underruns += buffer.underruns
+            self.stats.left_max_target_blocks = max(self.stats.left_max_target_blocks, buffer.peak_target_blocks)
         mix = self.listeners.pop(participant_id, None)
         if mix is not None:
             mix.track.stop()
 
     def tick(self) -> None:
         blocks = {sid: buffer.read() for sid, buffer in self.inputs.items()}
+        started = now()
+        arrivals = [b.last_arrival for b in self.inputs.values() if b.last_arrival is not None]
+        for arrival in arrivals:
+            HOLDS.add("input", (started - arrival) * 1e3)
+        if arrivals:  # how long the first block mixed waited for the last (0 for one sender)
+            HOLDS.add("mixer_wait", (max(arrivals) - min(arrivals)) * 1e3)
         listeners = list(self.listeners.values())
         if self.shared is not None and listeners:
             self.shared.push(blocks, max(partition_count(mix.hrtf.max_filter_length, self.block_size)
@@ -462,5 +502,7 @@ class RoomMixer:
             except Exception:  # a bug in one tick must not silence the room for good
                 logger.exception("mixer tick failed")
             self.stats.cost_ms.append((time.perf_counter() - started) * 1e3)
+            if self.listeners:  # a tick with nobody to mix for is not a stage of anyone's audio
+                HOLDS.add("mix", self.stats.cost_ms[-1])
             self.stats.ticks += 1
             await asyncio.sleep(0)  # let aiortc's tasks run between back-to-back mixes

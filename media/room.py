@@ -19,6 +19,7 @@ from aiortc.mediastreams import MediaStreamError
 from .ice import IceSettings
 from .mixer import RoomMixer, frame_to_mono
 from .passes import PassCheckError, PassChecker, RecheckClock, recheck_holders
+from .stages import HOLDS, SenderHolds, now
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class Room:
         self._monitor: asyncio.Task | None = None
         self._state_task: asyncio.Task | None = None
         self.sessions_ended: dict[str, str] = {}  # id -> reason, for operators and tests
+        self.sender_holds: dict[str, SenderHolds] = {}  # id -> its jitter buffer's hold times
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -125,6 +127,9 @@ class Room:
                     break
             answer = await pc.createAnswer()
             await pc.setLocalDescription(answer)
+            for sender in pc.getSenders():
+                if sender.track is mix.track and sender.transport is not None:
+                    mix.track.timer.wrap_transport(sender.transport)
         except Exception as exc:  # noqa: BLE001
             await self.end(participant.id, "negotiation failed")
             raise JoinRefused(400, f"cannot negotiate this offer: {type(exc).__name__}: "
@@ -141,6 +146,13 @@ class Room:
             if track.kind == "audio" and not participant.sends_audio:
                 participant.sends_audio = True
                 self.mixer.add_input(participant.id)
+                for receiver in pc.getReceivers():
+                    # aiortc keeps the jitter buffer private; only its hold times are read
+                    holds = getattr(getattr(receiver, "_RTCRtpReceiver__jitter_buffer", None), "holds", None)
+                    if receiver.track is track and holds is not None:
+                        self.sender_holds[participant.id] = holds
+                        while len(self.sender_holds) > 64:  # kept after a session ends, for the stats
+                            self.sender_holds.pop(next(iter(self.sender_holds)))
                 participant.tasks.append(asyncio.ensure_future(self._consume(track, participant.id)))
 
         @pc.on("datachannel")
@@ -170,6 +182,8 @@ class Room:
         try:
             while True:
                 frame = await track.recv()
+                if isinstance(frame.opaque, float):  # stamped at its jitter-buffer release
+                    HOLDS.add("decode", (now() - frame.opaque) * 1e3)
                 self.mixer.write(participant_id, frame_to_mono(frame))
         except MediaStreamError:
             pass

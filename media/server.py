@@ -13,6 +13,7 @@ Endpoints (JSON; every refusal is ``{"error": reason}`` with a 4xx/5xx status):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -25,6 +26,7 @@ from aiortc import RTCSessionDescription
 from .auth import SignInError, SignInVerifier
 from .lowlatency import LowLatency
 from .room import JoinRefused, Room
+from .stages import HOLDS, LoopLag, quantiles
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,11 @@ class NodeLimits:
     max_participants: int = 8
     max_pending_joins: int = 4  # pass holders' handshakes at once (each costs DTLS/ICE setup)
     max_pending_sign_ins: int = 256  # signed messages waiting for the sign-in worker
+    # Pass lookups (an eth_call each: web3's request building and ABI decoding run on the loop):
+    # this many at once, this many more waiting, the rest refused. A flood of signed sign-ins by
+    # accounts without passes then costs the audio loop a bounded share at any moment.
+    pass_checks_at_once: int = 4
+    max_waiting_pass_checks: int = 128
     join_burst: int = 10  # per signed-in account: this many joins at once ...
     join_rate: float = 1.0  # ... then this many per second
     # Per client IP. Generous: a nonce costs microseconds, and musicians behind one NAT (or on
@@ -67,6 +74,35 @@ class RateLimiter:
         return True
 
 
+class BoundedWork:
+    """At most ``at_once`` holders of a slot, at most ``max_waiting`` waiting for one; beyond that
+    :meth:`slot` refuses at once (429) instead of queueing without end."""
+
+    def __init__(self, at_once: int, max_waiting: int, what: str) -> None:
+        self.at_once, self.max_waiting, self.what = at_once, max_waiting, what
+        self.running = 0
+        self.waiting = 0
+        self._free = asyncio.Condition()
+
+    @contextlib.asynccontextmanager
+    async def slot(self):
+        if self.running >= self.at_once and self.waiting >= self.max_waiting:
+            raise JoinRefused(429, f"too many {self.what} in progress; retry in a moment")
+        self.waiting += 1
+        try:
+            async with self._free:
+                await self._free.wait_for(lambda: self.running < self.at_once)
+                self.running += 1
+        finally:
+            self.waiting -= 1
+        try:
+            yield
+        finally:
+            self.running -= 1
+            async with self._free:
+                self._free.notify(1)
+
+
 def refuse(status: int, reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=status)
 
@@ -88,6 +124,9 @@ class MediaNode:
         self.pending_joins = 0
         self.pending_sign_ins = 0
         self.refusals: dict[int, int] = {}
+        self.loop_lag = LoopLag()
+        self.pass_checks = BoundedWork(limits.pass_checks_at_once, limits.max_waiting_pass_checks,
+                                       "pass checks")
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._errors])
@@ -106,8 +145,10 @@ class MediaNode:
     async def _startup(self, app: web.Application) -> None:
         await self.verifier.warm_up()
         self.room.start()
+        self.loop_lag.start()
 
     async def _shutdown(self, app: web.Application) -> None:
+        await self.loop_lag.stop()
         await self.room.close()
         self.verifier.close()
 
@@ -164,6 +205,9 @@ class MediaNode:
             "sessions_ended": self.room.sessions_ended,
             "refusals": {str(k): v for k, v in sorted(self.refusals.items())},
             "outstanding_nonces": len(self.verifier.nonces),
+            "stages": HOLDS.summary(),
+            "jitter_per_sender": {sid: quantiles(holds.jitter) for sid, holds in self.room.sender_holds.items()},
+            "loop_lag": self.loop_lag.describe(request.query.get("since")),
         })
 
     async def nonce(self, request: web.Request) -> web.Response:
@@ -191,7 +235,8 @@ class MediaNode:
             self.pending_sign_ins -= 1
         if not self.join_limiter.allow(signed_in.address):
             raise JoinRefused(429, f"too many attempts by {signed_in.address}; retry in a few seconds")
-        await self.room.check_pass(signed_in.address)
+        async with self.pass_checks.slot():
+            await self.room.check_pass(signed_in.address)
         return signed_in
 
     async def join(self, request: web.Request) -> web.Response:

@@ -142,3 +142,42 @@ def test_flood_of_junk_and_passless_sign_ins_does_not_lock_out_a_musician(small_
     # own on a machine shared with other test runs, so a scheduling pause of a fraction of a second
     # is the machine's (0.79 s seen at load average 11), not the node's.
     assert len(received_at) > 300 and gaps.max() < 2.0, f"alice's audio stopped for {gaps.max():.2f} s"
+
+
+def test_presigned_flood_leaves_an_admitted_musicians_audio_flowing(node, musicians, grant, tmp_path):
+    """200 offers prepared ahead (a live nonce each: 100 with junk signatures, 100 signed by
+    accounts without a pass) arrive at once while Erin plays: her personal mix keeps arriving
+    through the flood, never pausing half a second (a dropout a band would stop for)."""
+    erin = musicians[4]
+    grant(erin)
+    playing = run_client(node, erin, send="noise:3", seconds=15, record=tmp_path / "erin.npz")
+    deadline = time.monotonic() + 30
+    while node.stats()["participants"] < 1:
+        assert time.monotonic() < deadline, "erin never joined"
+        time.sleep(0.2)
+    time.sleep(1.0)  # her mix is flowing
+    strangers = [Account.create() for _ in range(100)]
+
+    async def flood() -> tuple[list[int], float, float]:
+        from media.client import sign_in_payload
+        sdp = await _offer()
+        async with aiohttp.ClientSession() as http:  # every offer signed before the first is sent
+            payloads = await asyncio.gather(*(sign_in_payload(http, node.url, 7, s.key.hex())
+                                              for s in strangers + strangers))
+        offers = [{**p, "sdp": sdp, "type": "offer"} | ({"signature": "0x" + "11" * 65} if i < 100 else {})
+                  for i, p in enumerate(payloads)]
+        started = time.perf_counter()  # the monotonic clock Erin's client stamps its frames with
+        statuses = await asyncio.gather(*(_post_join(node.url, body) for body in offers))
+        return [status for status, _ in statuses], started, time.perf_counter()
+
+    statuses, started, ended = asyncio.run(flood())
+    assert statuses.count(401) == 100 and statuses.count(403) == 100, sorted(set(statuses))
+    result = client_result(playing)
+    assert result["ended"] is None, result
+    received_at = np.load(tmp_path / "erin.npz")["received_at"][:, 1]
+    assert received_at[-1] > ended, "erin's session ended before the flood did"
+    inside = received_at[(received_at >= started) & (received_at <= ended)]
+    gaps = np.diff(np.concatenate([[started], inside, [ended]]))
+    frame = 0.010
+    assert gaps.max() < 50 * frame, (f"erin's mix paused {gaps.max() / frame:.0f} frames during the "
+                                     f"{ended - started:.2f} s flood")

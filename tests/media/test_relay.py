@@ -3,45 +3,23 @@
 
 from __future__ import annotations
 
-import random
-import shutil
-import subprocess
-import time
-
 import numpy as np
 import pytest
 
 from media.clicks import click_delays_ms, tone_with_clicks
-from tutti.net import free_port
+from media.coturn import TURN_PASSWORD, TURN_USER, CoturnMissing
+from media.coturn import coturn as run_coturn
 
 from .conftest import client_result, run_client, start_node, stop_node
-
-TURN_USER, TURN_PASSWORD = "tutti", "relay-test-password"
 
 
 @pytest.fixture
 def coturn(tmp_path):
-    if shutil.which("turnserver") is None:
-        pytest.skip("coturn is not installed (Debian: apt-get install coturn)")
-    port = free_port()
-    relay_low = random.randrange(40000, 59000, 200)  # a relay port range of its own
-    log = tmp_path / "turnserver.log"
-    process = subprocess.Popen(
-        ["turnserver", "-n", "--listening-ip", "127.0.0.1", "--listening-port", str(port),
-         "--relay-ip", "127.0.0.1", "--min-port", str(relay_low), "--max-port", str(relay_low + 199),
-         "--lt-cred-mech", "--user", f"{TURN_USER}:{TURN_PASSWORD}", "--realm", "tutti",
-         "--allow-loopback-peers", "--no-cli", "--no-tls", "--no-dtls", "--verbose",
-         "--log-file", str(log), "--simple-log", "--pidfile", str(tmp_path / "turn.pid"),
-         "--userdb", str(tmp_path / "turndb")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
-    assert process.poll() is None, log.read_text()[-2000:] if log.exists() else "turnserver exited"
-    yield f"turn:127.0.0.1:{port}?transport=udp", log
-    process.terminate()
     try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        with run_coturn(tmp_path) as relay:
+            yield relay.url, relay.log
+    except CoturnMissing as exc:
+        pytest.skip(str(exc))
 
 
 def test_musicians_play_through_a_turn_relay(coturn, stub_pass, rpc_url, musicians, grant, tmp_path):
