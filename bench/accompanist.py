@@ -81,7 +81,7 @@ def participants(url: str) -> int:
         return int(json.load(response)["participants"])
 
 
-def live(bpm: float, bars: int, folder: Path, lead_ms: float) -> tuple[dict, dict]:
+def live(bpm: float, bars: int, folder: Path, lead_ms: float | None) -> tuple[dict, dict]:
     """One node, the accompanist, one musician playing the progression; returns (figures, summary)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -95,8 +95,9 @@ def live(bpm: float, bars: int, folder: Path, lead_ms: float) -> tuple[dict, dic
     try:
         wait_http(f"{url}/healthz")
         media = [sys.executable, "-m", "media.cli", "--log-level", "WARNING"]
+        lead = [] if lead_ms is None else ["--lead-ms", str(lead_ms)]
         accompanist = subprocess.Popen([*media, "accompany", "--url", url, "--room", "1", "--seconds",
-                                        str(seconds + 60), "--lead-ms", str(lead_ms)], cwd=ROOT,
+                                        str(seconds + 60), *lead], cwd=ROOT,
                                        env={**env, "TUTTI_MEDIA_KEY": Account.create().key.hex()},
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         processes.append(accompanist)
