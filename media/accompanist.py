@@ -6,12 +6,13 @@ block goes to a :class:`~media.following.BeatFollower` and a :class:`~media.foll
 its own audio track (:class:`AccompanistTrack`) is rendered frame by frame by a
 :class:`~media.accompaniment.Band`.
 
-Timing: a beat heard at stream sample ``s`` is put on the wall clock through the arrival time of the
-block that carried it; the next beat is then due one period later, less ``lead`` (what the trip to
-the node and on to the listeners takes, so the bass lands on the musicians' beat, not after it).
-Between detections the grid runs on with the last period. A chord is played from the moment the
-chord follower confirms it (the pad crossfades at once); the bass takes it at the next beat. It plays
-only once it has heard two beats and a chord, and stops after ``rest_beats`` beats of silence.
+Timing: the followers run on the received stream's RTP clock (a gap in the timestamps is heard as
+silence, so a lost packet neither shifts nor bunches the beat grid); the stream clock is put on the
+wall clock by its least-delayed block of the last 2 s. Each beat of the follower's grid is struck
+``lead`` before its wall time: the round trip through the node and back to the musicians, measured
+by data-channel pings (or given). A chord is played from the moment the chord follower confirms it
+(the pad crossfades at once); the bass takes it at the next beat. It plays once the grid is locked
+and a chord heard, and stops after ``rest_beats`` beats of silence.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Accompanist:
         self.last_strike: float | None = None
         self.last_sound: float | None = None
         self._round_trips: deque[float] = deque(maxlen=20)
+        self.stream_faults = {"gaps": 0, "gap_samples": 0, "overlaps": 0, "restarts": 0}
         self.timeline: dict[str, deque] = {name: deque(maxlen=HISTORY) for name in ("onsets", "beats", "chords", "strikes")}
         self._start_over()
 
@@ -77,10 +79,14 @@ class Accompanist:
             jump = (pts - self._last_pts + RTP_WRAP // 2) % RTP_WRAP - RTP_WRAP // 2  # signed, wrap-safe
             gap = jump - self._expected_jump
             if gap > MAX_GAP or jump < -MAX_GAP:
+                self.stream_faults["restarts"] += 1
                 self._start_over()  # a new stream: nothing heard so far applies
             elif gap > 0:  # samples that never came: silence keeps both followers on the clock
+                self.stream_faults["gaps"] += 1
+                self.stream_faults["gap_samples"] += gap
                 self._follow(np.zeros(gap, np.float32))
             elif gap < 0:  # a repeated or overlapping block: only its new part counts
+                self.stream_faults["overlaps"] += 1
                 mono = mono[-gap:]
         if pts is not None:
             self._last_pts, self._expected_jump = pts, len(stereo)
@@ -151,7 +157,7 @@ class Accompanist:
         return {"bpm": beats[-1][1] if beats else None, "beats_heard": self.heard_beats,
                 "lead_ms": round(1000 * self.lead, 1),
                 "round_trip_ms_min": round(1000 * min(self._round_trips), 1) if self._round_trips else None,
-                "chord": self.band.chord.name if self.band.chord else None,
+                "chord": self.band.chord.name if self.band.chord else None, "stream_faults": self.stream_faults,
                 "timeline": {name: list(entries) for name, entries in self.timeline.items()}}
 
 

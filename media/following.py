@@ -93,7 +93,8 @@ class BeatFollower:
       Four onsets on a grid lock it: no warm-up beyond the first bar.
     * Phase locking: the onsets within a quarter period of the grid are numbered along it and a
       robust line (Theil-Sen) through (number, time) gives the period and the phase; every new onset
-      on the grid refines both. Three onsets in a row off the grid (a new tempo) seed it again.
+      on the grid refines both. From three onsets in a row off the grid (a new tempo?), every onset tries
+      to seed it again; the old grid plays on until one does.
 
     Times are stream samples (the caller's timeline, e.g. the RTP clock), never arrival times.
     """
@@ -155,8 +156,14 @@ class BeatFollower:
             self._off_grid += 1
             if self._off_grid < 3:
                 return False
-            self.period = self.anchor = None  # the grid lost: seed again from the recent onsets
-            self.onsets = self.onsets[-4:]
+            # Perhaps a new tempo: seed again from the recent onsets, playing on the old grid
+            # until they fit one (stray onsets, a stall's burst, do not stop the band).
+            kept = self.period, self.anchor
+            if self._seed():
+                self._off_grid = 0
+                return True
+            self.period, self.anchor = kept
+            return False
         return self._seed()
 
     def _seed(self) -> bool:
@@ -193,7 +200,8 @@ class BeatFollower:
         # Theil-Sen (median of pairwise slopes): a block of audio shifted by a stall on the way
         # moves a few onsets, not the grid.
         slope, intercept, _low, _high = theilslopes(times[near], np.round(numbers[near]))
-        if abs(slope / period - 1) > 0.1:  # a wild fit (onsets bunched by a stall): keep the grid
+        tempo = 60.0 * SAMPLE_RATE / slope if slope > 0 else 0.0
+        if abs(slope / period - 1) > 0.1 or not self.min_bpm <= tempo <= self.max_bpm:  # a wild fit: keep the grid
             return int(near.sum())
         self.period, self.anchor = float(slope), float(intercept)
         return int(near.sum())
