@@ -35,10 +35,25 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from media.accompanist import Accompanist  # noqa: E402
-from media.progression import DEFAULT_CHORDS, clock_of, measure, progression_signal, tracker_lock  # noqa: E402
+from media.progression import (  # noqa: E402
+    DEFAULT_CHORDS,
+    beats_until_lock,
+    clock_of,
+    measure,
+    progression_signal,
+    tracker_lock,
+)
 from tutti.net import free_port  # noqa: E402
 
 SAMPLE_RATE = 48000
+
+
+def strikes_lock(summary: dict, beats: np.ndarray, bpm: float) -> int | None:
+    """Beats until the accompanist's own strikes (as it handed them over, before the node) keep the
+    tempo, as :func:`beats_until_lock` counts the heard ones: where the way out loses the lock."""
+    strikes = np.array([at for at, _chord in summary["timeline"]["strikes"]])
+    strikes = strikes[(strikes >= beats[0]) & (strikes <= beats[-1] + 60 / bpm)]
+    return beats_until_lock(strikes, beats) if len(strikes) > 4 else None
 
 
 def offline(bpm: float, bars: int) -> dict:
@@ -56,6 +71,7 @@ def offline(bpm: float, bars: int) -> dict:
     figures = measure(recording, bpm, DEFAULT_CHORDS, bars)
     beats = np.arange(bars * 4) * 60 / bpm
     figures["tracker_beats_until_lock"] = tracker_lock(accompanist.summary()["timeline"]["beats"], beats, bpm)
+    figures["strikes_beats_until_lock"] = strikes_lock(accompanist.summary(), beats, bpm)
     return figures
 
 
@@ -123,6 +139,7 @@ def live(bpm: float, bars: int, folder: Path, lead_ms: float | None) -> tuple[di
         figures = measure(recording, bpm, DEFAULT_CHORDS, bars)
         beats = clock_of(recording["sent_at"])(np.round(np.arange(bars * 4) * 60 / bpm * SAMPLE_RATE).astype(np.int64))
         figures["tracker_beats_until_lock"] = tracker_lock(summary["timeline"]["beats"], beats, bpm)
+        figures["strikes_beats_until_lock"] = strikes_lock(summary, beats, bpm)
         return figures, {**summary, "cpu_share": round(cpu, 3)}
     finally:
         for process in processes:
@@ -169,15 +186,17 @@ def main() -> None:
                        "accompanist_chords": [c for _t, c in summary["timeline"]["chords"]][:12]}
                 results.append(row)
                 print(json.dumps(row), flush=True)
-    print("\n| trial | tempo | load | lead (round trip) | tracker: bars to lock | heard: bars to lock (goal <= 4) | "
+    print("\n| trial | tempo | load | lead (round trip) | tracker: bars to lock | sent strikes: bars to lock | "
+          "heard: bars to lock (goal <= 4) | "
           "first note (beat) | phase median / p90 abs | chord changes reflected (median delay) | "
           "chord delay max (beats; goal <= 1) | offline, same run: tracker / heard bars to lock, delay max |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for row in results:
         live_, base = row["live"], row["offline_baseline"]
         delays = [d for d in live_["chord_delay_ms"] if d is not None]
         print(f"| {row['trial']} | {row['bpm']:.0f} BPM | {row['load_average']} | {row['lead_ms']} ms "
               f"({row['round_trip_ms_min']} ms) | {bars(live_['tracker_beats_until_lock'])} | "
+              f"{bars(live_['strikes_beats_until_lock'])} | "
               f"{bars(live_['beats_until_tempo_lock'])} | {live_['first_note_beat']} | {live_['phase_ms_median']} / "
               f"{live_['phase_ms_p90_abs']} ms | {live_['chord_changes'] - live_['chord_changes_missed']} of "
               f"{live_['chord_changes']} ({int(np.median(delays)) if delays else '-'} ms) | "
@@ -185,6 +204,7 @@ def main() -> None:
               f"{bars(base['beats_until_tempo_lock'])}, {base['chord_delay_beats_max']} |")
     within = [row["live"]["beats_until_tempo_lock"] for row in results]
     tracker = [row["live"]["tracker_beats_until_lock"] for row in results]
+    sent = [row["live"]["strikes_beats_until_lock"] for row in results]
     worst = [row["live"]["chord_delay_beats_max"] for row in results]
     changes = sum(row["live"]["chord_changes"] for row in results)
     late = sum(row["live"]["chord_changes_missed"] + sum(1 for d in row["live"]["chord_delay_ms"]
@@ -192,6 +212,7 @@ def main() -> None:
                for row in results)
     print(f"\nheard lock within 4 bars: {sum(b is not None and b <= 16 for b in within)} of {len(results)} runs; "
           f"tracker within 4 bars: {sum(b is not None and b <= 16 for b in tracker)} of {len(results)}; "
+          f"strikes as sent within 4 bars: {sum(b is not None and b <= 16 for b in sent)} of {len(results)}; "
           f"chord changes reflected within a beat: {changes - late} of {changes} "
           f"(worst run {max((d for d in worst if d is not None), default=None)} beats)")
 
