@@ -39,7 +39,9 @@ bench-api: setup  ## Indexer API: 5,000 users reading pages + 1,000 live-stream 
 bench-media: setup  ## Media node latency, mixing cost per frame, musicians per core
 	@source bin/env && python bench/media.py
 
-bench-accompanist: setup  ## Live AI accompanist through a media node: beats to tempo lock, chord-change reaction, phase
+bench-accompanist: setup  ## Live AI accompanist through a media node: bars to tempo lock, chord-change reaction, phase (6 runs)
+	@source bin/env && python bench/accompanist.py
+
 bench-audience: setup  ## Audience through Janus: listeners per core, Janus CPU per listener, a listener's added latency
 	@source bin/env && python bench/audience.py
 

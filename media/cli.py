@@ -320,13 +320,14 @@ def listen_command(url: str, room: int, key: str, seconds: float, record: Path |
                    "TUTTI_MEDIA_KEY_FILE only, never typed here.")
 @click.option("--seconds", type=click.FloatRange(min=0), default=0, show_default=True,
               help="How long to play; 0: until the session ends (the pass expires, the node stops).")
-@click.option("--lead-ms", type=click.FloatRange(0, 200), default=10.0, show_default=True,
-              help="Play each beat this much before it is due, for the trip through the node to the listeners.")
+@click.option("--lead-ms", type=click.FloatRange(0, 200), default=None,
+              help="Play each beat this much before it is heard, for the trip through the node and back "
+                   "[default: measured: the least data-channel round trip to the node plus a frame each way].")
 @click.option("--ice-server", "ice_servers", multiple=True, metavar="URL",
               help="STUN/TURN server, repeatable [env TUTTI_ICE_SERVERS] (as for join).")
 @click.option("--relay-only", is_flag=True, help="Relay (TURN) candidates only [env TUTTI_ICE_RELAY_ONLY=1].")
 @click.option("--frame-ms", type=click.Choice(["5", "10", "20"]), default="10", show_default=True)
-def accompany_command(url: str | None, indexer: str | None, room: int, key: str, seconds: float, lead_ms: float,
+def accompany_command(url: str | None, indexer: str | None, room: int, key: str, seconds: float, lead_ms: float | None,
                       ice_servers: tuple[str, ...], relay_only: bool, frame_ms: str) -> None:
     """Join as the live AI accompanist: follow the room's tempo and chords, play bass and chords.
 
@@ -340,7 +341,7 @@ def accompany_command(url: str | None, indexer: str | None, room: int, key: str,
     latency = configure_aiortc(int(frame_ms), 1)
     logger.info("room %d: accompanying at %s", room, url)
     try:
-        summary = asyncio.run(accompany(url, room, key, seconds or None, lead=lead_ms / 1000,
+        summary = asyncio.run(accompany(url, room, key, seconds or None, lead=None if lead_ms is None else lead_ms / 1000,
                                         frame_samples=latency.frame_samples, ice=_ice(ice_servers, relay_only)))
     except JoinError as exc:
         click.echo(json.dumps({"url": url, "refused": exc.status, "reason": exc.reason}))

@@ -103,9 +103,10 @@ async def sign_in_payload(http: aiohttp.ClientSession, base_url: str, room: int,
     return {"message": message, "signature": signature if signature.startswith("0x") else "0x" + signature}
 
 
-async def receive_stereo(track, on_block) -> None:
+async def receive_stereo(track, on_block, with_pts: bool = False) -> None:
     """Hand ``on_block(stereo, arrived_at)`` every frame of ``track`` as float32 stereo (a mono
-    track doubled), timed on the monotonic clock as it arrives, until the track ends."""
+    track doubled), timed on the monotonic clock as it arrives, until the track ends;
+    ``with_pts``: ``on_block(stereo, arrived_at, pts)``, the frame's RTP timestamp (48 kHz)."""
     try:
         while True:
             frame = await track.recv()
@@ -113,7 +114,8 @@ async def receive_stereo(track, on_block) -> None:
             if isinstance(frame.opaque, float):  # stamped at its jitter-buffer release (media.stages)
                 HOLDS.add("decode", (arrived_at - frame.opaque) * 1e3)
             data = frame.to_ndarray().reshape(-1, len(frame.layout.channels)).astype(np.float32) / 32768
-            on_block(data if data.shape[1] == 2 else np.repeat(data, 2, axis=1), arrived_at)
+            stereo = data if data.shape[1] == 2 else np.repeat(data, 2, axis=1)
+            on_block(stereo, arrived_at, frame.pts) if with_pts else on_block(stereo, arrived_at)
     except MediaStreamError:
         pass
 
@@ -121,12 +123,14 @@ async def receive_stereo(track, on_block) -> None:
 async def join(base_url: str, room: int, key: str, signal: np.ndarray | None, seconds: float,
                frame_samples: int = 480, payload: dict | None = None,
                on_open=None, ice: IceSettings | None = None, track: MediaStreamTrack | None = None,
-               on_audio=None, keep_audio: bool = True, offer_hook=None, answer_hook=None) -> Session:
+               on_audio=None, keep_audio: bool = True, offer_hook=None, answer_hook=None,
+               on_message=None) -> Session:
     """Join, play ``signal`` (None: listen only) and record the mix for ``seconds``
     (``ice``: STUN/TURN servers and relay-only, see :mod:`media.ice`).
 
     ``track`` sends that track instead of ``signal`` (the accompanist's live output); ``on_audio(chunk,
-    arrived_at)`` sees every received stereo block as it arrives; ``keep_audio=False`` keeps no copy
+    arrived_at, pts)`` sees every received stereo block as it arrives, with its RTP timestamp;
+    ``on_message(message)`` every control message from the node; ``keep_audio=False`` keeps no copy
     (a participant that stays for hours). ``offer_hook`` / ``answer_hook``: async functions given our
     SDP offer / the node's answer, returning the one to use, e.g.
     :func:`media.impairment.impair_candidates` for a lossy path."""
@@ -145,10 +149,10 @@ async def join(base_url: str, room: int, key: str, signal: np.ndarray | None, se
     def recorder():
         first = 0
 
-        def record(stereo: np.ndarray, arrived_at: float) -> None:
+        def record(stereo: np.ndarray, arrived_at: float, pts: int) -> None:
             nonlocal first
             if on_audio is not None:
-                on_audio(stereo, arrived_at)
+                on_audio(stereo, arrived_at, pts)
             if keep_audio:
                 session.received_at.append((first, arrived_at))
                 session.chunks.append(stereo)
@@ -158,7 +162,7 @@ async def join(base_url: str, room: int, key: str, signal: np.ndarray | None, se
     @pc.on("track")
     def on_track(track) -> None:
         if track.kind == "audio":
-            tasks.append(asyncio.ensure_future(receive_stereo(track, recorder())))
+            tasks.append(asyncio.ensure_future(receive_stereo(track, recorder(), with_pts=True)))
 
     @channel.on("open")
     def on_open_channel() -> None:
@@ -166,8 +170,10 @@ async def join(base_url: str, room: int, key: str, signal: np.ndarray | None, se
             on_open(channel)
 
     @channel.on("message")
-    def on_message(raw) -> None:
+    def on_channel_message(raw) -> None:
         message = json.loads(raw)
+        if on_message is not None:
+            on_message(message)
         if message.get("type") != "state":
             session.messages.append(message)
         else:

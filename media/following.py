@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import theilslopes
 
 from .mixer import SAMPLE_RATE
 
@@ -79,25 +80,131 @@ def match_chord(chroma: np.ndarray) -> tuple[Chord, float, float]:
 
 
 class BeatFollower:
-    """aubio's causal beat tracker over a mono stream fed in any block size."""
+    """The beat grid of a stream fed in any block size: onsets by aubio, a tempo seeded from them,
+    and a phase locked to them.
 
-    def __init__(self, method: str = "specflux", window: int = 2048) -> None:
+    * Onsets: ``aubio.onset`` (high-frequency-content detection function, adaptive threshold),
+      10 ms hops, timed to the sample in the stream.
+    * Tempo seed: over the onsets of the last ``window_beats`` beats (at first, all of them), the
+      period ``P`` (within ``min_bpm``..``max_bpm``) whose grid the onsets fit best: the resultant
+      length ``|mean exp(2 pi i t / P)|`` of their phases (1: every onset on one grid; 0.9 needed). Its
+      sub-multiples fit as well (every beat is also on the eighth-note grid), so the longest period
+      scoring within 5 % of the best is taken; its double fits half the onsets at the wrong phase.
+      Four onsets on a grid lock it: no warm-up beyond the first bar.
+    * Phase locking: the onsets within a quarter period of the grid are numbered along it and a
+      robust line (Theil-Sen) through (number, time) gives the period and the phase; every new onset
+      on the grid refines both. From three onsets in a row off the grid (a new tempo?), every onset tries
+      to seed it again; the old grid plays on until one does.
+
+    Times are stream samples (the caller's timeline, e.g. the RTP clock), never arrival times.
+    """
+
+    def __init__(self, method: str = "hfc", window: int = 1024, min_bpm: float = 60.0, max_bpm: float = 180.0,
+                 window_beats: int = 8, delay_ms: float = 30.0) -> None:
         import aubio
 
-        self._tracker = aubio.tempo(method, window, HOP, SAMPLE_RATE)
+        self._onset = aubio.onset(method, window, HOP, SAMPLE_RATE)
+        self._onset.set_threshold(0.3)
+        self._onset.set_minioi_ms(100)
+        # aubio reports an onset this long after its attack (half a window and the peak picker's
+        # look-ahead; measured on strums), so this much is taken back.
+        self._onset.set_delay_ms(delay_ms)
+        self.min_bpm, self.max_bpm, self.window_beats = min_bpm, max_bpm, window_beats
         self._pending = np.zeros(0, np.float32)
         self.samples = 0  # stream samples consumed (multiples of HOP)
+        self.onsets: list[int] = []  # recent onsets (stream samples)
+        self.new_onsets: list[int] = []  # those found by the last feed
+        self.period: float | None = None  # samples per beat, once locked
+        self.anchor: float | None = None  # stream sample of a beat on the grid
+        self._off_grid = 0
+
+    @property
+    def bpm(self) -> float | None:
+        return None if self.period is None else 60.0 * SAMPLE_RATE / self.period
 
     def feed(self, mono: np.ndarray) -> list[tuple[int, float]]:
-        """Returns the beats found in this block: (stream sample of the beat, tempo in BPM)."""
+        """Returns the beats heard in this block: (stream sample of an onset on the grid, tempo in BPM)."""
         self._pending = np.concatenate([self._pending, np.asarray(mono, np.float32)])
         beats = []
+        self.new_onsets: list[int] = []
         while len(self._pending) >= HOP:
             hop, self._pending = self._pending[:HOP], self._pending[HOP:]
             self.samples += HOP
-            if self._tracker(hop)[0]:
-                beats.append((int(self._tracker.get_last()), float(self._tracker.get_bpm())))
+            if self._onset(hop)[0]:
+                at = int(self._onset.get_last())  # aubio counts the samples fed, as we do
+                self.new_onsets.append(at)
+                if self._on_onset(at):
+                    beats.append((at, self.bpm))
         return beats
+
+    def next_beat(self, after: float) -> float | None:
+        """The first grid beat at or after stream sample ``after`` (None: not locked)."""
+        if self.period is None:
+            return None
+        return self.anchor + np.ceil((after - self.anchor) / self.period) * self.period
+
+    def _on_onset(self, at: int) -> bool:
+        self.onsets.append(at)
+        span = self.window_beats * (self.period or SAMPLE_RATE * 60.0 / self.min_bpm)
+        self.onsets = [t for t in self.onsets if t >= at - span]
+        if self.period is not None:
+            offset = (at - self.anchor) / self.period
+            if abs(offset - round(offset)) <= 0.25:
+                self._off_grid = 0
+                self._fit(self.period, self.anchor)
+                return True
+            self._off_grid += 1
+            if self._off_grid < 3:
+                return False
+            # Perhaps a new tempo: seed again from the recent onsets, playing on the old grid
+            # until they fit one (stray onsets, a stall's burst, do not stop the band).
+            kept = self.period, self.anchor
+            if self._seed():
+                self._off_grid = 0
+                return True
+            self.period, self.anchor = kept
+            return False
+        return self._seed()
+
+    def _seed(self) -> bool:
+        # The most recent onsets that fit one grid, 8 at most and 4 at least: what came before
+        # (the room settling, a count-in, noise) may not be on it.
+        for count in range(min(len(self.onsets), 8), 3, -1):
+            if self._seed_from(np.asarray(self.onsets[-count:], np.float64)):
+                return True
+        return False
+
+    def _seed_from(self, times: np.ndarray) -> bool:
+        periods = np.arange(SAMPLE_RATE * 60.0 / self.max_bpm, SAMPLE_RATE * 60.0 / self.min_bpm, SAMPLE_RATE / 1000)
+        fit = np.abs(np.exp(2j * np.pi * times[None, :] / periods[:, None]).mean(axis=1))
+        if fit.max() < 0.9:  # onsets on a grid within a tenth of a beat or so
+            return False
+        # The longest run of periods near the best fit, and its peak.
+        good = np.flatnonzero(fit >= 0.95 * fit.max())
+        run = good[np.flatnonzero(np.diff(good) > 1)[-1] + 1:] if np.any(np.diff(good) > 1) else good
+        period = float(periods[run[np.argmax(fit[run])]])
+        phase = np.angle(np.exp(2j * np.pi * times / period).mean())
+        anchor = times[-1] - ((times[-1] - phase * period / (2 * np.pi)) % period)
+        if self._fit(period, anchor) < 4:
+            self.period = self.anchor = None
+            return False
+        return True
+
+    def _fit(self, period: float, anchor: float) -> int:
+        """A robust line through the onsets near the grid (``period``, ``anchor``); returns how many."""
+        times = np.asarray(self.onsets, np.float64)
+        numbers = (times - anchor) / period
+        near = np.abs(numbers - np.round(numbers)) <= 0.25
+        if near.sum() < 2 or np.ptp(np.round(numbers[near])) < 1:
+            return int(near.sum())
+        # Theil-Sen (median of pairwise slopes): a block of audio shifted by a stall on the way
+        # moves a few onsets, not the grid.
+        slope, intercept, _low, _high = theilslopes(times[near], np.round(numbers[near]))
+        tempo = 60.0 * SAMPLE_RATE / slope if slope > 0 else 0.0
+        if abs(slope / period - 1) > 0.1 or not self.min_bpm <= tempo <= self.max_bpm:  # a wild fit: keep the grid
+            return int(near.sum())
+        self.period, self.anchor = float(slope), float(intercept)
+        return int(near.sum())
 
 
 class ChordFollower:

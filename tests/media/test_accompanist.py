@@ -59,6 +59,37 @@ def test_follows_tempo_and_chords_of_a_signal() -> None:
     assert figures["chord_delay_beats_max"] <= 1.0, figures
 
 
+def test_locks_within_a_bar_and_keeps_the_beat_through_lost_packets() -> None:
+    """Blocks handed over with their RTP timestamps, 3 of them (30 ms) lost after the lock: the grid
+    is on the beat from the first bar and stays there (the lost audio is not taken for a shift)."""
+    bpm, bars = 120.0, 4
+    signal_ = progression_signal(bpm, DEFAULT_CHORDS, bars)
+    accompanist = Accompanist(lead=0.0)
+    lost = {420, 421, 422}  # 4.20-4.23 s: between beats 8 and 9
+    base = 2**32 - 480 * 100  # the RTP clock wraps during the signal
+    for index, start in enumerate(range(0, len(signal_) - 479, 480)):
+        if index not in lost:
+            block = signal_[start:start + 480, None].repeat(2, axis=1)
+            accompanist.hear(block, (start + 480) / SAMPLE_RATE, pts=(base + start) % 2**32)
+    beats = accompanist.summary()["timeline"]["beats"]
+    period = 60 / bpm
+    assert beats[0][0] < 4 * period + 0.02  # locked on the first bar's last beat at the latest
+    assert len(beats) >= 4 * bars - 4
+    for at, tempo in beats:
+        assert abs(tempo - bpm) <= 0.03 * bpm, beats
+        assert abs(at - round(at / period) * period) <= 0.015, beats  # on a beat of the signal
+    grid = accompanist.beats
+    assert abs(grid.next_beat(13.9 * period * SAMPLE_RATE) / SAMPLE_RATE - 14 * period) <= 0.01
+
+
+def test_lead_is_the_least_round_trip_and_a_frame_each_way() -> None:
+    accompanist = Accompanist(auto_lead=True, frame=0.010)
+    for round_trip in (0.0061, 0.0023, 0.0150):
+        accompanist.round_trip(round_trip)
+    assert accompanist.lead == pytest.approx(0.0223)
+    assert Accompanist(lead=0.05).lead == 0.05  # a lead given by hand stays
+
+
 def test_chord_names_are_checked() -> None:
     assert Chord.parse("F#m").pitch_classes == (6, 9, 1)
     assert Chord.parse("Db").name == "C#"
@@ -92,6 +123,9 @@ def test_accompanist_joins_with_its_pass_and_a_musician_hears_it_follow(node, gr
         accompanist.send_signal(signal.SIGTERM)  # leaves the room and prints its summary
     summary = client_result(accompanist, timeout=30)
     assert summary["ended"] == "stopped", summary
+    # Its lead was measured: the least ping round trip through the node, plus a 10 ms frame each way.
+    assert summary["round_trip_ms_min"] is not None, summary["lead_ms"]
+    assert summary["lead_ms"] == pytest.approx(summary["round_trip_ms_min"] + 20, abs=0.15)
 
     # It followed the tempo (its beats over the second half of the progression) ...
     started = next(at for at, name in summary["timeline"]["chords"] if name)  # the musician's first chord
