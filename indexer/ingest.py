@@ -11,6 +11,11 @@ batch is read again. If the first block's parent is not the checkpoint, the chai
 below it: the indexer walks back through the block hashes it kept until the node agrees (the fork
 point), undoes everything above it, and ingests again. A fork point below the undo history marks
 the index unhealthy (``checkpoint.problem``, shown by /health) until ``tutti-indexer reindex``.
+
+Ranges are read ahead: while one batch is written, fetcher threads read the next few ranges (each
+its logs, then its headers, then decodes the logs), so the node's time and the sockets' waits
+overlap this process's work. Batches still commit strictly in order, each checked against the
+checkpoint the one before it left; a range that fails a check drops everything read after it.
 """
 
 from __future__ import annotations
