@@ -192,14 +192,18 @@ class _Event:
         """``jsonable(args)`` as JSON text, with the conversions found once per event type."""
         if self.slow:
             return orjson.dumps(jsonable(args)).decode()
-        if self.wide_ints:
-            args = dict(args)
-            for name, many in self.wide_ints:
-                value = args[name]
-                if many:
-                    args[name] = [v if -_EXACT < v < _EXACT else str(v) for v in value]
-                elif not -_EXACT < value < _EXACT:
-                    args[name] = str(value)
+        copied = False  # copied only when a value needs converting (most amounts fit in 53 bits)
+        for name, many in self.wide_ints:
+            value = args[name]
+            if many:
+                value = [v if -_EXACT < v < _EXACT else str(v) for v in value]
+            elif -_EXACT < value < _EXACT:
+                continue
+            else:
+                value = str(value)
+            if not copied:
+                args, copied = dict(args), True
+            args[name] = value
         return orjson.dumps(args).decode()
 
     def _args_by_eth_abi(self, topics: list[str], data_hex: str) -> dict[str, Any]:
