@@ -123,7 +123,9 @@ class Indexer:
         abis = abis or load_abis()
         contracts = {name: book.contracts[name] for name in INDEXED_CONTRACTS if name in book.contracts}
         self.decoder = EventDecoder(contracts, abis)
-        self.batch_blocks = min(100, settings.max_batch_blocks)
+        # Small at first: ranges are queued before any density is known, and one of 100 full blocks
+        # is 30,000 logs (one batch with nothing to overlap); they double while batches are light.
+        self.batch_blocks = min(10, settings.max_batch_blocks)
         self.on_batch = on_event
         self.throttle = throttle  # seconds per log: only for crash tests and demos
         self.events_ingested = 0
@@ -216,6 +218,8 @@ class Indexer:
                                from_block, to_block)
                 return BatchResult(from_block, from_block - 1, 0, retry=True)
         self._adapt(fetched.raw_logs, to_block - from_block + 1)
+        if fetched.raw_logs > 2 * self.settings.target_batch_logs:
+            self._requeue()  # the ranges not yet started were sized for a sparser stretch
         self._commit(checkpoint, headers, decoded)
         self.events_ingested += len(decoded)
         if self.on_batch is not None:
@@ -231,6 +235,12 @@ class Indexer:
             to_block = min(self._target, from_block + self.batch_blocks - 1)
             self._ahead.append((from_block, to_block, self._fetcher.submit(self._fetch, from_block, to_block)))
             self._next_block = to_block + 1
+
+    def _requeue(self) -> None:
+        """Queue again, at the current range size, the ranges read ahead that no fetcher has started."""
+        while self._ahead and self._ahead[-1][2].cancel():
+            self._next_block = self._ahead.pop()[0]
+        self._fill()
 
     def _drop_ahead(self) -> None:
         """Forget the ranges read ahead (the chain or the range size changed): they are read again."""

@@ -105,3 +105,33 @@ def test_ranges_are_sized_by_the_log_density_seen(activity, tutti, rpc_url, new_
     live.batch_blocks = 800
     live._adapt(0, 800)
     assert live.batch_blocks == 1000  # never past max_batch_blocks
+
+
+def test_ranges_no_fetcher_started_are_queued_again_at_a_new_size(activity, tutti, rpc_url, new_database):
+    """A batch far denser than the ranges were sized for: the queued ranges not yet started are cut
+    again at the new size; the one being fetched is kept; the queue stays contiguous."""
+    release = threading.Event()
+    with RpcProxy(rpc_url) as proxy:
+        def hold_get_logs(payload, answer):
+            if get_logs_from(payload) is not None:
+                release.wait(10)
+            return answer
+
+        proxy.after = hold_get_logs
+        engine = make_engine(url := new_database(), pool_size=2)
+        migrate(engine)
+        live = Indexer(proxy.url, engine, tutti.book, settings_for(url), read_ahead=4, fetchers=1)
+        start = tutti.book.start_block
+        live.batch_blocks, live._target, live._next_block = 8, start + 13, start
+        live._fill()  # four ranges of 8 blocks are asked for; the one fetcher holds the first
+        for _ in range(100):
+            if proxy.count("eth_getLogs"):
+                break
+            time.sleep(0.05)
+        live.batch_blocks = 2
+        live._requeue()
+        queued = [(first, last) for first, last, _future in live._ahead]
+        live.stop_event.set()  # the fetch under way ends (its node, the proxy, goes away next)
+        release.set()
+        live._drop_ahead()
+    assert queued == [(start, start + 7), (start + 8, start + 9), (start + 10, start + 11), (start + 12, start + 13)]
