@@ -123,9 +123,9 @@ class Indexer:
         abis = abis or load_abis()
         contracts = {name: book.contracts[name] for name in INDEXED_CONTRACTS if name in book.contracts}
         self.decoder = EventDecoder(contracts, abis)
-        # Small at first: ranges are queued before any density is known, and one of 100 full blocks
-        # is 30,000 logs (one batch with nothing to overlap); they double while batches are light.
-        self.batch_blocks = min(10, settings.max_batch_blocks)
+        # Ranges are queued before any density is known; a dense one comes back whole (100 full
+        # blocks: 30,000 logs), then the ranges not yet started are cut again (``_requeue``).
+        self.batch_blocks = min(100, settings.max_batch_blocks)
         self.on_batch = on_event
         self.throttle = throttle  # seconds per log: only for crash tests and demos
         self.events_ingested = 0
