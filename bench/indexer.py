@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -83,8 +84,9 @@ def start_postgres(root: Path) -> tuple[str, list[str], Path]:
     return f"postgresql+psycopg://tutti@127.0.0.1:{port}/postgres", prefix, root / "data"
 
 
-def backfill(url: str, rpc_url: str, book) -> tuple[int, float, float]:
-    """(events, seconds, CPU seconds of this process) of a backfill into an empty database."""
+def backfill(url: str, rpc_url: str, book) -> tuple[int, float, float, str]:
+    """(events, seconds, CPU seconds of this process, where the time went) of a backfill into an
+    empty database."""
     from indexer.config import IndexerSettings
     from indexer.db import make_engine, migrate
     from indexer.ingest import Indexer
@@ -93,11 +95,38 @@ def backfill(url: str, rpc_url: str, book) -> tuple[int, float, float]:
     migrate(engine)
     indexer = Indexer(rpc_url, engine, book,
                       IndexerSettings(database_url=url, max_batch_blocks=2000, target_batch_logs=5000))
+    busy = {"logs": 0.0, "headers": 0.0, "fetch": 0.0, "commit": 0.0}
+    batches = []
+    for owner, name, stage in ((indexer.rpc, "logs", "logs"), (indexer.rpc, "blocks", "headers"),
+                               (indexer, "_fetch", "fetch"), (indexer, "_commit", "commit")):
+        setattr(owner, name, _timed(getattr(owner, name), busy, stage))
+    commit = indexer._commit
+    indexer._commit = lambda checkpoint, headers, decoded: (batches.append(len(decoded)),
+                                                            commit(checkpoint, headers, decoded))
     started, cpu = time.perf_counter(), time.process_time()
     indexer.sync()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     engine.dispose()
-    return indexer.events_ingested, elapsed, cpu
+    stages = (f"{len(batches)} batches of {min(batches):,}-{max(batches):,} events; fetcher threads busy "
+              f"{busy['logs']:.2f} s in eth_getLogs (node, transfer, JSON), {busy['headers']:.2f} s in headers, "
+              f"{busy['fetch'] - busy['logs'] - busy['headers']:.2f} s decoding; writer {busy['commit']:.2f} s in "
+              f"handlers, writes and commits, {elapsed - busy['commit']:.2f} s waiting for ranges and checking them")
+    return indexer.events_ingested, elapsed, cpu, stages
+
+
+def _timed(call, busy: dict, stage: str):
+    """``call``, adding its wall time to ``busy[stage]`` (the fetchers' stages overlap the writer's)."""
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return call(*args, **kwargs)
+        finally:
+            with _BUSY_LOCK:  # two fetcher threads add to the same stage
+                busy[stage] += time.perf_counter() - started
+    return timed
+
+
+_BUSY_LOCK = threading.Lock()
 
 
 #: The contracts of the mixed chain that the Ponder project (bench/ponder) follows.
@@ -269,12 +298,13 @@ def main(argv: list[str] | None = None) -> int:
         pg_url, prefix, pg_data = start_postgres(pg_root)
         try:
             for name, db_url in (("SQLite", f"sqlite:///{work / 'index.sqlite3'}"), ("PostgreSQL", pg_url)):
-                events, seconds, cpu = backfill(db_url, rpc_url, book)
+                events, seconds, cpu, stages = backfill(db_url, rpc_url, book)
                 rates[name], cpu_rates[name] = events / seconds, events / cpu
-                lines.append(f"{name}: backfill {events:,} events in {seconds:.1f} s = {events / seconds:,.0f} events/s "
-                             f"(indexer CPU {cpu:.1f} s = {events / cpu:,.0f} events per CPU-second; "
+                lines.append(f"{name}: backfill {events:,} events in {seconds:.2f} s = {events / seconds:,.0f} events/s "
+                             f"(indexer CPU {cpu:.2f} s = {events / cpu:,.0f} events per CPU-second; "
                              f"load average {os.getloadavg()[0]:.1f})")
-                print(lines[-1], file=sys.stderr)
+                lines.append(f"{name}: {stages}")
+                print("\n".join(lines[-2:]), file=sys.stderr)
                 if name == "PostgreSQL" and args.ponder:
                     events, seconds, wall, cpu = ponder_backfill(work, pg_url, rpc_url, book)
                     lines.append(f"Ponder (PostgreSQL): backfill {events:,} events in {seconds:.1f} s = "

@@ -192,14 +192,18 @@ class _Event:
         """``jsonable(args)`` as JSON text, with the conversions found once per event type."""
         if self.slow:
             return orjson.dumps(jsonable(args)).decode()
-        if self.wide_ints:
-            args = dict(args)
-            for name, many in self.wide_ints:
-                value = args[name]
-                if many:
-                    args[name] = [v if -_EXACT < v < _EXACT else str(v) for v in value]
-                elif not -_EXACT < value < _EXACT:
-                    args[name] = str(value)
+        copied = False  # copied only when a value needs converting (most amounts fit in 53 bits)
+        for name, many in self.wide_ints:
+            value = args[name]
+            if many:
+                value = [v if -_EXACT < v < _EXACT else str(v) for v in value]
+            elif -_EXACT < value < _EXACT:
+                continue
+            else:
+                value = str(value)
+            if not copied:
+                args, copied = dict(args), True
+            args[name] = value
         return orjson.dumps(args).decode()
 
     def _args_by_eth_abi(self, topics: list[str], data_hex: str) -> dict[str, Any]:
@@ -219,6 +223,7 @@ class EventDecoder:
 
     def __init__(self, contracts: dict[str, str], abis: dict[str, list[dict]]):
         self._events: dict[tuple[str, str], _Event] = {}
+        self._seen: dict[tuple[str, str], tuple[_Event | None, str | None]] = {}
         self.addresses = [to_checksum_address(a) for a in contracts.values()]
         for name, address in contracts.items():
             for entry in abis[name]:
@@ -231,16 +236,22 @@ class EventDecoder:
         topics = log["topics"]
         if not topics:
             return None
-        event = self._events.get((log["address"].lower(), topics[0].lower()))
+        address = log["address"]
+        # (address, topic0) as the node spelled them -> (event, EIP-55 address): one dict lookup a log.
+        found = self._seen.get((address, topics[0]))
+        if found is None:
+            event = self._events.get((address.lower(), topics[0].lower()))
+            found = self._seen[(address, topics[0])] = (event, checksum(address)) if event else (None, None)
+        event, checksummed = found
         if event is None or len(topics) != event.topic_count:
             return None
         args = event.args(topics, log["data"])
         block_number, log_index = log["blockNumber"], log["logIndex"]
         return DecodedLog(
-            event.contract, checksum(log["address"]), event.name, args,
-            int(block_number, 16) if isinstance(block_number, str) else block_number,
+            event.contract, checksummed, event.name, args,
+            int(block_number, 16) if block_number.__class__ is str else block_number,
             log["blockHash"].lower(),
-            int(log_index, 16) if isinstance(log_index, str) else log_index,
+            int(log_index, 16) if log_index.__class__ is str else log_index,
             log["transactionHash"].lower(),
             event.json(args),
         )

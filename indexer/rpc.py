@@ -21,6 +21,10 @@ import requests
 logger = logging.getLogger(__name__)
 
 
+#: Bytes per read of an answer.
+READ_SIZE = 1 << 20
+
+
 class NodeRefused(RuntimeError):
     """The node answered with a JSON-RPC error (not a transport fault)."""
 
@@ -35,9 +39,21 @@ class Rpc:
         self.backoff, self.max_backoff = backoff, max_backoff
         self.stop = stop or threading.Event()
         self._sleep = sleep or self.stop.wait
-        self._session = requests.Session()
+        self._local = threading.local()  # one pooled session per thread (the indexer's fetchers call concurrently)
         self._ids = itertools.count(1)
+        self._faults_lock = threading.Lock()
         self.faults = 0  # transport faults seen (and survived)
+
+    @property
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def _fault(self) -> None:
+        with self._faults_lock:
+            self.faults += 1
 
     # ------------------------------------------------------------------ transport
     def _post(self, payload: Any) -> Any:
@@ -45,16 +61,19 @@ class Rpc:
         delay = self.backoff
         for attempt in itertools.count(1):
             try:
-                response = self._session.post(self.url, data=orjson.dumps(payload), timeout=self.timeout,
-                                              headers={"Content-Type": "application/json"})
-                if response.status_code >= 500 or response.status_code == 429:
-                    raise OSError(f"HTTP {response.status_code}")
-                answer = orjson.loads(response.content)  # a JSONDecodeError is a ValueError
+                with self._session.post(self.url, data=orjson.dumps(payload), timeout=self.timeout, stream=True,
+                                        headers={"Content-Type": "application/json"}) as response:
+                    if response.status_code >= 500 or response.status_code == 429:
+                        raise OSError(f"HTTP {response.status_code}")
+                    # In 1 MB reads: ``response.content`` reads 10 kB at a time, and a range of
+                    # 20,000 logs is 14 MB of JSON.
+                    body = b"".join(response.iter_content(READ_SIZE))
+                answer = orjson.loads(body)  # a JSONDecodeError is a ValueError
                 if isinstance(payload, list) != isinstance(answer, list):
                     raise ValueError("answer is not shaped like the request")
                 return answer
             except (requests.RequestException, OSError, ValueError) as exc:  # JSONDecodeError is a ValueError
-                self.faults += 1
+                self._fault()
                 if self.stop.is_set():
                     raise InterruptedError("stopping") from exc
                 logger.warning("RPC %s failed (attempt %d: %s: %s); retrying in %.2f s", _method(payload), attempt,
@@ -85,7 +104,7 @@ class Rpc:
             if len(by_id) == len(calls):
                 break
             # A proxy or node that loses part of a batch: a transport fault like any other.
-            self.faults += 1
+            self._fault()
             logger.warning("RPC batch of %d calls came back with %d answers; retrying", len(calls), len(by_id))
             self._sleep(self.backoff)
         results = []

@@ -10,11 +10,16 @@ rollback never touches them.
 from __future__ import annotations
 
 import json
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, delete, insert, select
 
 from indexer import schema
+
+
+#: Each table's primary-key values from a key dict (filled on first use).
+_KEY_GETTERS: dict[Table, tuple[itemgetter, int]] = {}
 
 
 def _where(table: Table, key: dict[str, Any]):
@@ -45,16 +50,26 @@ class Writer:
 
     @staticmethod
     def _id(table: Table, key: dict[str, Any]) -> tuple:
-        if len(key) == 1:
-            return (table.name, *key.items())
-        return (table.name, *sorted(key.items()))
+        """The cache key of a row: its table and primary-key values (one C-level itemgetter call)."""
+        try:
+            getter, size = _KEY_GETTERS[table]
+        except KeyError:
+            names = [column.name for column in table.primary_key.columns]
+            getter, size = _KEY_GETTERS[table] = itemgetter(*names), len(names)
+        if len(key) == size:
+            try:
+                return (table, getter(key))
+            except KeyError:
+                pass
+        return (table, "by-name", *sorted(key.items()))  # a key that is not the primary key
 
     def get(self, table: Table, **key: Any) -> dict[str, Any] | None:
         ident = self._id(table, key)
-        if ident not in self._rows:
-            row = self.connection.execute(select(table).where(_where(table, key))).mappings().first()
-            self._rows[ident] = dict(row) if row is not None else None
-        row = self._rows[ident]
+        try:
+            row = self._rows[ident]
+        except KeyError:
+            found = self.connection.execute(select(table).where(_where(table, key))).mappings().first()
+            row = self._rows[ident] = dict(found) if found is not None else None
         return dict(row) if row is not None else None
 
     def insert(self, table: Table, row: dict[str, Any]) -> None:
