@@ -30,11 +30,12 @@ from scipy.spatial import ConvexHull, QhullError, cKDTree
 from .errors import HrtfError, RendererConfigError
 from .geometry import vectors_to_directions, woodworth_itd
 from .hrtf import HrtfSet
+from .spectral import band_limit_taper, compile_kernels, delay_ramps
 
 logger = logging.getLogger(__name__)
 
 # 5.3 ms keeps 99.7 % (median; 97.4 % at the 99th percentile) of KEMAR's minimum-phase energy;
-# the rest is a low-frequency tail. Longer filters cost partitions at small block sizes.
+# the rest is a low-frequency tail. Longer filters cost a longer FFT frame.
 DEFAULT_FILTER_SECONDS = 256 / 48000
 _ONSET_OVERSAMPLING = 8
 _ONSET_THRESHOLD = 0.1  # onset = first crossing of -20 dB re the peak, a common ITD estimator
@@ -221,8 +222,6 @@ class PreparedHrtf:
         """The binaural FIRs (n, 2, max_filter_length) float32 the renderer applies for head-frame
         unit vectors: interpolated filters, band-limited and delayed exactly (a long FFT, so
         nothing wraps around), times ``gains``; the pre-ringing before t = 0 is cut."""
-        from .spectral import band_limit_taper, delay_ramps  # spectral needs this module's types
-
         filters, delays, _ = self.interpolate(np.atleast_2d(vectors))
         length = self.max_filter_length
         n_fft = 1 << int(np.ceil(np.log2(16 * length)))
@@ -308,13 +307,16 @@ def prepare_hrtf(hrtf: HrtfSet, sample_rate: int, head_radius: float | None = No
     # The filter already holds ``in_filter`` of each onset; keep headroom for the delay's pre-ringing.
     delays = onsets - in_filter
     delays = delays - delays.min() + DELAY_HEADROOM
+    triangulation = SphericalTriangulation(hrtf.vectors)
+    # Compile the per-block loops here, off the audio path: callers prepare before they render.
+    triangulation.weights(hrtf.vectors[:1], np.zeros(1, dtype=np.int64))
+    compile_kernels()
     logger.info("prepared HRTF %r at %d Hz (%s phase): %d taps, max delay %.1f samples, head radius "
                 "%.4f m (fitted %.4f m)", hrtf.name, sample_rate, phase, filter_taps, delays.max(),
                 head_radius or reference_radius, reference_radius)
     return PreparedHrtf(hrtf, sample_rate, filters, delays, float(head_radius or reference_radius),
-                        reference_radius, SphericalTriangulation(hrtf.vectors), phase)
+                        reference_radius, triangulation, phase)
 
 
 __all__ = ["PreparedHrtf", "SphericalTriangulation", "prepare_hrtf", "minimum_phase",
-           "onset_delays",
-           "fit_head_radius", "check_sample_rate"]
+           "onset_delays", "fit_head_radius", "check_sample_rate"]

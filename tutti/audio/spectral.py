@@ -137,3 +137,18 @@ def mix_block(inputs, filters, moving, indices, weights, whole, fraction, direct
                 total[k] += x[k] * old
                 correction[k] += x[k] * (new - old)
                 current[k] = new
+
+
+def compile_kernels() -> None:
+    """Compile the loops (or load them from numba's cache) now, with tiny arrays, so the first
+    block of a live mix does not pay for it (~5 s uncached)."""
+    sources = np.zeros(1, dtype=np.int64)
+    pairs = np.zeros((1, 2), dtype=np.int32)
+    indices, weights = np.zeros((1, 3), dtype=np.int32), np.zeros((1, 3), dtype=np.float32)
+    directions, ramps = np.zeros((1, 2, 2), dtype=np.complex64), np.zeros((1, 2), dtype=np.complex64)
+    filters, inputs = np.zeros((1, 2, 2), dtype=np.complex64), np.zeros((1, 2), dtype=np.complex64)
+    build_filters(sources, indices, weights, pairs, pairs, directions, ramps, ramps, filters)
+    sums = np.zeros((2, 2, 2), dtype=np.complex64)
+    mix_block(inputs, filters, np.ones(1, dtype=np.bool_), indices, weights, pairs, pairs, directions,
+              ramps, ramps, sums[0], sums[1])
+
