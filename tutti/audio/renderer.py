@@ -119,8 +119,8 @@ class BinauralRenderer:
         self._fraction = np.zeros((self.n_sources, 2), dtype=np.int32)
         self._tables: SpectralHrtf | None = None
         self._filters: np.ndarray | None = None  # (n_sources, 2, N // 2 + 1) current filters
-        logger.debug("renderer: %d sources, %d Hz, block %d, %d partition(s)", self.n_sources,
-                     self.sample_rate, self.block_size, self.n_partitions)
+        logger.debug("renderer: %d sources, %d Hz, block %d, frame %d", self.n_sources,
+                     self.sample_rate, self.block_size, self.frame_length)
 
     # ------------------------------------------------------------------ scene state
     def set_sources(self, azimuth: np.ndarray | float, elevation: np.ndarray | float = 0.0,
