@@ -9,7 +9,9 @@ lasts, every source on its own circle around the listener (30-90 deg/s, its own 
 every block, filters rebuilt every block (``update_interval=1``). One continuous render per
 trial, no best-of-N: a lucky short trial must not raise the figure. Then the same search for
 Chromium's ``PannerNode`` (``panningModel = "HRTF"``) in an ``OfflineAudioContext`` in headless
-Chromium (one audio thread), and the ratio.
+Chromium (one audio thread), and the ratio. The renderer as it was at ``--baseline`` (a git
+revision, default the one before filters were built in the frequency domain) is searched the
+same way at block 128 in the same run, for the speed-up.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import shutil  # noqa: E402
+import importlib  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -39,11 +43,29 @@ from tutti.audio import BinauralRenderer, HrtfSet, prepare_hrtf  # noqa: E402
 SAMPLE_RATE = 48000
 
 
-def real_time_factor(hrtf, n_sources: int, block_size: int, seconds: float, clock=time.perf_counter) -> float:
+BASELINE = "7fac14c"  # the renderer with time-domain filter rebuilds (partitioned, 16-tap delay)
+
+
+def baseline_engine(revision: str, directory: Path):
+    """``tutti.audio`` as it was at ``revision`` (read with git show), importable next to today's."""
+    package = directory / "tutti_audio_baseline"
+    package.mkdir()
+    names = subprocess.run(["git", "ls-tree", "--name-only", f"{revision}:tutti/audio"], cwd=ROOT,
+                           check=True, capture_output=True, text=True).stdout.split()
+    for name in (n for n in names if n.endswith(".py")):
+        source = subprocess.run(["git", "show", f"{revision}:tutti/audio/{name}"], cwd=ROOT, check=True,
+                                capture_output=True, text=True).stdout
+        (package / name).write_text(source)
+    sys.path.insert(0, str(directory))
+    return importlib.import_module("tutti_audio_baseline")
+
+
+def real_time_factor(hrtf, n_sources: int, block_size: int, seconds: float, clock=time.perf_counter,
+                     renderer_class=BinauralRenderer) -> float:
     """Processing time / audio time of one continuous render, every source moving every block
     (``clock``: wall time, or this thread's CPU time, which other processes' load does not count)."""
     rng = np.random.default_rng(n_sources)
-    renderer = BinauralRenderer(n_sources, SAMPLE_RATE, block_size, hrtf, update_interval=1)
+    renderer = renderer_class(n_sources, SAMPLE_RATE, block_size, hrtf, update_interval=1)
     block = rng.standard_normal((n_sources, block_size)).astype(np.float32)
     start_angle = rng.uniform(-180, 180, n_sources)
     speed = rng.uniform(30, 90, n_sources) * rng.choice([-1, 1], n_sources)  # deg/s
@@ -104,6 +126,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="audio rendered per trial (continuous)")
     parser.add_argument("--no-chromium", action="store_true", help="skip Chromium's panner")
+    parser.add_argument("--baseline", default=BASELINE,
+                        help="git revision of the renderer to compare with at block 128 ('' skips it)")
     parser.add_argument("--cpu-time", action="store_true",
                         help="also search with this thread's CPU time (what an unshared core would do: "
                              "for a machine loaded by others; Chromium's figure stays wall time)")
@@ -121,7 +145,7 @@ def main() -> None:
     print()
     print("| renderer | block | max moving sources in real time | RTF at that N |")
     print("|----------|------:|--------------------------------:|--------------:|")
-    ours = {}
+    ours, ours_cpu = {}, {}
     for block_size in (128, 480):
         count, factor = largest_real_time(lambda n, block=block_size: real_time_factor(hrtf, n, block, args.seconds))
         ours[block_size] = count
@@ -129,7 +153,23 @@ def main() -> None:
         if args.cpu_time:
             count, factor = largest_real_time(lambda n, block=block_size: real_time_factor(
                 hrtf, n, block, args.seconds, time.thread_time))
+            ours_cpu[block_size] = count
             print(f"| tutti.audio, CPU time | {block_size} | {count} | {factor:.2f} |", flush=True)
+    if args.baseline:
+        with tempfile.TemporaryDirectory() as directory:
+            old = baseline_engine(args.baseline, Path(directory))
+            old_hrtf = old.prepare_hrtf(old.HrtfSet.kemar(), SAMPLE_RATE)
+            count, factor = largest_real_time(lambda n: real_time_factor(
+                old_hrtf, n, 128, args.seconds, renderer_class=old.BinauralRenderer))
+            print(f"| tutti.audio at {args.baseline} (time-domain filter rebuilds) | 128 | {count} | "
+                  f"{factor:.2f} |", flush=True)
+            speed_up = ours[128] / max(count, 1)
+            if args.cpu_time:
+                count, factor = largest_real_time(lambda n: real_time_factor(
+                    old_hrtf, n, 128, args.seconds, time.thread_time, renderer_class=old.BinauralRenderer))
+                print(f"| tutti.audio at {args.baseline}, CPU time | 128 | {count} | {factor:.2f} |",
+                      flush=True)
+                cpu_speed_up = ours_cpu[128] / max(count, 1)
     chromium = None if args.no_chromium else chromium_factor(args.seconds)
     if chromium is None:
         print("| Chromium PannerNode HRTF | 128 | skipped (no chromium / node / playwright-core) | |")
@@ -138,6 +178,9 @@ def main() -> None:
         print(f"| Chromium PannerNode HRTF | 128 (render quantum) | {count} | {factor:.2f} |")
         print()
         print(f"ratio at block 128: {ours[128] / max(count, 1):.1f}x Chromium's sources")
+    if args.baseline:
+        print(f"speed-up at block 128 over the renderer at {args.baseline}: {speed_up:.1f}x"
+              + (f" (CPU time: {cpu_speed_up:.1f}x)" if args.cpu_time else ""))
     print(f"# load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

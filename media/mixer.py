@@ -27,7 +27,8 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import AudioFrame
 
 from tutti.audio import BinauralRenderer, HrtfSet, PreparedHrtf, prepare_hrtf
-from tutti.audio.convolver import FrequencyDomainDelayLine, partition_count
+from tutti.audio.convolver import SlidingSpectra
+from tutti.audio.renderer import input_frame_length
 
 from .stages import HOLDS, SendTimer, now
 
@@ -334,27 +335,26 @@ class SharedInputSpectra:
         self.block_size = block_size
         self.ids: tuple[str, ...] = ()
         self._rows: dict[str, int] = {}
-        self._line = FrequencyDomainDelayLine(0, block_size, 1)
+        self._line = SlidingSpectra(0, block_size, 2 * block_size)
 
-    def push(self, blocks: dict[str, np.ndarray], n_partitions: int) -> None:
-        """Transform this block of every musician; keep ``n_partitions`` blocks of history."""
+    def push(self, blocks: dict[str, np.ndarray], frame_length: int) -> None:
+        """Transform this block of every musician, frames of at least ``frame_length`` samples."""
         ids = tuple(blocks)
-        if ids != self.ids or n_partitions > len(self._line.spectra):
-            self._reshape(ids, max(n_partitions, len(self._line.spectra)))
+        if ids != self.ids or frame_length > self._line.frame_length:
+            self._reshape(ids, max(frame_length, self._line.frame_length))
         if ids:
             self._line.push(np.stack([blocks[sid] for sid in ids]))
 
     def spectra_of(self, sources: tuple[str, ...]) -> np.ndarray:
-        """(P, len(sources), B + 1) spectra of ``sources`` in that order."""
+        """(1, len(sources), N // 2 + 1) spectra of ``sources`` in that order."""
         return self._line.spectra[:, [self._rows[sid] for sid in sources]]
 
-    def _reshape(self, ids: tuple[str, ...], n_partitions: int) -> None:
-        line = FrequencyDomainDelayLine(len(ids), self.block_size, n_partitions)
-        old_partitions = len(self._line.spectra)
+    def _reshape(self, ids: tuple[str, ...], frame_length: int) -> None:
+        line = SlidingSpectra(len(ids), self.block_size, frame_length)
+        old_length = self._line.frame_length
         for row, sid in enumerate(ids):
             if sid in self._rows:
-                line._frame[row] = self._line._frame[self._rows[sid]]
-                line.spectra[:old_partitions, row] = self._line.spectra[:, self._rows[sid]]
+                line._frame[row, -old_length:] = self._line._frame[self._rows[sid]]
         self.ids, self._rows, self._line = ids, {sid: row for row, sid in enumerate(ids)}, line
 
 
@@ -438,7 +438,7 @@ class RoomMixer:
             HOLDS.add("mixer_wait", (max(arrivals) - min(arrivals)) * 1e3)
         listeners = list(self.listeners.values())
         if self.shared is not None and listeners:
-            self.shared.push(blocks, max(partition_count(mix.hrtf.max_filter_length, self.block_size)
+            self.shared.push(blocks, max(input_frame_length(mix.hrtf, self.block_size)
                                          for mix in listeners))
         for mix in listeners:
             mix.emit(mix.render(blocks, self.block_size, self.shared))

@@ -32,7 +32,7 @@ SCENE_FILE = "scene.json"
 OUTPUT_STEM = "binaural"
 FORMATS = ("wav", "flac")
 #: Bump when the same input and parameters would render different bytes.
-ENGINE = "tutti.render/1 tutti.audio.render_scene/1 pcm16-round-nodither"
+ENGINE = "tutti.render/1 tutti.audio.render_scene/2 pcm16-round-nodither"  # /2: frequency-domain filters
 #: Limits every operator applies alike, so an oversized request is refused, not half-computed.
 MAX_SECONDS = 20 * 60
 MAX_SOURCES = 64
@@ -71,12 +71,13 @@ class RenderJob:
         """The engine version, the numeric stack it runs on and the HRTF data's digest.
 
         Computed on first use: it loads the KEMAR set (and needs the ``audio`` extra)."""
+        import numba
         import numpy
         import scipy
         import soundfile
 
         return keccak(text=f"{ENGINE} hrtf=mit-kemar-normal-pinna:sha256:{kemar_digest()} "
-                           f"numpy=={numpy.__version__} scipy=={scipy.__version__} "
+                           f"numpy=={numpy.__version__} scipy=={scipy.__version__} numba=={numba.__version__} "
                            f"libsndfile=={soundfile.__libsndfile_version__}")
 
     def run(self, context: JobContext) -> JobResult:

@@ -1,8 +1,9 @@
 """Spatial audio engine: HRTF sets and binaural rendering of moving sources.
 
 * :class:`HrtfSet` - measured HRIRs; MIT KEMAR by default, SOFA (AES69) files in and out.
-* :class:`BinauralRenderer` - real-time block API (64..960 samples), partitioned FFT
-  convolution, interpolated (minimum-phase + delay) HRIRs, cross-faded motion.
+* :class:`BinauralRenderer` - real-time block API (64..960 samples), overlap-save FFT
+  convolution with filters built in the frequency domain (interpolated minimum-phase spectra x
+  an exact delay phase ramp), cross-faded motion.
 * :class:`Scene`, :func:`render_scene`, :func:`render_scene_file` - offline rendering of a JSON
   scene (stems + positions over time) to WAV/FLAC.
 

@@ -1,12 +1,15 @@
-"""Uniformly partitioned overlap-save FFT convolution, batched over channels.
+"""Overlap-save FFT convolution with one sliding frame per input channel.
 
-A filter of L taps is cut into P = ceil(L / B) partitions of the block size B; each partition is
-transformed with a 2B-point real FFT. Every block, the last 2B input samples are transformed
-once per input channel and pushed into a frequency-domain delay line (FDL) holding the last P
-input spectra. An output spectrum is the sum over partitions *and over input channels* of
-FDL spectrum x filter spectrum, so many sources mixed into two ears cost one inverse FFT per ear.
-The second half of the inverse transform is the linear convolution of the current block (the
-first half is circular wrap-around and is discarded: overlap-save).
+Every block of B new samples, each channel's last N samples (the *frame*, N >= B + L - 1 for
+filters of L taps) are transformed once with an N-point real FFT. A filter of at most N - B + 1
+taps, given as its N-point spectrum, multiplies that spectrum; the last B samples of the inverse
+transform are the linear convolution of the block (the first N - B wrap around and are discarded:
+overlap-save). Products are summed over channels in the frequency domain, so many sources mixed
+into two ears cost one inverse FFT per ear however many sources there are.
+
+One frame instead of B-sample partitions keeps a filter a single spectrum, so a filter can be
+built, interpolated and delayed in the frequency domain (see :mod:`.spectral`): a delay is then a
+phase ramp, which cannot be applied to a filter cut into partitions.
 """
 
 from __future__ import annotations
@@ -30,80 +33,53 @@ def check_block_size(block_size: int) -> int:
     return int(block_size)
 
 
-def partition_count(filter_length: int, block_size: int) -> int:
-    """Number of B-sample partitions needed for a filter of ``filter_length`` taps."""
-    return max(1, -(-filter_length // block_size))
+def frame_length_for(filter_length: int, block_size: int) -> int:
+    """Smallest fast, even FFT size N >= 2 x block_size with N - block_size + 1 >= filter_length."""
+    needed = max(2 * block_size, block_size + filter_length - 1)
+    return 2 * scipy.fft.next_fast_len(-(-needed // 2), real=True)
 
 
-def partition_spectra(filters: np.ndarray, block_size: int, n_partitions: int) -> np.ndarray:
-    """Spectra (P, ..., B + 1) complex64 of FIRs (..., L) cut into P partitions of B taps."""
-    length = filters.shape[-1]
-    if length > n_partitions * block_size:
-        raise ValueError(f"{length}-tap filters do not fit {n_partitions} x {block_size} partitions")
-    padded = np.zeros(filters.shape[:-1] + (n_partitions * block_size,), dtype=np.float32)
-    padded[..., :length] = filters
-    partitions = padded.reshape(filters.shape[:-1] + (n_partitions, block_size))
-    spectra = scipy.fft.rfft(partitions, n=2 * block_size, axis=-1)  # zero-padded to 2B
-    return np.moveaxis(spectra, -2, 0)
+class SlidingSpectra:
+    """Spectra of each channel's last ``frame_length`` samples, one real FFT per channel per block.
 
+    ``spectra`` is (1, n_channels, frame_length // 2 + 1) complex64: the leading axis is the
+    history depth the renderer reads (one frame holds all of it).
+    """
 
-class FrequencyDomainDelayLine:
-    """The last P input spectra of each channel: ``spectra[p]`` is the block p blocks ago."""
+    _SPARE_BLOCKS = 16  # the buffer holds this many blocks beyond a frame: one copy per 16 blocks
 
-    def __init__(self, n_channels: int, block_size: int, n_partitions: int) -> None:
+    def __init__(self, n_channels: int, block_size: int, frame_length: int) -> None:
+        if frame_length < 2 * block_size or frame_length % 2:
+            raise RendererConfigError(f"frame length must be even and >= 2 x the block "
+                                      f"({block_size}), got {frame_length}")
         self.block_size = block_size
-        self._frame = np.zeros((n_channels, 2 * block_size), dtype=np.float32)
-        self.spectra = np.zeros((n_partitions, n_channels, block_size + 1), dtype=np.complex64)
+        self.frame_length = frame_length
+        # The frame slides along a longer buffer instead of being shifted every block.
+        self._buffer = np.zeros((n_channels, frame_length + self._SPARE_BLOCKS * block_size), np.float32)
+        self._end = frame_length
+        self.spectra = np.zeros((1, n_channels, frame_length // 2 + 1), dtype=np.complex64)
+
+    @property
+    def _frame(self) -> np.ndarray:
+        """(n_channels, frame_length) view of the last ``frame_length`` samples (writable)."""
+        return self._buffer[:, self._end - self.frame_length:self._end]
 
     def push(self, block: np.ndarray) -> None:
         """Add one block (n_channels, B) of input."""
         b = self.block_size
-        self._frame[:, :b] = self._frame[:, b:]
-        self._frame[:, b:] = block
-        if len(self.spectra) > 1:
-            self.spectra[1:] = self.spectra[:-1]
+        if self._end + b > self._buffer.shape[1]:
+            keep = self.frame_length - b
+            self._buffer[:, :keep] = self._buffer[:, self._end - keep:self._end]
+            self._end = keep
+        self._buffer[:, self._end:self._end + b] = block
+        self._end += b
         self.spectra[0] = scipy.fft.rfft(self._frame, axis=-1)
 
     def reset(self) -> None:
-        self._frame.fill(0.0)
+        self._buffer.fill(0.0)
         self.spectra.fill(0.0)
 
 
-def mix_spectra(input_spectra: np.ndarray, filter_spectra: np.ndarray) -> np.ndarray:
-    """Sum over partitions and inputs: (P, n_in, K) x (P, n_in, n_out, K) -> (n_out, K)."""
-    return np.einsum("pik,piok->ok", input_spectra, filter_spectra)
-
-
-def spectra_to_block(spectra: np.ndarray, block_size: int) -> np.ndarray:
-    """Overlap-save output (n_out, B) float32 from summed spectra (n_out, B + 1)."""
-    return scipy.fft.irfft(spectra, n=2 * block_size, axis=-1)[..., block_size:]
-
-
-class UniformPartitionedConvolver:
-    """Fixed multi-input, multi-output FIR convolver: ``out[o] = sum_i in[i] * filters[i, o]``.
-
-    Processes blocks of exactly ``block_size`` samples with no latency beyond the block.
-    """
-
-    def __init__(self, filters: np.ndarray, block_size: int) -> None:
-        filters = np.asarray(filters, dtype=np.float32)
-        if filters.ndim != 3:
-            raise RendererConfigError(f"filters must be (inputs, outputs, taps), got {filters.shape}")
-        self.block_size = check_block_size(block_size)
-        self.n_inputs, self.n_outputs, taps = filters.shape
-        self.n_partitions = partition_count(taps, self.block_size)
-        self._filter_spectra = partition_spectra(filters, self.block_size, self.n_partitions)
-        self._delay_line = FrequencyDomainDelayLine(self.n_inputs, self.block_size, self.n_partitions)
-
-    def process(self, block: np.ndarray) -> np.ndarray:
-        """Convolve one block (n_inputs, B); returns (B, n_outputs) float32."""
-        block = np.asarray(block, dtype=np.float32)
-        if block.shape != (self.n_inputs, self.block_size):
-            raise RendererConfigError(f"expected a block of shape {(self.n_inputs, self.block_size)}, "
-                                      f"got {block.shape}")
-        self._delay_line.push(block)
-        mixed = mix_spectra(self._delay_line.spectra, self._filter_spectra)
-        return spectra_to_block(mixed, self.block_size).T
-
-    def reset(self) -> None:
-        self._delay_line.reset()
+def overlap_save_output(spectra: np.ndarray, frame_length: int, block_size: int) -> np.ndarray:
+    """Overlap-save output (..., B) float32 from summed spectra (..., frame_length // 2 + 1)."""
+    return scipy.fft.irfft(spectra, n=frame_length, axis=-1)[..., frame_length - block_size:]

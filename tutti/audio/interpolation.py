@@ -9,13 +9,10 @@ barycentric weights on the spherical triangulation (convex hull) of the measurem
 Interpolating onset-aligned filters avoids the comb filtering that mixing filters with different
 delays would cause, and interpolating the delays themselves moves the ITD smoothly.
 
-The delay is re-applied with a 16-tap Kaiser-windowed sinc, flat within 0.05 dB to 16 kHz at
-44.1 kHz (a 4-tap Lagrange kernel lost up to 3.3 dB at 16 kHz, by an amount that changed with the
-delay's fraction, so the highs wavered as a source moved). The kernel is not applied per block:
-each direction's filter is stored pre-convolved with the kernel at 16 fractional phases
-(:attr:`PreparedHrtf.phase_table`), and a block only picks the phase of its interpolated delay
-(linear interpolation commutes with the convolution); the rounding is at most 1/32 sample
-(0.65 us at 48 kHz), far below the ~10 us ITD one can hear.
+The renderer re-applies the delay in the frequency domain as an exact phase ramp on band-limited
+filters (:mod:`.spectral`): flat to 16 kHz and beyond for every fraction of a sample. (A 4-tap
+Lagrange kernel lost up to 3.3 dB at 16 kHz, and the 16-tap windowed sinc that followed 0.4 dB at
+20 kHz, by amounts that changed with the delay's fraction, so the highs wavered as a source moved.)
 """
 
 from __future__ import annotations
@@ -25,6 +22,7 @@ import logging
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numba
 import numpy as np
 from scipy import signal
 from scipy.spatial import ConvexHull, QhullError, cKDTree
@@ -32,20 +30,22 @@ from scipy.spatial import ConvexHull, QhullError, cKDTree
 from .errors import HrtfError, RendererConfigError
 from .geometry import vectors_to_directions, woodworth_itd
 from .hrtf import HrtfSet
+from .spectral import band_limit_taper, compile_kernels, delay_ramps
 
 logger = logging.getLogger(__name__)
 
 # 5.3 ms keeps 99.7 % (median; 97.4 % at the 99th percentile) of KEMAR's minimum-phase energy;
-# the rest is a low-frequency tail. Longer filters cost partitions at small block sizes.
+# the rest is a low-frequency tail. Longer filters cost a longer FFT frame.
 DEFAULT_FILTER_SECONDS = 256 / 48000
 _ONSET_OVERSAMPLING = 8
 _ONSET_THRESHOLD = 0.1  # onset = first crossing of -20 dB re the peak, a common ITD estimator
 _MIN_SUPPORTED_RATE, _MAX_SUPPORTED_RATE = 16000, 192000
-FRACTIONAL_DELAY_TAPS = 16
-FRACTIONAL_DELAY_PHASES = 16
-_KAISER_BETA = 5.0  # 16 taps: <= 0.05 dB ripple to 16 kHz at 44.1 kHz, -0.4 dB at 20 kHz at 48 kHz
-#: Smallest per-ear delay (samples): the kernel's centre, so every kernel starts at tap >= 0.
-DELAY_HEADROOM = FRACTIONAL_DELAY_TAPS // 2 - 1
+#: Smallest per-ear delay (samples): room before the earliest onset for the band-limited delay's
+#: pre-ringing; 16 samples (0.33 ms of constant latency at 48 kHz) keep the delay flat within
+#: 0.03 dB to 16 kHz for every fraction (7, the old kernel's centre, left 0.3 dB of ripple).
+DELAY_HEADROOM = 16
+#: Taps kept after the longest delayed filter for the band limit's ringing.
+_POST_GUARD = 16
 _MEASURED_PRE_ONSET = 2  # samples kept before a measured filter's onset (its rise starts there)
 PHASES = ("minimum", "measured")
 
@@ -78,63 +78,6 @@ def onset_delays(impulse_responses: np.ndarray) -> np.ndarray:
     envelope = np.abs(upsampled)
     above = envelope >= _ONSET_THRESHOLD * envelope.max(axis=-1, keepdims=True)
     return np.argmax(above, axis=-1) / _ONSET_OVERSAMPLING
-
-
-def fractional_delay_kernels(phases: int = FRACTIONAL_DELAY_PHASES,
-                             taps: int = FRACTIONAL_DELAY_TAPS) -> np.ndarray:
-    """(phases, taps) Kaiser-windowed sinc kernels; kernel ``q`` delays by
-    ``taps // 2 - 1 + q / phases`` samples, with unit gain at DC."""
-    x = np.arange(taps)[None, :] - (taps // 2 - 1) - np.arange(phases)[:, None] / phases
-    window = np.i0(_KAISER_BETA * np.sqrt(np.clip(1 - (x / (taps / 2)) ** 2, 0, None))) / np.i0(_KAISER_BETA)
-    kernels = np.sinc(x) * window
-    return kernels / kernels.sum(axis=1, keepdims=True)
-
-
-def phase_table(filters: np.ndarray) -> np.ndarray:
-    """float32 (..., phases, taps + kernel - 1): ``filters`` convolved with every delay kernel."""
-    kernels = fractional_delay_kernels()
-    n_out = filters.shape[-1] + kernels.shape[-1] - 1
-    n_fft = 1 << int(np.ceil(np.log2(n_out)))
-    spectra = np.fft.rfft(filters, n_fft, axis=-1)
-    table = np.empty(filters.shape[:-1] + (len(kernels), n_out), dtype=np.float32)
-    for phase, kernel in enumerate(kernels):  # one phase at a time: bounded temporary memory
-        table[..., phase, :] = np.fft.irfft(spectra * np.fft.rfft(kernel, n_fft), n_fft, axis=-1)[..., :n_out]
-    return table
-
-
-def place_at_offsets(filters: np.ndarray, start: np.ndarray, length: int) -> np.ndarray:
-    """Each FIR in ``filters`` (..., taps) written at integer offset ``start`` (...) into
-    float32 filters of ``length`` taps (the caller guarantees they fit)."""
-    taps = filters.shape[-1]
-    start = np.asarray(start, dtype=np.int64)
-    if np.any(start < 0) or np.any(start + taps > length):
-        raise ValueError(f"offsets {start.min()}..{start.max()} do not fit {length} taps")
-    # Scatter each row to its integer offset in one fancy-indexed assignment on the flat output.
-    rows = int(np.prod(filters.shape[:-1]))
-    output = np.zeros((rows, length), dtype=np.float32)
-    targets = (np.arange(rows) * length + start.reshape(-1))[:, None] + np.arange(taps)
-    output.reshape(-1)[targets] = filters.reshape(rows, taps)
-    return output.reshape(filters.shape[:-1] + (length,))
-
-
-def split_delays(delays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-ear delays (>= DELAY_HEADROOM) -> (integer offset of the kernel's first tap, phase)."""
-    position = np.asarray(delays, dtype=np.float64) - DELAY_HEADROOM
-    start = np.floor(position).astype(np.int64)
-    phase = np.rint((position - start) * FRACTIONAL_DELAY_PHASES).astype(np.int64)
-    carry = phase == FRACTIONAL_DELAY_PHASES
-    return start + carry, np.where(carry, 0, phase)
-
-
-def fractional_delay(filters: np.ndarray, delays: np.ndarray, length: int) -> np.ndarray:
-    """Delay each FIR in ``filters`` (..., taps) by ``delays`` (..., >= DELAY_HEADROOM) samples with
-    the windowed-sinc kernel; float32 filters of ``length`` taps. (The renderer uses the
-    precomputed :func:`phase_table` instead; this is the same operation, for any filters.)"""
-    start, phase = split_delays(delays)
-    kernels = fractional_delay_kernels()[phase]
-    delayed = np.stack([np.convolve(f, k) for f, k in zip(filters.reshape(-1, filters.shape[-1]),
-                                                           kernels.reshape(-1, kernels.shape[-1]))])
-    return place_at_offsets(delayed.reshape(filters.shape[:-1] + (-1,)), start, length)
 
 
 class SphericalTriangulation:
@@ -179,9 +122,10 @@ class SphericalTriangulation:
         raw = np.full((count, 3), -np.inf)
         pending = np.arange(count)
         if hints is not None:
-            hints = np.asarray(hints, dtype=np.int64)
-            candidates = np.column_stack([hints, self._neighbours[hints]])
-            pending = self._resolve(directions, pending, candidates, triangle, raw)
+            unresolved = np.zeros(count, dtype=np.bool_)
+            _walk_from_hints(self._inverse, self._neighbours, np.ascontiguousarray(directions, dtype=np.float64),
+                             np.asarray(hints, dtype=np.int64), triangle, raw, unresolved)
+            pending = np.flatnonzero(unresolved)
         if pending.size:
             _, nearest = self._tree.query(directions[pending])
             pending = self._resolve(directions, pending, self._incident[nearest], triangle, raw)
@@ -206,6 +150,31 @@ class SphericalTriangulation:
         return rows[raw[rows].min(axis=-1) < -1e-9]
 
 
+@numba.njit(cache=True, nogil=True)
+def _walk_from_hints(inverse, neighbours, directions, hints, triangle, raw, unresolved):  # pragma: no cover
+    """For each direction try its hint triangle, then the hint's three neighbours: the best (largest
+    smallest weight) is kept; ``unresolved`` marks directions outside all four."""
+    for row in range(directions.shape[0]):
+        best, best_least = -1, -np.inf
+        for candidate in range(4):
+            t = hints[row] if candidate == 0 else neighbours[hints[row], candidate - 1]
+            least = np.inf
+            for corner in range(3):
+                w = (inverse[t, corner, 0] * directions[row, 0] + inverse[t, corner, 1] * directions[row, 1]
+                     + inverse[t, corner, 2] * directions[row, 2])
+                least = min(least, w)
+            if least > best_least:
+                best, best_least = t, least
+            if candidate == 0 and least >= -1e-9:  # still inside its triangle: the common case
+                break
+        triangle[row] = best
+        for corner in range(3):
+            raw[row, corner] = (inverse[best, corner, 0] * directions[row, 0]
+                                + inverse[best, corner, 1] * directions[row, 1]
+                                + inverse[best, corner, 2] * directions[row, 2])
+        unresolved[row] = best_least < -1e-9
+
+
 @dataclass(frozen=True, eq=False)
 class PreparedHrtf:
     """An HRTF set made ready for rendering at one sampling rate.
@@ -219,8 +188,6 @@ class PreparedHrtf:
             latency removed.
         head_radius: radius (m) whose Woodworth ITD the delays follow (fitted or personalised).
         triangulation: interpolation weights on the measurement grid.
-        phase_table: float32 (n_directions, 2, phases, taps + 15): ``filters`` pre-convolved with
-            the fractional-delay kernel at each phase (shared by every head radius).
         phase: "minimum" or "measured".
     """
 
@@ -231,7 +198,6 @@ class PreparedHrtf:
     head_radius: float
     reference_head_radius: float
     triangulation: SphericalTriangulation
-    phase_table: np.ndarray
     phase: str = "minimum"
 
     @property
@@ -240,8 +206,8 @@ class PreparedHrtf:
 
     @property
     def max_filter_length(self) -> int:
-        """Length of the longest interpolated FIR (delay + filter convolved with the kernel)."""
-        return int(np.floor(self.delays.max())) - DELAY_HEADROOM + 1 + self.phase_table.shape[-1]
+        """Length of the longest interpolated FIR (delay + filter + room for the band limit's ringing)."""
+        return int(np.ceil(self.delays.max())) + self.filter_taps + _POST_GUARD
 
     def interpolate(self, vectors: np.ndarray, hints: np.ndarray | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -252,24 +218,16 @@ class PreparedHrtf:
         delays = np.einsum("nk,nke->ne", weights, self.delays[indices])
         return filters, delays, triangles
 
-    def delayed_filters(self, vectors: np.ndarray, gains: np.ndarray | float = 1.0,
-                        hints: np.ndarray | None = None, length: int | None = None
-                        ) -> tuple[np.ndarray, np.ndarray]:
-        """Binaural FIRs (n, 2, length) float32 and triangles (n,) for head-frame unit vectors:
-        interpolated filters at their interpolated (fractional) delays, times ``gains``."""
-        indices, weights, triangles = self.triangulation.weights(np.atleast_2d(vectors), hints)
-        delays = np.einsum("nk,nke->ne", weights, self.delays[indices])
-        start, phase = split_delays(delays)
-        table = self.phase_table
-        rows = (indices[:, :, None] * 2 + np.arange(2)) * table.shape[2] + phase[:, None, :]  # (n, 3, 2)
-        picked = table.reshape(-1, table.shape[-1]).take(rows, axis=0)  # one flat gather: fastest
-        weights32 = weights.astype(np.float32) * np.asarray(gains, dtype=np.float32).reshape(-1, 1)
-        filters = np.einsum("nk,nket->net", weights32, picked)
-        return place_at_offsets(filters, start, length or self.max_filter_length), triangles
-
     def impulse_responses(self, vectors: np.ndarray, gains: np.ndarray | float = 1.0) -> np.ndarray:
-        """Interpolated binaural FIRs (n, 2, max_filter_length) float32 for head-frame unit vectors."""
-        return self.delayed_filters(vectors, gains)[0]
+        """The binaural FIRs (n, 2, max_filter_length) float32 the renderer applies for head-frame
+        unit vectors: interpolated filters, band-limited and delayed exactly (a long FFT, so
+        nothing wraps around), times ``gains``; the pre-ringing before t = 0 is cut."""
+        filters, delays, _ = self.interpolate(np.atleast_2d(vectors))
+        length = self.max_filter_length
+        n_fft = 1 << int(np.ceil(np.log2(16 * length)))
+        spectra = np.fft.rfft(filters.astype(np.float64), n_fft, axis=-1) * band_limit_taper(n_fft)
+        delayed = np.fft.irfft(spectra * delay_ramps(delays, n_fft), n_fft, axis=-1)[..., :length]
+        return (delayed * np.asarray(gains, dtype=np.float64).reshape(-1, 1, 1)).astype(np.float32)
 
     def itd_ild(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per measured direction: azimuth/elevation (n, 2) deg, ITD (s, >0 = right ear leads), ILD (dB, >0 = right louder)."""
@@ -290,8 +248,8 @@ def fit_head_radius(hrtf_delays: np.ndarray, vectors: np.ndarray, sample_rate: f
 
 @functools.lru_cache(maxsize=4)
 def _onset_aligned_filters(hrtf: HrtfSet, sample_rate: int, filter_taps: int, phase: str
-                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(onsets, in-filter onset offsets, filters, phase table) at ``sample_rate``; shared by
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(onsets, in-filter onset offsets, filters) at ``sample_rate``; shared by
     every head radius (cached)."""
     ratio = Fraction(sample_rate / hrtf.sample_rate).limit_denominator(1000)
     irs = hrtf.impulse_responses
@@ -312,7 +270,7 @@ def _onset_aligned_filters(hrtf: HrtfSet, sample_rate: int, filter_taps: int, ph
     fade = min(32, filter_taps // 4)  # short half-Hann tail so truncation adds no ripple
     filters = filters * np.concatenate([np.ones(filter_taps - fade), np.hanning(2 * fade)[fade:]])
     filters = filters.astype(np.float32)
-    return onsets, in_filter, filters, phase_table(filters)
+    return onsets, in_filter, filters
 
 
 @functools.lru_cache(maxsize=8)
@@ -337,7 +295,7 @@ def prepare_hrtf(hrtf: HrtfSet, sample_rate: int, head_radius: float | None = No
         filter_taps = int(round(DEFAULT_FILTER_SECONDS * sample_rate))
     if not 16 <= filter_taps <= 8192:
         raise RendererConfigError(f"filter length must be 16..8192 taps, got {filter_taps}")
-    onsets, in_filter, filters, table = _onset_aligned_filters(hrtf, sample_rate, filter_taps, phase)
+    onsets, in_filter, filters = _onset_aligned_filters(hrtf, sample_rate, filter_taps, phase)
 
     reference_radius = fit_head_radius(onsets, hrtf.vectors, sample_rate)
     if head_radius is not None:
@@ -346,16 +304,19 @@ def prepare_hrtf(hrtf: HrtfSet, sample_rate: int, head_radius: float | None = No
         centre = onsets.mean(axis=1, keepdims=True)
         half_itd = (onsets - centre) * (head_radius / reference_radius)
         onsets = centre + half_itd
-    # The filter already holds ``in_filter`` of each onset; keep headroom for the delay kernel.
+    # The filter already holds ``in_filter`` of each onset; keep headroom for the delay's pre-ringing.
     delays = onsets - in_filter
     delays = delays - delays.min() + DELAY_HEADROOM
+    triangulation = SphericalTriangulation(hrtf.vectors)
+    # Compile the per-block loops here, off the audio path: callers prepare before they render.
+    triangulation.weights(hrtf.vectors[:1], np.zeros(1, dtype=np.int64))
+    compile_kernels()
     logger.info("prepared HRTF %r at %d Hz (%s phase): %d taps, max delay %.1f samples, head radius "
                 "%.4f m (fitted %.4f m)", hrtf.name, sample_rate, phase, filter_taps, delays.max(),
                 head_radius or reference_radius, reference_radius)
     return PreparedHrtf(hrtf, sample_rate, filters, delays, float(head_radius or reference_radius),
-                        reference_radius, SphericalTriangulation(hrtf.vectors), table, phase)
+                        reference_radius, triangulation, phase)
 
 
 __all__ = ["PreparedHrtf", "SphericalTriangulation", "prepare_hrtf", "minimum_phase",
-           "onset_delays", "fractional_delay", "fractional_delay_kernels", "phase_table",
-           "fit_head_radius", "check_sample_rate"]
+           "onset_delays", "fit_head_radius", "check_sample_rate"]

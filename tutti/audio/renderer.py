@@ -1,16 +1,19 @@
 """Real-time block renderer: many moving point sources to binaural stereo.
 
 Per block the renderer
-1. transforms each source's input once (overlap-save FFT, see :mod:`.convolver`), or takes the
-   spectra from a caller that shares them between renderers (:meth:`BinauralRenderer.process_spectra`);
-2. for sources whose direction, distance or gain changed (or all, if the head turned), builds
-   new interpolated HRIR pairs (:mod:`.interpolation`) and their partitioned spectra;
-3. sums source spectra x current filters per ear, plus, for the changed sources only,
-   source spectra x (new - current filters); two inverse FFTs per ear give the output with the
-   old filters and the correction towards the new ones, and a raised-cosine fade across the block
-   blends them. Since the fade is linear in the filters it can be applied after mixing, so the
-   cross-fade costs no per-source time-domain work and motion makes no clicks.
-A static scene is therefore an exact linear time-invariant convolution.
+1. transforms each source's input once (overlap-save, one N-sample frame per source, see
+   :mod:`.convolver`), or takes the spectra from a caller that shares them between renderers
+   (:meth:`BinauralRenderer.process_spectra`);
+2. for sources whose direction, distance or gain changed (or all, if the head turned), finds the
+   barycentric weights and interpolated delays of their new directions;
+3. in one compiled pass over sources and bins (:mod:`.spectral`) builds those sources' new
+   filters in the frequency domain (interpolated direction spectra x a delay phase ramp) and sums
+   source spectra x current filters per ear, plus, for the changed sources only, source spectra x
+   (new - current filters); two inverse FFTs per ear give the output with the old filters and the
+   correction towards the new ones, and a raised-cosine fade across the block blends them. Since
+   the fade is linear in the filters it can be applied after mixing, so the cross-fade costs no
+   per-source time-domain work and motion makes no clicks.
+A static scene is therefore a linear time-invariant convolution.
 """
 
 from __future__ import annotations
@@ -19,17 +22,23 @@ import logging
 
 import numpy as np
 
-from .convolver import (FrequencyDomainDelayLine, check_block_size, mix_spectra,
-                        partition_count, partition_spectra, spectra_to_block)
+from .convolver import SlidingSpectra, check_block_size, frame_length_for, overlap_save_output
 from .errors import RendererConfigError
 from .geometry import directions_to_vectors, head_rotation_matrix
 from .hrtf import HrtfSet
 from .interpolation import PreparedHrtf, prepare_hrtf
+from .spectral import SpectralHrtf, build_filters, mix_block, spectral_tables, split_delays
 
 logger = logging.getLogger(__name__)
 
 REFERENCE_DISTANCE = 1.0  # m: distance at which the distance gain is 1
 MIN_DISTANCE = 0.1  # m: closer sources are clamped, so 1/r cannot blow up
+
+
+def input_frame_length(hrtf: PreparedHrtf, block_size: int) -> int:
+    """Frame length (FFT size) a renderer of ``hrtf`` at ``block_size`` needs at least; spectra
+    of longer frames are accepted too (:meth:`BinauralRenderer.process_spectra`)."""
+    return frame_length_for(hrtf.max_filter_length, check_block_size(block_size))
 
 
 def distance_gain(distance: np.ndarray) -> np.ndarray:
@@ -88,9 +97,10 @@ class BinauralRenderer:
         self.update_interval = int(update_interval)
         self._update_phase = np.arange(self.n_sources) % self.update_interval
         self._block_index = 0
-        self.n_partitions = partition_count(self.hrtf.max_filter_length, self.block_size)
-        self._filter_length = self.n_partitions * self.block_size
-        self._delay_line = FrequencyDomainDelayLine(self.n_sources, self.block_size, self.n_partitions)
+        #: FFT size of the overlap-save frame (block + longest filter - 1, rounded up to a fast size).
+        self.frame_length = input_frame_length(self.hrtf, self.block_size)
+        self.n_partitions = 1  # frames of input history read per block (one frame holds it all)
+        self._input = SlidingSpectra(self.n_sources, self.block_size, self.frame_length)
         # A raised-cosine fade from the old filters (0) to the new (1) across one block.
         ramp = (np.arange(self.block_size) + 1.0) / self.block_size
         self._fade = (0.5 - 0.5 * np.cos(np.pi * ramp)).astype(np.float32)
@@ -101,9 +111,16 @@ class BinauralRenderer:
         self._rotation = np.eye(3)
         self._pending = np.ones(self.n_sources, dtype=bool)  # filters to rebuild next block
         self._triangles: np.ndarray | None = None  # interpolation search hints per source
-        self._filter_spectra: np.ndarray | None = None  # (P, n_sources, 2, B + 1)
-        logger.debug("renderer: %d sources, %d Hz, block %d, %d partition(s)", self.n_sources,
-                     self.sample_rate, self.block_size, self.n_partitions)
+        # Each source's filter parameters: 3 direction indices, their weights x gain, and the
+        # per-ear delay as whole samples and 1/256 steps; the filters are built from these.
+        self._indices = np.zeros((self.n_sources, 3), dtype=np.int32)
+        self._weights = np.zeros((self.n_sources, 3), dtype=np.float32)
+        self._whole = np.zeros((self.n_sources, 2), dtype=np.int32)
+        self._fraction = np.zeros((self.n_sources, 2), dtype=np.int32)
+        self._tables: SpectralHrtf | None = None
+        self._filters: np.ndarray | None = None  # (n_sources, 2, N // 2 + 1) current filters
+        logger.debug("renderer: %d sources, %d Hz, block %d, frame %d", self.n_sources,
+                     self.sample_rate, self.block_size, self.frame_length)
 
     # ------------------------------------------------------------------ scene state
     def set_sources(self, azimuth: np.ndarray | float, elevation: np.ndarray | float = 0.0,
@@ -165,66 +182,83 @@ class BinauralRenderer:
                                       f"{(self.n_sources, self.block_size)}, got {block.shape}")
         if not np.all(np.isfinite(block)):
             raise RendererConfigError("input block contains NaN or infinite samples")
-        self._delay_line.push(block)
-        return self._render(self._delay_line.spectra)
+        self._input.push(block)
+        return self._render(self._input.spectra[0], self.frame_length)
 
     def process_spectra(self, input_spectra: np.ndarray) -> np.ndarray:
         """Render one block from input spectra transformed elsewhere -> (block_size, 2) float32.
 
-        ``input_spectra`` is (P', n_sources, B + 1) with P' >= :attr:`n_partitions`: the newest
-        first, as a :class:`~tutti.audio.convolver.FrequencyDomainDelayLine` holds them (only the
-        first :attr:`n_partitions` are used). Many renderers of the same inputs (one personal mix
+        ``input_spectra`` is (F, n_sources, N' // 2 + 1) complex, F >= 1, newest first, as a
+        :class:`~tutti.audio.convolver.SlidingSpectra` of frame length N' >= :attr:`frame_length`
+        holds them (only the newest is read). Many renderers of the same inputs (one personal mix
         per listener of a room) share one forward transform per source this way instead of each
         transforming every source again; the output equals :meth:`process` of the same blocks.
         """
-        if (input_spectra.ndim != 3 or input_spectra.shape[0] < self.n_partitions
-                or input_spectra.shape[1:] != (self.n_sources, self.block_size + 1)):
-            raise RendererConfigError(f"expected input spectra of shape (>= {self.n_partitions}, "
-                                      f"{self.n_sources}, {self.block_size + 1}), got {input_spectra.shape}")
-        return self._render(input_spectra[:self.n_partitions])
+        shape = np.shape(input_spectra)
+        frame_length = 2 * (shape[-1] - 1) if len(shape) == 3 else 0
+        if (len(shape) != 3 or shape[0] < 1 or shape[1] != self.n_sources
+                or frame_length < self.frame_length):
+            raise RendererConfigError(f"expected input spectra of shape (>= 1, {self.n_sources}, "
+                                      f">= {self.frame_length // 2 + 1}), got {shape}")
+        return self._render(np.ascontiguousarray(input_spectra[0], dtype=np.complex64), frame_length)
 
-    def _render(self, inputs: np.ndarray) -> np.ndarray:
-        if self._filter_spectra is None:  # first block: start on the target filters, no fade
-            self._filter_spectra = self._build_filter_spectra(np.arange(self.n_sources))
+    def _render(self, inputs: np.ndarray, frame_length: int) -> np.ndarray:
+        self._use_frame_length(frame_length)
+        if self._filters is None:  # first block: start on the target filters, no fade
+            self._update_parameters(np.arange(self.n_sources))
+            self._filters = np.empty((self.n_sources, 2, frame_length // 2 + 1), dtype=np.complex64)
+            self._build(np.arange(self.n_sources))
             self._pending[:] = False
-        output = spectra_to_block(mix_spectra(inputs, self._filter_spectra), self.block_size)
-
         due = self._pending
         if self.update_interval > 1:
             due = due & (self._update_phase == self._block_index % self.update_interval)
         self._block_index += 1
         changed = np.flatnonzero(due)
-        if changed.size == self.n_sources:
-            # Everything moved: mix the new filters directly, no difference of spectra needed.
-            new_spectra = self._build_filter_spectra(changed)
-            target = spectra_to_block(mix_spectra(inputs, new_spectra), self.block_size)
-            output += (self._fade if self.crossfade else 1.0) * (target - output)
-            self._filter_spectra = new_spectra
-        elif changed.size:
-            # Only the movers: add their (new - old) contribution, faded in across the block.
-            new_spectra = self._build_filter_spectra(changed)
-            difference = new_spectra - self._filter_spectra[:, changed]
-            correction = spectra_to_block(mix_spectra(inputs[:, changed], difference),
-                                          self.block_size)
-            output += (self._fade if self.crossfade else 1.0) * correction
-            self._filter_spectra[:, changed] = new_spectra
+        if changed.size:
+            self._update_parameters(changed)
+        tables = self._tables
+        sums = np.zeros((2, 2, frame_length // 2 + 1), dtype=np.complex64)
+        mix_block(inputs, self._filters, due, self._indices, self._weights, self._whole,
+                  self._fraction, tables.directions, tables.whole_ramps, tables.fraction_ramps, sums[0], sums[1])
+        if changed.size:
+            steady, moving = overlap_save_output(sums, frame_length, self.block_size)
+            output = steady + (self._fade if self.crossfade else 1.0) * moving
+        else:
+            output = overlap_save_output(sums[0], frame_length, self.block_size)
         self._pending[changed] = False
         return np.ascontiguousarray(output.T, dtype=np.float32)
 
     def reset(self) -> None:
         """Forget all past input (silence), keep positions and orientation."""
-        self._delay_line.reset()
+        self._input.reset()
 
-    def _build_filter_spectra(self, sources: np.ndarray) -> np.ndarray:
-        """Partitioned spectra (P, len(sources), 2, B + 1) of the target HRIRs of ``sources``."""
+    def _use_frame_length(self, frame_length: int) -> None:
+        """Tables for this frame length; the current filters are rebuilt at it (same filters, so
+        the output stays continuous)."""
+        if self._tables is not None and self._tables.frame_length == frame_length:
+            return
+        self._tables = spectral_tables(self.hrtf, frame_length)
+        if self._filters is not None:
+            self._filters = np.empty((self.n_sources, 2, frame_length // 2 + 1), dtype=np.complex64)
+            self._build(np.arange(self.n_sources))
+
+    def _build(self, sources: np.ndarray) -> None:
+        tables = self._tables
+        build_filters(sources, self._indices, self._weights, self._whole, self._fraction,
+                      tables.directions, tables.whole_ramps, tables.fraction_ramps, self._filters)
+
+    def _update_parameters(self, sources: np.ndarray) -> None:
+        """Barycentric weights (x gain) and per-ear delays of ``sources`` at their positions now."""
         head_vectors = self._source_vectors[sources] @ self._rotation  # world -> head frame
         hints = None if self._triangles is None else self._triangles[sources]
-        impulse_responses, triangles = self.hrtf.delayed_filters(
-            head_vectors, self._source_gains[sources], hints, self._filter_length)
+        indices, weights, triangles = self.hrtf.triangulation.weights(head_vectors, hints)
         if self._triangles is None:
             self._triangles = np.zeros(self.n_sources, dtype=np.int64)
         self._triangles[sources] = triangles
-        return partition_spectra(impulse_responses, self.block_size, self.n_partitions)
+        delays = np.einsum("nk,nke->ne", weights, self.hrtf.delays[indices])
+        self._indices[sources] = indices
+        self._weights[sources] = weights * self._source_gains[sources, None]
+        self._whole[sources], self._fraction[sources] = split_delays(delays)
 
     def impulse_responses(self) -> np.ndarray:
         """The HRIR pairs (n_sources, 2, taps) the current positions and orientation call for."""
