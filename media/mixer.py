@@ -24,10 +24,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from av import AudioFrame
+from av import AudioFrame, Packet
 
 from tutti.audio import BinauralRenderer, HrtfSet, PreparedHrtf, prepare_hrtf
 from tutti.audio.convolver import FrequencyDomainDelayLine, partition_count
+
+from .opusenc import OpusPacketEncoder, is_opus_frame
 
 logger = logging.getLogger(__name__)
 
@@ -165,14 +167,24 @@ class InputBuffer:
 
 
 class MixTrack(MediaStreamTrack):
-    """The personal mix sent to one listener: frames are pushed by the mixer's clock."""
+    """The personal mix sent to one listener: frames are pushed by the mixer's clock.
+
+    With an ``encoder`` (:class:`media.opusenc.OpusPacketEncoder`) the mixer encodes each block
+    itself and the track yields Opus packets, which aiortc's sender only packs into RTP (no
+    encoder thread hand-off, no per-packet audio level in Python); without one it yields
+    :class:`AudioFrame` s (the audience's RTP sender encodes those)."""
 
     kind = "audio"
 
-    def __init__(self, depth: int = 2) -> None:
+    def __init__(self, depth: int = 2, encoder: OpusPacketEncoder | None = None) -> None:
         super().__init__()
-        self._frames: asyncio.Queue[AudioFrame] = asyncio.Queue(maxsize=depth)
+        self._frames: asyncio.Queue[AudioFrame | Packet] = asyncio.Queue(maxsize=depth)
+        self.encoder = encoder
         self.dropped = 0
+
+    def push_block(self, stereo: np.ndarray, pts: int) -> None:
+        """A mixed block, (samples, 2) float: encoded here if this track has an encoder."""
+        self.push(self.encoder.encode(stereo, pts) if self.encoder is not None else stereo_to_frame(stereo, pts))
 
     def push(self, frame: AudioFrame) -> None:
         if self._frames.full():  # the sender fell behind: drop the oldest, keep latency bounded
@@ -294,7 +306,7 @@ class ListenerMix:
         return self._renderer.process(np.stack([blocks[sid] for sid in sources]))
 
     def emit(self, stereo: np.ndarray) -> None:
-        self.track.push(stereo_to_frame(stereo, self._pts))
+        self.track.push_block(stereo, self._pts)
         self._pts += len(stereo)
 
 
@@ -358,8 +370,11 @@ class RoomMixer:
     MIN_SPACING = 0.5  # of a frame: the least time between two mixes
 
     def __init__(self, block_size: int, hrtfs: HrtfLibrary, input_target_blocks: int = 1,
-                 share_transforms: bool = True) -> None:
+                 share_transforms: bool = True, encode_mixes: bool = True) -> None:
         self.block_size = block_size
+        # Encode every personal mix in the mixing task (one batch per block, no per-packet thread
+        # hand-off), when the block is an Opus frame length; else aiortc encodes frames.
+        self.encode_mixes = encode_mixes and is_opus_frame(block_size)
         # False: every listener's renderer transforms every source itself (the old path, kept to
         # show the shared one gives the same mixes, and to measure what sharing saves).
         self.shared = SharedInputSpectra(block_size) if share_transforms else None
@@ -384,7 +399,8 @@ class RoomMixer:
             self._arrived.set()
 
     def add_listener(self, listener_id: str) -> ListenerMix:
-        mix = ListenerMix(listener_id, MixTrack(), self.hrtfs.prepare_now(HrtfLibrary.DEFAULT))
+        track = MixTrack(encoder=OpusPacketEncoder(self.block_size) if self.encode_mixes else None)
+        mix = ListenerMix(listener_id, track, self.hrtfs.prepare_now(HrtfLibrary.DEFAULT))
         self.listeners[listener_id] = mix
         return mix
 
