@@ -384,7 +384,7 @@ class RoomMixer:
         self.listeners: dict[str, ListenerMix] = {}
         self.stats = MixerStats()
         self._task: asyncio.Task | None = None
-        self._arrived = asyncio.Event()
+        self._waiter: asyncio.Future | None = None  # the mixing task's sleep, woken early by write()
 
     def add_input(self, source_id: str) -> InputBuffer:
         buffer = InputBuffer(self.block_size, self.input_target_blocks)
@@ -394,9 +394,19 @@ class RoomMixer:
     def write(self, source_id: str, samples: np.ndarray) -> None:
         """A musician's decoded audio arrived: queue it and wake the mixing task."""
         buffer = self.inputs.get(source_id)
-        if buffer is not None:
-            buffer.write(samples)
-            self._arrived.set()
+        if buffer is None:
+            return
+        was_ready = buffer.ready
+        buffer.write(samples)
+        # Wake the mixing task only when this block completes the set (not for every packet of
+        # every musician: with N musicians that was N wake-ups, each a task switch, per block).
+        if not was_ready and buffer.ready and self.all_arrived():
+            self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def add_listener(self, listener_id: str) -> ListenerMix:
         track = MixTrack(encoder=OpusPacketEncoder(self.block_size) if self.encode_mixes else None)
@@ -467,11 +477,14 @@ class RoomMixer:
                         last = now
                     break
                 wake = last + self.MIN_SPACING * period if arrived else deadline
-                self._arrived.clear()
+                # A bare future and a timer (asyncio.wait_for made a task per wait)
+                self._waiter = loop.create_future()
+                timer = loop.call_later(max(wake - now, 0.0), self._wake)
                 try:
-                    await asyncio.wait_for(self._arrived.wait(), max(wake - now, 0.0))
-                except asyncio.TimeoutError:
-                    pass
+                    await self._waiter
+                finally:
+                    timer.cancel()
+                    self._waiter = None
             started = time.perf_counter()
             try:
                 self.tick()
