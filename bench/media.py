@@ -488,10 +488,50 @@ def measure_capacity(frame_ms: int, counts: list[int], seconds: float, profile_d
                "click_delay_last_third_ms": round(float(np.median([d for _, d in clicks[-third:]])), 1) if third else None,
                "clicks_found": len(clicks), "node": stats}
         if profile and Path(profile).exists():
+            row["profile_cpu_pct"] = profile_breakdown(profile)
             row["profile_top"] = profile_top(profile)
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
     return rows
+
+
+PROFILE_CATEGORIES = (  # (category, substrings of the function's file), first match wins
+    ("Opus encode of the mixes", ("media/opusenc.py", "aiortc/codecs/opus.py")),
+    ("Opus decode, jitter buffer", ("media/jitter.py", "media/lowlatency.py")),
+    ("mixing (render, FFTs, input buffers)", ("tutti/audio/", "media/mixer.py", "numpy/")),
+    ("SRTP, DTLS", ("pylibsrtp", "rtcdtlstransport.py", "OpenSSL", "cryptography")),
+    ("aiortc RTP send", ("rtcrtpsender.py", "aiortc/rtp.py", "aiortc/clock.py", "aiortc/utils.py")),
+    ("aiortc RTP receive, RTCP", ("rtcrtpreceiver.py", "aiortc/jitterbuffer.py", "aiortc/rate.py")),
+    ("ICE, UDP", ("aioice/",)),
+    ("SCTP data channels, control, HTTP", ("rtcsctptransport.py", "media/room.py", "aiohttp/", "json/")),
+    ("asyncio scheduling", ("asyncio/", "selectors.py", "threading.py", "queue.py", "concurrent/")),
+)
+
+
+def _category(func: tuple) -> str | None:
+    filename = func[0]
+    for name, parts in PROFILE_CATEGORIES:
+        if any(part in filename for part in parts):
+            return name
+    return None if filename == "~" else "other"
+
+
+def profile_breakdown(path: str) -> dict[str, float]:
+    """Share of the node's main-thread CPU time per category (built-in functions count for the
+    category of the code that called them)."""
+    import pstats
+    stats = pstats.Stats(path).stats
+    totals: dict[str, float] = {}
+    for func, (_cc, _nc, tottime, _ct, callers) in stats.items():
+        category = _category(func)
+        if category is not None:
+            totals[category] = totals.get(category, 0.0) + tottime
+            continue
+        for caller, entry in callers.items():  # a built-in: charge each caller its part
+            caller_category = _category(caller) or "other"
+            totals[caller_category] = totals.get(caller_category, 0.0) + entry[2]
+    whole = sum(totals.values()) or 1.0
+    return {k: round(100 * v / whole, 1) for k, v in sorted(totals.items(), key=lambda kv: -kv[1])}
 
 
 def profile_top(path: str, count: int = 12) -> list[str]:

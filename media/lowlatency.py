@@ -67,6 +67,7 @@ class InlineAudioDecoding:
         self.output: asyncio.Queue | None = None  # the track's queue, given when the receiver starts
         self._codec_name: str | None = None
         self._decoder = None
+        self.sink = None  # set by deliver_audio_directly: frames go there, not to the track's queue
         self.failures = 0
 
     def put(self, task) -> None:
@@ -85,7 +86,26 @@ class InlineAudioDecoding:
             logger.warning("audio decode failed: %s", exc)
             return
         for frame in frames:
-            self.output.put_nowait(frame)
+            if self.sink is None:
+                self.output.put_nowait(frame)
+                continue
+            try:
+                self.sink(frame)
+            except Exception:  # noqa: BLE001 - a bad frame ends nothing
+                self.failures += 1
+                logger.exception("audio sink failed")
+
+
+def deliver_audio_directly(pc, track, sink) -> bool:
+    """Hand the remote audio ``track``'s decoded frames to ``sink(frame)`` in the event loop as
+    they are decoded, instead of queueing them for ``track.recv()`` (which costs a task wake-up
+    per packet). False if its receiver does not decode inline (then read the track as usual)."""
+    for receiver in pc.getReceivers():
+        decoding = getattr(receiver, "_RTCRtpReceiver__decoder_queue", None)
+        if receiver.track is track and isinstance(decoding, InlineAudioDecoding):
+            decoding.sink = sink
+            return True
+    return False
 
 
 def _decode_inline_for_audio() -> None:

@@ -17,6 +17,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
 from .ice import IceSettings
+from .lowlatency import deliver_audio_directly
 from .mixer import RoomMixer, frame_to_mono
 from .passes import PassCheckError, PassChecker, RecheckClock, recheck_holders
 
@@ -141,7 +142,10 @@ class Room:
             if track.kind == "audio" and not participant.sends_audio:
                 participant.sends_audio = True
                 self.mixer.add_input(participant.id)
-                participant.tasks.append(asyncio.ensure_future(self._consume(track, participant.id)))
+                pid = participant.id
+                # Straight from the decoder into the mixer's input (no queue, no task per packet)
+                if not deliver_audio_directly(pc, track, lambda frame: self.mixer.write(pid, frame_to_mono(frame))):
+                    participant.tasks.append(asyncio.ensure_future(self._consume(track, pid)))
 
         @pc.on("datachannel")
         def on_datachannel(channel) -> None:

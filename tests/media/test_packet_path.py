@@ -7,13 +7,14 @@ import asyncio
 import threading
 
 import numpy as np
+import pytest
 from aiortc import RTCPeerConnection
 from aiortc.jitterbuffer import JitterFrame
 from av import Packet
 
 from media.client import SignalTrack
 from media.jitter import ConcealingOpusDecoder
-from media.lowlatency import InlineAudioDecoding, configure_aiortc
+from media.lowlatency import InlineAudioDecoding, configure_aiortc, deliver_audio_directly
 from media.mixer import HrtfLibrary, RoomMixer
 from media.opusenc import OpusPacketEncoder
 
@@ -59,7 +60,10 @@ def test_encoder_round_trip_keeps_the_level_and_refuses_bad_blocks():
         raise AssertionError(f"a {bad.shape} block was encoded")
 
 
-def test_audio_receivers_decode_in_the_event_loop_without_a_decoder_thread():
+@pytest.mark.parametrize("direct", [False, True], ids=["track.recv", "deliver_audio_directly"])
+def test_audio_receivers_decode_in_the_event_loop_without_a_decoder_thread(direct):
+    """Read through the track as any aiortc app does, or handed straight to a sink (the node's
+    path into the mixer)."""
     configure_aiortc(10, 1)
 
     async def session() -> tuple[int, list, list[str]]:
@@ -71,8 +75,15 @@ def test_audio_receivers_decode_in_the_event_loop_without_a_decoder_thread():
             while True:
                 frames.append(await track.recv())
 
-        tasks = []
-        receiver.on("track", lambda track: tasks.append(asyncio.ensure_future(record(track))))
+        tasks, delivered = [], []
+
+        @receiver.on("track")
+        def on_track(track) -> None:
+            if direct:
+                delivered.append(deliver_audio_directly(receiver, track, frames.append))
+            else:
+                tasks.append(asyncio.ensure_future(record(track)))
+
         await sender.setLocalDescription(await sender.createOffer())
         await receiver.setRemoteDescription(sender.localDescription)
         await receiver.setLocalDescription(await receiver.createAnswer())
@@ -84,6 +95,7 @@ def test_audio_receivers_decode_in_the_event_loop_without_a_decoder_thread():
             task.cancel()
         await sender.close()
         await receiver.close()
+        assert delivered == ([True] if direct else [])
         return len(frames), queues, threads
 
     received, queues, threads = asyncio.run(session())
