@@ -464,6 +464,7 @@ def measure_capacity(frame_ms: int, counts: list[int], seconds: float, profile_d
             stats = node_stats(url)
             stats["window_ticks"] = stats["mixer"]["ticks"] - ticks_before["ticks"]
             stats["window_late_ticks"] = stats["mixer"]["late_ticks"] - ticks_before["late_ticks"]
+            packets = sum(stats["mixer"].get(k, 0) - ticks_before.get(k, 0) for k in ("frames_in", "mixes_out"))
             window_seconds = round(window, 1)
             for proc in procs:
                 proc.wait(session + 120)
@@ -479,6 +480,12 @@ def measure_capacity(frame_ms: int, counts: list[int], seconds: float, profile_d
                # the node's CPU per block it mixed: what real time needs, even when a loaded
                # machine gave the node too little CPU to mix every block
                "node_cpu_ms_per_mixed_block": round(1e3 * cpu_seconds / max(stats["window_ticks"], 1), 2),
+               # the node's CPU per packet it handled (received and decoded, or mixed and sent):
+               # what one musician costs in real time is 2 x 1000 / frame_ms packets a second of it,
+               # a figure a loaded machine inflates less than the CPU share (which it caps)
+               "node_cpu_us_per_packet": round(1e6 * cpu_seconds / max(packets, 1), 1),
+               "musicians_per_core_at_this_cost": round(
+                   1.0 / max(cpu_seconds / max(packets, 1) * 2 * 1000 / frame_ms, 1e-9), 1),
                "clients_cpu_share_of_one_core": round(clients_share, 3),
                "clients_measured": len(clients), "errors": [e for r in results for e in r["errors"]][:3],
                "late_frames_pct_mean": round(float(np.mean([c["late_frames_pct"] for c in clients])), 2) if clients else None,
@@ -498,7 +505,7 @@ def measure_capacity(frame_ms: int, counts: list[int], seconds: float, profile_d
 PROFILE_CATEGORIES = (  # (category, substrings of the function's file), first match wins
     ("Opus encode of the mixes", ("media/opusenc.py", "aiortc/codecs/opus.py")),
     ("Opus decode, jitter buffer", ("media/jitter.py", "media/lowlatency.py")),
-    ("mixing (render, FFTs, input buffers)", ("tutti/audio/", "media/mixer.py", "numpy/")),
+    ("mixing (render, FFTs, input buffers)", ("tutti/audio/", "media/mixer.py", "numpy/", "scipy/")),
     ("SRTP, DTLS", ("pylibsrtp", "rtcdtlstransport.py", "OpenSSL", "cryptography")),
     ("aiortc RTP send", ("rtcrtpsender.py", "aiortc/rtp.py", "aiortc/clock.py", "aiortc/utils.py")),
     ("aiortc RTP receive, RTCP", ("rtcrtpreceiver.py", "aiortc/jitterbuffer.py", "aiortc/rate.py")),

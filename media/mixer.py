@@ -353,11 +353,14 @@ class MixerStats:
     ticks: int = 0
     late_ticks: int = 0  # ticks that started more than one block late
     waited_out: int = 0  # mixes that went ahead without a late musician
+    frames_in: int = 0  # decoded frames written by the musicians (one per received packet)
+    mixes_out: int = 0  # personal mixes handed to the listeners' senders (one packet each)
     cost_ms: deque = field(default_factory=lambda: deque(maxlen=2000))
 
     def summary(self) -> dict:
         costs = np.asarray(self.cost_ms) if self.cost_ms else np.zeros(1)
         return {"ticks": self.ticks, "late_ticks": self.late_ticks, "waited_out": self.waited_out,
+                "frames_in": self.frames_in, "mixes_out": self.mixes_out,
                 "tick_cost_ms_p50": round(float(np.percentile(costs, 50)), 4),
                 "tick_cost_ms_p99": round(float(np.percentile(costs, 99)), 4),
                 "tick_cost_ms_max": round(float(costs.max()), 4)}
@@ -398,6 +401,7 @@ class RoomMixer:
             return
         was_ready = buffer.ready
         buffer.write(samples)
+        self.stats.frames_in += 1
         # Wake the mixing task only when this block completes the set (not for every packet of
         # every musician: with N musicians that was N wake-ups, each a task switch, per block).
         if not was_ready and buffer.ready and self.all_arrived():
@@ -428,6 +432,7 @@ class RoomMixer:
                                          for mix in listeners))
         for mix in listeners:
             mix.emit(mix.render(blocks, self.block_size, self.shared))
+        self.stats.mixes_out += len(listeners)
 
     def _live_inputs(self) -> list[InputBuffer]:
         """Musicians who are sending (one silent for 200 ms, e.g. muted or gone, is not waited for)."""
