@@ -6,8 +6,8 @@ arrivals added up to a whole frame), or when a musician is late by more than ``L
 frame (then without waiting for them). Each mix takes one block from every musician's
 :class:`InputBuffer` (silence on underrun) and, for every listener,
 renders the *other* musicians through that listener's own :class:`~tutti.audio.BinauralRenderer`
-(their placements, head orientation and HRTF) into the listener's :class:`MixTrack`, which aiortc
-encodes and sends. Each musician's block is transformed (FFT) once per mix in
+(their placements, head orientation and HRTF), encodes it to Opus and queues the packet on the
+listener's :class:`MixTrack`, which aiortc packs into RTP and sends. Each musician's block is transformed (FFT) once per mix in
 :class:`SharedInputSpectra` and every listener's renderer reads it from there: N personal mixes
 of N-1 sources cost N forward transforms, not N(N-1). Rendering is cheap next to Opus (see docs/media.md), so it runs on the loop.
 """
