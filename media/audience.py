@@ -49,7 +49,7 @@ class StereoAudienceMix(ListenerMix):
     """The room as a plain stereo mix: each musician equal-power panned to their default seat
     (cheaper than HRTF rendering, and what loudspeakers want)."""
 
-    def render(self, blocks: dict[str, np.ndarray], block_size: int) -> np.ndarray:
+    def render(self, blocks: dict[str, np.ndarray], block_size: int, shared=None) -> np.ndarray:
         sources = [sid for sid in blocks if sid != self.listener_id]
         out = np.zeros((block_size, 2), dtype=np.float32)
         for index, sid in enumerate(sources):
