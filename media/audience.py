@@ -31,6 +31,7 @@ import numpy as np
 from aiohttp import web
 from aiortc import codecs as aiortc_codecs
 from aiortc.rtp import RtpPacket
+from av import AudioFrame
 
 from .janus import JanusClient, JanusEndpoints, JanusError
 from .mixer import ListenerMix, MixTrack, default_azimuth
@@ -94,7 +95,9 @@ class RtpOpusSender:
         while True:
             frame = await self.track.recv()
             try:
-                payloads, timestamp = self.encoder.encode(frame)
+                # the mixer's listeners come encoded (av.Packet); the stereo mix as frames
+                payloads, timestamp = (self.encoder.encode(frame) if isinstance(frame, AudioFrame)
+                                       else self.encoder.pack(frame))
                 for payload in payloads:
                     packet = RtpPacket(payload_type=OPUS_PT, sequence_number=self.sequence,
                                        timestamp=(self.timestamp_base + timestamp) & 0xFFFFFFFF,
