@@ -17,9 +17,12 @@ be chosen (``--parts latency,flood,loss,capacity,mixing``). Measured from outsid
 3. **Loss and jitter**: the same session with every packet between each client and the node through
    ``media.impairment.LossyUdpProxy`` (5 % loss, 0-20 ms delay, each way): clicks found, concealed
    frames, delays.
-4. **Capacity**: 8, 16, 32 musicians, each sending and receiving a personal binaural mix, clients
-   spread over worker processes; per count the node's CPU, late frames and delay growth at the
-   clients, mixer ticks that ran late, and a profile of the node (cProfile, main thread).
+4. **Capacity**: 8, 16, 32 musicians, each sending and receiving a personal binaural mix; the
+   node pinned to core 0, the client processes to core 1. Two measured musicians (live-encoded
+   clicks, a decoded mix searched for them); the others send pre-encoded Opus and time their
+   mixes' arrival without decoding (still real aiortc peers: ICE, DTLS, SRTP, RTCP). Per count
+   the node's CPU (and per musician), late frames and delay growth at every client, the click
+   delay in the first and last third, mixer ticks that ran late, and the node's cProfile.
 5. **Mixing cost per frame**: one mixer tick (personal mixes of the N-1 others for N musicians,
    shared forward transforms against per-listener ones) plus one Opus decode and encode per musician.
 """
@@ -44,7 +47,11 @@ import urllib.request  # noqa: E402
 from typing import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import fractions  # noqa: E402
+
 import numpy as np  # noqa: E402
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack  # noqa: E402
+from av import Packet  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # This file is called media.py: drop bench/ from the path so ``media`` is the package, not us.
@@ -185,7 +192,9 @@ def run_node_process(port: int, frame_ms: int, refused_file: str | None, profile
                      NodeLimits(join_burst=100, join_rate=100))
     if profile:
         import cProfile
-        profiler = cProfile.Profile()
+        # CPU time of the main thread, not wall time: on a loaded machine wall time would be
+        # charged to whatever function the node was preempted in.
+        profiler = cProfile.Profile(time.thread_time)
         profiler.enable()
     web.run_app(node.app(), host="127.0.0.1", port=port, print=None, access_log=None)
     if profile:
@@ -509,38 +518,100 @@ def measure_loss(frame_ms: int, seconds: float, loss: float = 0.05, jitter_ms: f
             "lossy_listener_frames": lossy["lateness"], "node": stats}
 
 
-def run_clients(url: str, count: int, seconds: float, frame_ms: int, first: bool, out: str) -> None:
-    """A worker process of the capacity run: ``count`` musicians playing noise (the first worker's
-    first musician plays clicks, its second records them); writes a JSON summary to ``out``."""
+class PreEncodedTrack(MediaStreamTrack):
+    """Bench-only sender: loops Opus packets encoded before the session, paced in real time.
+    aiortc's sender only packs an ``av.Packet`` into RTP (no encoder, no audio level), so one
+    core can drive 16-32 real WebRTC musicians (DTLS, SRTP, RTCP all still run)."""
+
+    kind = "audio"
+
+    def __init__(self, packets: list[bytes], frame_samples: int) -> None:
+        super().__init__()
+        self.packets, self.frame_samples = packets, frame_samples
+        self._index, self._start = 0, None
+
+    async def recv(self) -> Packet:
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self._start is None:
+            self._start = time.perf_counter()
+        wait = self._start + self._index * self.frame_samples / SAMPLE_RATE - time.perf_counter()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        packet = Packet(self.packets[self._index % len(self.packets)])
+        packet.pts, packet.time_base = self._index * self.frame_samples, fractions.Fraction(1, SAMPLE_RATE)
+        self._index += 1
+        return packet
+
+
+def noise_packets(frame_samples: int, seconds: float = 2.0, seed: int = 0) -> list[bytes]:
+    """``seconds`` of quiet stereo noise as Opus packets, encoded once with the node's settings."""
+    from media.opusenc import OpusPacketEncoder
+    encoder = OpusPacketEncoder(frame_samples)
+    noise = np.random.default_rng(seed).uniform(-0.05, 0.05, int(seconds * SAMPLE_RATE)).astype(np.float32)
+    return [bytes(encoder.encode(np.repeat(noise[i:i + frame_samples, None], 2, axis=1), i))
+            for i in range(0, len(noise) - frame_samples + 1, frame_samples)]
+
+
+class ArrivalRecorder:
+    """Bench-only decoder for the musicians nobody listens to: records when each received frame
+    (its RTP timestamp, in samples) reached the receiver and decodes nothing, so the late-frame
+    count covers every musician at a fraction of the cost. Every instance is kept in ``all``."""
+
+    all: list = []
+
+    def __init__(self) -> None:
+        self.received_at: list[tuple[int, float]] = []
+        ArrivalRecorder.all.append(self)
+
+    def decode(self, encoded_frame) -> list:
+        self.received_at.append((encoded_frame.timestamp, time.perf_counter()))
+        return []
+
+
+def run_clients(url: str, count: int, seconds: float, frame_ms: int, measured: bool, out: str) -> None:
+    """A worker process of the capacity run. ``measured``: two musicians, one playing clicks
+    (encoded live), one recording its decoded mix (the clicks are found there). Otherwise
+    ``count`` musicians sending pre-encoded noise whose mixes are only timed
+    (:class:`ArrivalRecorder`). Writes a JSON summary to ``out``."""
+    import aiortc.rtcrtpreceiver as aiortc_receiver
     from eth_account import Account
 
     from media.client import JoinError, join
     latency = configure_aiortc(frame_ms, 1)
     frame = latency.frame_samples
+    if not measured:
+        aiortc_receiver.get_decoder = lambda codec: ArrivalRecorder()
 
     async def session() -> dict:
         clicks, starts = click_train(seconds + 5, seed=21)
-        noise = np.random.default_rng(os.getpid()).uniform(-0.05, 0.05, int((seconds + 5) * SAMPLE_RATE)).astype(np.float32)
-        async def musician(signal):
+        packets = noise_packets(frame, seed=os.getpid())
+
+        async def musician(index: int):
+            if measured:
+                signal, track = (clicks, None) if index == 0 else (np.zeros(frame, np.float32), None)
+            else:
+                skew = packets[index * 7 % len(packets):] + packets[:index * 7 % len(packets)]
+                signal, track = None, PreEncodedTrack(skew, frame)
             for attempt in range(60):  # the node takes 4 handshakes at a time: 429 means retry
                 try:
-                    return await join(url, 1, Account.create().key.hex(), signal, seconds, frame)
+                    return await join(url, 1, Account.create().key.hex(), signal, seconds, frame, track=track,
+                                      keep_audio=measured)
                 except JoinError as error:
                     if error.status != 429:
                         raise
                     await asyncio.sleep(0.5 + 0.1 * attempt)
             raise RuntimeError("no handshake slot in 60 attempts")
 
-        joins = [asyncio.ensure_future(musician(clicks if first and index == 0 else noise)) for index in range(count)]
+        joins = [asyncio.ensure_future(musician(index)) for index in range(count)]
         sessions = await asyncio.gather(*joins, return_exceptions=True)
         result = {"clients": [], "errors": [repr(s) for s in sessions if isinstance(s, BaseException)]}
-        for s in sessions:
-            if not isinstance(s, BaseException):
-                # drop the first 3 s (joins, ICE) from the late-frame count
-                t0 = s.received_at[0][1] if s.received_at else 0
-                result["clients"].append(frame_lateness([r for r in s.received_at if r[1] > t0 + 3.0], frame))
-        if first and len(sessions) > 1 and not isinstance(sessions[0], BaseException) \
-                and not isinstance(sessions[1], BaseException):
+        timelines = [s.received_at for s in sessions if not isinstance(s, BaseException)] if measured \
+            else [r.received_at for r in ArrivalRecorder.all]
+        for stamps in timelines:  # drop the first 3 s (joins, ICE) from the late-frame count
+            t0 = stamps[0][1] if stamps else 0
+            result["clients"].append(frame_lateness([r for r in stamps if r[1] > t0 + 3.0], frame))
+        if measured and len(sessions) > 1 and not any(isinstance(s, BaseException) for s in sessions[:2]):
             found = correlated_delays_ms(clicks, starts, CLICK_SAMPLES, sessions[0].sent_at,
                                          sessions[1].audio, sessions[1].received_at)
             result["click_delays"] = [(t - found[0][0], d) for t, d in found] if found else []
@@ -548,21 +619,28 @@ def run_clients(url: str, count: int, seconds: float, frame_ms: int, first: bool
     Path(out).write_text(json.dumps(asyncio.run(session())))
 
 
+CLIENT_CPU = 1  # the node gets core 0, every client process core 1
+
+
 def measure_capacity(frame_ms: int, counts: list[int], seconds: float, profile_dir: str | None) -> list[dict]:
     rows = []
     for musicians in counts:
-        workers = max(1, min(4, musicians // 4))
-        per = [musicians // workers + (1 if i < musicians % workers else 0) for i in range(workers)]
+        # One process with the two measured musicians (live clicks, decoded mix), the others in
+        # processes of at most 8 that send pre-encoded packets and only time what they receive.
+        others = musicians - 2
+        workers = max(1, -(-others // 8))
+        per = [2] + [others // workers + (1 if i < others % workers else 0) for i in range(workers)]
         profile = f"{profile_dir}/node-{musicians}.prof" if profile_dir else None
         with node_process(frame_ms, profile=profile, cpu=0) as (node, url):
             load_before = load_now()
             scratch = Path(tempfile.mkdtemp(prefix="tutti-bench-"))
-            outs = [str(scratch / f"clients-{i}.json") for i in range(workers)]
+            outs = [str(scratch / f"clients-{i}.json") for i in range(len(per))]
             # Clients play long enough for everyone to join (slow on a loaded machine) and then
             # ``seconds`` all together, which is the window the node's CPU is measured over.
             session = seconds + 60.0
-            procs = [subprocess.Popen([sys.executable, __file__, "--clients", url, str(n), str(session), str(frame_ms),
-                                       "1" if i == 0 else "0", outs[i]], stdout=subprocess.DEVNULL)
+            procs = [subprocess.Popen(["taskset", "-c", str(CLIENT_CPU), sys.executable, __file__, "--clients", url,
+                                       str(n), str(session), str(frame_ms), "1" if i == 0 else "0", outs[i]],
+                                      stdout=subprocess.DEVNULL)
                      for i, n in enumerate(per)]
             started, joined = time.monotonic(), 0
             while time.monotonic() - started < 55.0 and joined < musicians:
@@ -570,12 +648,18 @@ def measure_capacity(frame_ms: int, counts: list[int], seconds: float, profile_d
                 joined = json.load(urllib.request.urlopen(f"{url}/api/stats", timeout=10))["participants"]
             all_joined_after = round(time.monotonic() - started, 1)
             cpu_before, wall_before = process_cpu_seconds(node.pid), time.perf_counter()
+            clients_cpu_before = sum(process_cpu_seconds(p.pid) for p in procs)
             ticks_before = node_stats(url)["mixer"]
             time.sleep(min(seconds, max(session - (time.monotonic() - started) - 3.0, 1.0)))
-            cpu_share = (process_cpu_seconds(node.pid) - cpu_before) / (time.perf_counter() - wall_before)
+            window = time.perf_counter() - wall_before
+            cpu_seconds = process_cpu_seconds(node.pid) - cpu_before
+            cpu_share = cpu_seconds / window
+            clients_share = (sum(process_cpu_seconds(p.pid) for p in procs) - clients_cpu_before) / window
             stats = node_stats(url)
             stats["window_ticks"] = stats["mixer"]["ticks"] - ticks_before["ticks"]
             stats["window_late_ticks"] = stats["mixer"]["late_ticks"] - ticks_before["late_ticks"]
+            packets = sum(stats["mixer"].get(k, 0) - ticks_before.get(k, 0) for k in ("frames_in", "mixes_out"))
+            window_seconds = round(window, 1)
             for proc in procs:
                 proc.wait(session + 120)
         results = [json.loads(Path(o).read_text()) for o in outs if Path(o).exists()]
@@ -583,9 +667,20 @@ def measure_capacity(frame_ms: int, counts: list[int], seconds: float, profile_d
         clients = [c for r in results for c in r["clients"] if "late_frames_pct" in c]
         clicks = [d for r in results for d in r.get("click_delays", [])]
         third = len(clicks) // 3
-        row = {"musicians": musicians, "seconds": seconds, "client_processes": workers,
+        row = {"musicians": musicians, "seconds": window_seconds, "client_processes": len(per),
                "joined": joined, "all_joined_after_s": all_joined_after,
                "load_average": [load_before, load_now()], "node_cpu_share_of_one_core": round(cpu_share, 3),
+               "node_cpu_per_musician_pct": round(100 * cpu_share / musicians, 2),
+               # the node's CPU per block it mixed: what real time needs, even when a loaded
+               # machine gave the node too little CPU to mix every block
+               "node_cpu_ms_per_mixed_block": round(1e3 * cpu_seconds / max(stats["window_ticks"], 1), 2),
+               # the node's CPU per packet it handled (received and decoded, or mixed and sent):
+               # what one musician costs in real time is 2 x 1000 / frame_ms packets a second of it,
+               # a figure a loaded machine inflates less than the CPU share (which it caps)
+               "node_cpu_us_per_packet": round(1e6 * cpu_seconds / max(packets, 1), 1),
+               "musicians_per_core_at_this_cost": round(
+                   1.0 / max(cpu_seconds / max(packets, 1) * 2 * 1000 / frame_ms, 1e-9), 1),
+               "clients_cpu_share_of_one_core": round(clients_share, 3),
                "clients_measured": len(clients), "errors": [e for r in results for e in r["errors"]][:3],
                "late_frames_pct_mean": round(float(np.mean([c["late_frames_pct"] for c in clients])), 2) if clients else None,
                "late_frames_pct_worst": max((c["late_frames_pct"] for c in clients), default=None),
@@ -594,10 +689,50 @@ def measure_capacity(frame_ms: int, counts: list[int], seconds: float, profile_d
                "click_delay_last_third_ms": round(float(np.median([d for _, d in clicks[-third:]])), 1) if third else None,
                "clicks_found": len(clicks), "node": stats}
         if profile and Path(profile).exists():
+            row["profile_cpu_pct"] = profile_breakdown(profile)
             row["profile_top"] = profile_top(profile)
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
     return rows
+
+
+PROFILE_CATEGORIES = (  # (category, substrings of the function's file), first match wins
+    ("Opus encode of the mixes", ("media/opusenc.py", "aiortc/codecs/opus.py")),
+    ("Opus decode, jitter buffer", ("media/jitter.py", "media/lowlatency.py")),
+    ("mixing (render, FFTs, input buffers)", ("tutti/audio/", "media/mixer.py", "numpy/", "scipy/")),
+    ("SRTP, DTLS", ("pylibsrtp", "rtcdtlstransport.py", "OpenSSL", "cryptography")),
+    ("aiortc RTP send", ("rtcrtpsender.py", "aiortc/rtp.py", "aiortc/clock.py", "aiortc/utils.py")),
+    ("aiortc RTP receive, RTCP", ("rtcrtpreceiver.py", "aiortc/jitterbuffer.py", "aiortc/rate.py")),
+    ("ICE, UDP", ("aioice/",)),
+    ("SCTP data channels, control, HTTP", ("rtcsctptransport.py", "media/room.py", "aiohttp/", "json/")),
+    ("asyncio scheduling", ("asyncio/", "selectors.py", "threading.py", "queue.py", "concurrent/")),
+)
+
+
+def _category(func: tuple) -> str | None:
+    filename = func[0]
+    for name, parts in PROFILE_CATEGORIES:
+        if any(part in filename for part in parts):
+            return name
+    return None if filename == "~" else "other"
+
+
+def profile_breakdown(path: str) -> dict[str, float]:
+    """Share of the node's main-thread CPU time per category (built-in functions count for the
+    category of the code that called them)."""
+    import pstats
+    stats = pstats.Stats(path).stats
+    totals: dict[str, float] = {}
+    for func, (_cc, _nc, tottime, _ct, callers) in stats.items():
+        category = _category(func)
+        if category is not None:
+            totals[category] = totals.get(category, 0.0) + tottime
+            continue
+        for caller, entry in callers.items():  # a built-in: charge each caller its part
+            caller_category = _category(caller) or "other"
+            totals[caller_category] = totals.get(caller_category, 0.0) + entry[2]
+    whole = sum(totals.values()) or 1.0
+    return {k: round(100 * v / whole, 1) for k, v in sorted(totals.items(), key=lambda kv: -kv[1])}
 
 
 def profile_top(path: str, count: int = 12) -> list[str]:

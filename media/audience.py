@@ -31,6 +31,7 @@ import numpy as np
 from aiohttp import web
 from aiortc import codecs as aiortc_codecs
 from aiortc.rtp import RtpPacket
+from av import AudioFrame
 
 from .janus import JanusClient, JanusEndpoints, JanusError
 from .mixer import ListenerMix, MixTrack, default_azimuth
@@ -49,7 +50,7 @@ class StereoAudienceMix(ListenerMix):
     """The room as a plain stereo mix: each musician equal-power panned to their default seat
     (cheaper than HRTF rendering, and what loudspeakers want)."""
 
-    def render(self, blocks: dict[str, np.ndarray], block_size: int) -> np.ndarray:
+    def render(self, blocks: dict[str, np.ndarray], block_size: int, shared=None) -> np.ndarray:
         sources = [sid for sid in blocks if sid != self.listener_id]
         out = np.zeros((block_size, 2), dtype=np.float32)
         for index, sid in enumerate(sources):
@@ -94,7 +95,9 @@ class RtpOpusSender:
         while True:
             frame = await self.track.recv()
             try:
-                payloads, timestamp = self.encoder.encode(frame)
+                # the mixer's listeners come encoded (av.Packet); the stereo mix as frames
+                payloads, timestamp = (self.encoder.encode(frame) if isinstance(frame, AudioFrame)
+                                       else self.encoder.pack(frame))
                 for payload in payloads:
                     packet = RtpPacket(payload_type=OPUS_PT, sequence_number=self.sequence,
                                        timestamp=(self.timestamp_base + timestamp) & 0xFFFFFFFF,

@@ -6,8 +6,8 @@ arrivals added up to a whole frame), or when a musician is late by more than ``L
 frame (then without waiting for them). Each mix takes one block from every musician's
 :class:`InputBuffer` (silence on underrun) and, for every listener,
 renders the *other* musicians through that listener's own :class:`~tutti.audio.BinauralRenderer`
-(their placements, head orientation and HRTF) into the listener's :class:`MixTrack`, which aiortc
-encodes and sends. Each musician's block is transformed (FFT) once per mix in
+(their placements, head orientation and HRTF), encodes it to Opus and queues the packet on the
+listener's :class:`MixTrack`, which aiortc packs into RTP and sends. Each musician's block is transformed (FFT) once per mix in
 :class:`SharedInputSpectra` and every listener's renderer reads it from there: N personal mixes
 of N-1 sources cost N forward transforms, not N(N-1). Rendering is cheap next to Opus (see docs/media.md), so it runs on the loop.
 """
@@ -24,13 +24,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from av import AudioFrame
+from av import AudioFrame, Packet
 
 from tutti.audio import BinauralRenderer, HrtfSet, PreparedHrtf, prepare_hrtf
 from tutti.audio.convolver import SlidingSpectra
 from tutti.audio.renderer import input_frame_length
 
 from .stages import HOLDS, SendTimer, now
+
+from .opusenc import OpusPacketEncoder, is_opus_frame
 
 logger = logging.getLogger(__name__)
 
@@ -189,15 +191,25 @@ class InputBuffer:
 
 
 class MixTrack(MediaStreamTrack):
-    """The personal mix sent to one listener: frames are pushed by the mixer's clock."""
+    """The personal mix sent to one listener: frames are pushed by the mixer's clock.
+
+    With an ``encoder`` (:class:`media.opusenc.OpusPacketEncoder`) the mixer encodes each block
+    itself and the track yields Opus packets, which aiortc's sender only packs into RTP (no
+    encoder thread hand-off, no per-packet audio level in Python); without one it yields
+    :class:`AudioFrame` s (the audience's RTP sender encodes those)."""
 
     kind = "audio"
 
-    def __init__(self, depth: int = 2) -> None:
+    def __init__(self, depth: int = 2, encoder: OpusPacketEncoder | None = None) -> None:
         super().__init__()
-        self._frames: asyncio.Queue[AudioFrame] = asyncio.Queue(maxsize=depth)
+        self._frames: asyncio.Queue[AudioFrame | Packet] = asyncio.Queue(maxsize=depth)
+        self.encoder = encoder
         self.dropped = 0
         self.timer = SendTimer()  # ``send_queue`` / ``encode_send`` stages
+
+    def push_block(self, stereo: np.ndarray, pts: int) -> None:
+        """A mixed block, (samples, 2) float: encoded here if this track has an encoder."""
+        self.push(self.encoder.encode(stereo, pts) if self.encoder is not None else stereo_to_frame(stereo, pts))
 
     def push(self, frame: AudioFrame) -> None:
         frame.opaque = now()
@@ -322,7 +334,7 @@ class ListenerMix:
         return self._renderer.process(np.stack([blocks[sid] for sid in sources]))
 
     def emit(self, stereo: np.ndarray) -> None:
-        self.track.push(stereo_to_frame(stereo, self._pts))
+        self.track.push_block(stereo, self._pts)
         self._pts += len(stereo)
 
 
@@ -371,12 +383,15 @@ class MixerStats:
     # Of the inputs that have left: underruns and the largest target their buffers adapted to.
     left_underruns: int = 0
     left_max_target_blocks: int = 0
+    frames_in: int = 0  # decoded frames written by the musicians (one per received packet)
+    mixes_out: int = 0  # personal mixes handed to the listeners' senders (one packet each)
     cost_ms: deque = field(default_factory=lambda: deque(maxlen=2000))
 
     def summary(self) -> dict:
         costs = np.asarray(self.cost_ms) if self.cost_ms else np.zeros(1)
         return {"ticks": self.ticks, "late_ticks": self.late_ticks, "waited_out": self.waited_out,
                 "left_inputs_underruns": self.left_underruns, "left_inputs_max_target_blocks": self.left_max_target_blocks,
+                "frames_in": self.frames_in, "mixes_out": self.mixes_out,
                 "tick_cost_ms_p50": round(float(np.percentile(costs, 50)), 4),
                 "tick_cost_ms_p99": round(float(np.percentile(costs, 99)), 4),
                 "tick_cost_ms_max": round(float(costs.max()), 4)}
@@ -389,8 +404,11 @@ class RoomMixer:
     MIN_SPACING = 0.5  # of a frame: the least time between two mixes
 
     def __init__(self, block_size: int, hrtfs: HrtfLibrary, input_target_blocks: int = 1,
-                 share_transforms: bool = True) -> None:
+                 share_transforms: bool = True, encode_mixes: bool = True) -> None:
         self.block_size = block_size
+        # Encode every personal mix in the mixing task (one batch per block, no per-packet thread
+        # hand-off), when the block is an Opus frame length; else aiortc encodes frames.
+        self.encode_mixes = encode_mixes and is_opus_frame(block_size)
         # False: every listener's renderer transforms every source itself (the old path, kept to
         # show the shared one gives the same mixes, and to measure what sharing saves).
         self.shared = SharedInputSpectra(block_size) if share_transforms else None
@@ -400,7 +418,7 @@ class RoomMixer:
         self.listeners: dict[str, ListenerMix] = {}
         self.stats = MixerStats()
         self._task: asyncio.Task | None = None
-        self._arrived = asyncio.Event()
+        self._waiter: asyncio.Future | None = None  # the mixing task's sleep, woken early by write()
 
     def add_input(self, source_id: str) -> InputBuffer:
         buffer = InputBuffer(self.block_size, self.input_target_blocks)
@@ -410,12 +428,24 @@ class RoomMixer:
     def write(self, source_id: str, samples: np.ndarray) -> None:
         """A musician's decoded audio arrived: queue it and wake the mixing task."""
         buffer = self.inputs.get(source_id)
-        if buffer is not None:
-            buffer.write(samples)
-            self._arrived.set()
+        if buffer is None:
+            return
+        was_ready = buffer.ready
+        buffer.write(samples)
+        self.stats.frames_in += 1
+        # Wake the mixing task only when this block completes the set (not for every packet of
+        # every musician: with N musicians that was N wake-ups, each a task switch, per block).
+        if not was_ready and buffer.ready and self.all_arrived():
+            self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def add_listener(self, listener_id: str) -> ListenerMix:
-        mix = ListenerMix(listener_id, MixTrack(), self.hrtfs.prepare_now(HrtfLibrary.DEFAULT))
+        track = MixTrack(encoder=OpusPacketEncoder(self.block_size) if self.encode_mixes else None)
+        mix = ListenerMix(listener_id, track, self.hrtfs.prepare_now(HrtfLibrary.DEFAULT))
         self.listeners[listener_id] = mix
         return mix
 
@@ -442,6 +472,7 @@ class RoomMixer:
                                          for mix in listeners))
         for mix in listeners:
             mix.emit(mix.render(blocks, self.block_size, self.shared))
+        self.stats.mixes_out += len(listeners)
 
     def _live_inputs(self) -> list[InputBuffer]:
         """Musicians who are sending (one silent for 200 ms, e.g. muted or gone, is not waited for)."""
@@ -491,11 +522,14 @@ class RoomMixer:
                         last = now
                     break
                 wake = last + self.MIN_SPACING * period if arrived else deadline
-                self._arrived.clear()
+                # A bare future and a timer (asyncio.wait_for made a task per wait)
+                self._waiter = loop.create_future()
+                timer = loop.call_later(max(wake - now, 0.0), self._wake)
                 try:
-                    await asyncio.wait_for(self._arrived.wait(), max(wake - now, 0.0))
-                except asyncio.TimeoutError:
-                    pass
+                    await self._waiter
+                finally:
+                    timer.cancel()
+                    self._waiter = None
             started = time.perf_counter()
             try:
                 self.tick()

@@ -17,6 +17,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
 from .ice import IceSettings
+from .lowlatency import deliver_audio_directly
 from .mixer import RoomMixer, frame_to_mono
 from .passes import PassCheckError, PassChecker, RecheckClock, recheck_holders
 from .stages import HOLDS, SenderHolds, now
@@ -153,7 +154,10 @@ class Room:
                         self.sender_holds[participant.id] = holds
                         while len(self.sender_holds) > 64:  # kept after a session ends, for the stats
                             self.sender_holds.pop(next(iter(self.sender_holds)))
-                participant.tasks.append(asyncio.ensure_future(self._consume(track, participant.id)))
+                pid = participant.id
+                # Straight from the decoder into the mixer's input (no queue, no task per packet)
+                if not deliver_audio_directly(pc, track, lambda frame: self._write_input(pid, frame)):
+                    participant.tasks.append(asyncio.ensure_future(self._consume(track, pid)))
 
         @pc.on("datachannel")
         def on_datachannel(channel) -> None:
@@ -178,13 +182,15 @@ class Room:
             task.cancel()
         await participant.pc.close()
 
+    def _write_input(self, participant_id: str, frame) -> None:
+        if isinstance(frame.opaque, float):  # stamped at its jitter-buffer release
+            HOLDS.add("decode", (now() - frame.opaque) * 1e3)
+        self.mixer.write(participant_id, frame_to_mono(frame))
+
     async def _consume(self, track, participant_id: str) -> None:
         try:
             while True:
-                frame = await track.recv()
-                if isinstance(frame.opaque, float):  # stamped at its jitter-buffer release
-                    HOLDS.add("decode", (now() - frame.opaque) * 1e3)
-                self.mixer.write(participant_id, frame_to_mono(frame))
+                self._write_input(participant_id, await track.recv())
         except MediaStreamError:
             pass
         except Exception:  # noqa: BLE001 - a bad stream ends this input only
