@@ -29,6 +29,7 @@ from av import AudioFrame, Packet
 from tutti.audio import BinauralRenderer, HrtfSet, PreparedHrtf, prepare_hrtf
 from tutti.audio.convolver import SlidingSpectra
 from tutti.audio.renderer import input_frame_length
+from tutti.audio.spectral import spectral_tables
 
 from .stages import HOLDS, SendTimer, now
 
@@ -245,6 +246,7 @@ class HrtfLibrary:
             self.choices[name] = (hrtf_set, None, "minimum")
         self._prepared: dict[str, PreparedHrtf] = {}
         self._pending: dict[str, asyncio.Future] = {}
+        self._block_sizes: set[int] = set()
 
     @property
     def names(self) -> list[str]:
@@ -257,7 +259,22 @@ class HrtfLibrary:
         if name not in self._prepared:
             hrtf_set, radius, phase = self.choices[name]
             self._prepared[name] = prepare_hrtf(hrtf_set, self.sample_rate, radius, phase=phase)
+            self._build_spectral_tables()
         return self._prepared[name]
+
+    def use_block_size(self, block_size: int) -> None:
+        """Mixes of ``block_size`` samples will render these sets: build their spectral tables now."""
+        self._block_sizes.add(block_size)
+        self._build_spectral_tables()
+
+    def _build_spectral_tables(self) -> None:
+        # A renderer's first block would otherwise transform every direction of its set (~25 ms),
+        # stalling the room's mix when the first listener joins. A shared mix uses the longest
+        # frame any listener's set needs, so every set gets tables for every such length.
+        lengths = {input_frame_length(hrtf, block) for hrtf in self._prepared.values() for block in self._block_sizes}
+        for hrtf in list(self._prepared.values()):
+            for length in lengths:
+                spectral_tables(hrtf, length)
 
     async def prepare(self, name: str) -> PreparedHrtf:
         """Prepare ``name`` off the event loop (~1 s of CPU), once however many ask."""
@@ -413,6 +430,7 @@ class RoomMixer:
         # show the shared one gives the same mixes, and to measure what sharing saves).
         self.shared = SharedInputSpectra(block_size) if share_transforms else None
         self.hrtfs = hrtfs
+        hrtfs.use_block_size(block_size)
         self.input_target_blocks = input_target_blocks
         self.inputs: dict[str, InputBuffer] = {}
         self.listeners: dict[str, ListenerMix] = {}

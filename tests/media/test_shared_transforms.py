@@ -10,6 +10,8 @@ from media.mixer import HrtfLibrary, RoomMixer
 from tutti.audio import BinauralRenderer, prepare_hrtf
 from tutti.audio.errors import RendererConfigError
 from tutti.audio.hrtf import HrtfSet
+from tutti.audio.renderer import input_frame_length
+from tutti.audio.spectral import spectral_tables
 
 MUSICIANS = 6
 
@@ -75,3 +77,17 @@ def test_process_spectra_checks_its_input_shape():
     renderer = BinauralRenderer(2, 48000, 128, prepare_hrtf(HrtfSet.kemar(), 48000))
     with pytest.raises(RendererConfigError, match="input spectra"):
         renderer.process_spectra(np.zeros((renderer.n_partitions, 3, 129), np.complex64))
+
+
+def test_spectral_tables_are_built_before_the_first_mix():
+    """A renderer's first block must not transform every HRTF direction on the audio loop (a ~25 ms
+    stall that ran the first musician's input dry and raised its buffer): the mixer builds the
+    tables of every prepared set for its block size when it is made, and for sets prepared later."""
+    library = HrtfLibrary()
+    kemar = library.prepare_now(HrtfLibrary.DEFAULT)
+    RoomMixer(480, library)
+    measured = library.prepare_now("kemar-measured")
+    for hrtf in (kemar, measured):
+        hits = spectral_tables.cache_info().hits
+        spectral_tables(hrtf, input_frame_length(hrtf, 480))
+        assert spectral_tables.cache_info().hits == hits + 1
