@@ -48,9 +48,12 @@ def test_answers_carry_an_etag_and_revalidate_to_304_until_the_index_moves(
         royalties.pay(tutti, fan, song.work_id, ETHER)
         live.sync()
         time.sleep(VERSION_TTL_SECONDS * 1.5)
-        moved = client.get(path, headers={"If-None-Match": etag})
+        # One block behind on the same chain: the cached answer at once, refreshed in the background.
+        assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+        moved = refreshed(client, path, etag)
         assert moved.status_code == 200 and moved.headers["etag"] != etag
         assert len(moved.json()["items"]) == len(first.json()["items"]) + 1
+        assert client.get(path, headers={"If-None-Match": moved.headers["etag"]}).status_code == 304
         # A block that changes nothing this answer holds keeps its ETag: still a 304.
         unchanged = client.get(f"/works/{song.work_id}/contributors")
         w3.provider.make_request("evm_mine", [])
@@ -58,6 +61,58 @@ def test_answers_carry_an_etag_and_revalidate_to_304_until_the_index_moves(
         time.sleep(VERSION_TTL_SECONDS * 1.5)
         assert client.get(f"/works/{song.work_id}/contributors",
                           headers={"If-None-Match": unchanged.headers["etag"]}).status_code == 304
+
+
+def refreshed(client: TestClient, path: str, etag: str) -> httpx.Response:
+    """The answer at ``path`` once its ETag is no longer ``etag`` (the background refresh is done)."""
+    deadline = time.monotonic() + 10
+    while (answer := client.get(path, headers={"If-None-Match": etag})).status_code == 304:
+        assert time.monotonic() < deadline, f"{path} still answers {etag}"
+        time.sleep(0.02)
+    return answer
+
+
+def test_stale_answers_are_served_for_one_block_only(activity, w3, tutti, rpc_url, new_database, fan):
+    """Two blocks before any request: the entry is two versions old, so the request waits for the
+    fresh answer rather than getting one two blocks behind."""
+    song = activity["works"][0]
+    live = follower(rpc_url, tutti, new_database())
+    live.sync()
+    path = f"/deposits?work_id={song.work_id}&limit=500"
+    with TestClient(create_app(engine=live.engine)) as client:
+        count = len(client.get(path).json()["items"])
+        for _ in range(2):  # two new blocks, each seen by the API (through another URL)
+            royalties.pay(tutti, fan, song.work_id, ETHER)
+            live.sync()
+            time.sleep(VERSION_TTL_SECONDS * 1.5)
+            client.get("/works")
+        assert len(client.get(path).json()["items"]) == count + 2
+
+
+def test_a_reorg_is_never_answered_from_the_abandoned_branch(activity, chain, w3, tutti, rpc_url, new_database, fan):
+    """A block replaced by another (anvil_reorg) and one more on top: the cached answer of the
+    replaced block is one version behind, but not an ancestor of the new checkpoint, so the first
+    request after the reorg already gets the new branch's answer."""
+    song = activity["works"][0]
+    live = follower(rpc_url, tutti, new_database())
+    live.sync()
+    path = f"/deposits?work_id={song.work_id}&limit=500"
+    with TestClient(create_app(engine=live.engine)) as client:
+        etag = client.get(path).headers["etag"]
+        royalties.pay(tutti, fan, song.work_id, ETHER)
+        live.sync()
+        time.sleep(VERSION_TTL_SECONDS * 1.5)
+        abandoned = refreshed(client, path, etag)
+        assert abandoned.json()["items"][-1]["amount"] == str(ETHER)
+        split = tutti.registry.work(song.work_id).splitId
+        payment = {"from": fan.address, "to": tutti.splitter.address, "value": hex(5 * ETHER),
+                   "data": "0x" + tutti.splitter.depositETH.encode_input(split).hex().removeprefix("0x")}
+        chain.provider.make_request("anvil_reorg", [1, [[payment, 0]]])
+        chain.mine(1)
+        live.sync()
+        time.sleep(VERSION_TTL_SECONDS * 1.5)
+        after = client.get(path, headers={"If-None-Match": abandoned.headers["etag"]})
+        assert after.status_code == 200 and after.json()["items"][-1]["amount"] == str(5 * ETHER)
 
 
 def serve(url: str, *args: str) -> tuple[subprocess.Popen, str]:
