@@ -3,6 +3,7 @@ two API processes beside one writer on one PostgreSQL database."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -13,9 +14,14 @@ from pathlib import Path
 import httpx
 from fastapi.testclient import TestClient
 
+from sqlalchemy import select
+
+from indexer import schema
 from indexer.api import create_app
 from indexer.api.main import VERSION_TTL_SECONDS
+from indexer.api.routes.events import EventFeed
 from tests.indexer.conftest import index
+from tests.indexer.test_api import serving
 from tests.indexer.test_faults import follower
 from tutti import royalties
 from tutti.activity import ETHER
@@ -113,6 +119,55 @@ def test_a_reorg_is_never_answered_from_the_abandoned_branch(activity, chain, w3
         time.sleep(VERSION_TTL_SECONDS * 1.5)
         after = client.get(path, headers={"If-None-Match": abandoned.headers["etag"]})
         assert after.status_code == 200 and after.json()["items"][-1]["amount"] == str(5 * ETHER)
+
+
+def test_every_live_listener_gets_each_new_event_once_in_order(activity, tutti, rpc_url, new_database, fan):
+    """More listeners than one slice of the stream's fan-out, over real sockets: each receives every
+    event indexed while it listens, once, in order."""
+    song = activity["works"][0]
+    live = follower(rpc_url, tutti, new_database())
+    live.sync()
+    app = create_app(engine=live.engine, stream_poll=0.02)
+    count = 2 * EventFeed.FAN_OUT_SLICE + 5
+
+    def index_three_deposits() -> list[int]:
+        with live.engine.connect() as connection:
+            last = connection.execute(select(schema.events.c.event_id).order_by(schema.events.c.event_id.desc())).first()[0]
+        for _ in range(3):
+            royalties.pay(tutti, fan, song.work_id, ETHER)
+            live.sync()
+        with live.engine.connect() as connection:
+            return list(connection.execute(select(schema.events.c.event_id).where(schema.events.c.event_id > last)
+                                           .order_by(schema.events.c.event_id)).scalars())
+
+    async def listen(client: httpx.AsyncClient, ids: list[int]) -> None:
+        async with client.stream("GET", "/stream") as response:
+            async for line in response.aiter_lines():
+                if line.startswith("id:"):
+                    ids.append(int(line[3:]))
+
+    async def run(url: str) -> tuple[list[int], list[list[int]]]:
+        limits = httpx.Limits(max_connections=count, max_keepalive_connections=count)
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+            received: list[list[int]] = [[] for _ in range(count)]
+            tasks = [asyncio.create_task(listen(client, ids)) for ids in received]
+            deadline = time.monotonic() + 30
+            while len(app.state.event_feed.subscribers) < count:
+                assert time.monotonic() < deadline, "listeners did not subscribe"
+                await asyncio.sleep(0.05)
+            expected = await asyncio.to_thread(index_three_deposits)
+            while any(len(ids) < len(expected) for ids in received) and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.2)  # nothing more (no event twice)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            return expected, received
+
+    with serving(app) as url:
+        expected, received = asyncio.run(run(url))
+    assert len(expected) >= 3
+    assert all(ids == expected for ids in received), [ids for ids in received if ids != expected][:3]
 
 
 def serve(url: str, *args: str) -> tuple[subprocess.Popen, str]:
