@@ -1,11 +1,15 @@
-"""The garbage collector of an API worker process: frozen after start-up, collected less often,
-and its pauses measured.
+"""The garbage collector of an API worker process: what start-up made is frozen, and pauses are
+measured.
 
 A full collection walks every tracked object. After importing FastAPI, SQLAlchemy, pydantic and the
-routes a worker holds about 170,000 of them, and one full collection took 100-130 ms on this
-machine: every request in flight waited that long (the p99 of the user benchmark was 121 ms for a
-p50 of 0.4 ms). ``gc.freeze`` moves everything alive after start-up out of the collector's sight
+routes a worker holds about 173,000 of them, and one full collection of them took 100-130 ms on
+this machine (load 1): every request in flight waits that long, the size of the user benchmark's
+tail (p99 121 ms for a p50 of 0.4 ms). ``gc.freeze`` moves everything alive after start-up out of the collector's sight
 (none of it is garbage), so a collection only walks what requests and connections made since.
+
+The thresholds stay Python's: a young collection walks the young objects still alive, so a higher
+threshold means fewer but longer pauses for about the same work, and the tail is made of the
+longest (with 5,000 instead of 700, a short run at load 15 saw young collections of 20 ms).
 """
 
 from __future__ import annotations
@@ -15,17 +19,12 @@ import time
 
 from prometheus_client import CollectorRegistry, Histogram
 
-#: Generation 0 is collected every 5,000 net new objects instead of 700: a request's objects mostly
-#: die young, so fewer of them are promoted and the older generations' collections stay rare.
-THRESHOLDS = (5_000, 20, 20)
-
 
 def settle(registry: CollectorRegistry | None = None) -> None:
-    """Collect once, freeze what survives, raise the thresholds; with ``registry``, time every
-    collection in ``tutti_api_gc_pause_seconds{generation}``."""
+    """Collect once and freeze what survives; with ``registry``, time every collection in
+    ``tutti_api_gc_pause_seconds{generation}``."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(*THRESHOLDS)
     if registry is None:
         return
     pauses = Histogram("tutti_api_gc_pause_seconds", "Garbage-collector pauses of this worker", ["generation"],
