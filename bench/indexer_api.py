@@ -156,23 +156,26 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def gc_pauses(base: str) -> str:
-    """Garbage-collector pauses of the worker that answers ``/metrics`` (one of the workers), or why not."""
+def worker_metrics(base: str) -> str:
+    """Garbage-collector pauses and cache outcomes of the worker that answers ``/metrics`` (one of
+    the workers, since its start), or why not."""
     try:
         text = urllib.request.urlopen(f"{base}/metrics", timeout=10).read().decode()
     except OSError as exc:
-        return f"GC pauses not read ({exc})"
-    found = {}
+        return f"worker metrics not read ({exc})"
+    pauses = {}
     for generation in "012":
         count = re.search(rf'tutti_api_gc_pause_seconds_count{{generation="{generation}"}} (\S+)', text)
         total = re.search(rf'tutti_api_gc_pause_seconds_sum{{generation="{generation}"}} (\S+)', text)
         quick = re.search(rf'tutti_api_gc_pause_seconds_bucket{{generation="{generation}",le="0.01"}} (\S+)', text)
         if count:
-            found[generation] = (float(count.group(1)), float(total.group(1)) * 1000, float(quick.group(1)))
-    if not found:
-        return "GC pauses not measured by this API"
-    return "GC pauses of one worker since its start: " + ", ".join(
-        f"gen{g} {c:.0f} ({ms:.0f} ms, {c - q:.0f} over 10 ms)" for g, (c, ms, q) in found.items())
+            pauses[generation] = (float(count.group(1)), float(total.group(1)) * 1000, float(quick.group(1)))
+    outcomes = dict(re.findall(r'tutti_api_cache_total{outcome="(\w+)"} (\S+)', text))
+    gc_line = ("GC pauses: " + ", ".join(f"gen{g} {c:.0f} ({ms:.0f} ms, {c - q:.0f} over 10 ms)"
+                                         for g, (c, ms, q) in pauses.items())) if pauses else "GC pauses not measured"
+    cache_line = ("cache: " + ", ".join(f"{k} {float(v):,.0f}" for k, v in outcomes.items())) if outcomes else \
+        "cache outcomes not counted"
+    return f"one worker since its start: {gc_line}; {cache_line}"
 
 
 def wrk(wrk_bin: str, base: str, connections: int, duration: int, paths: list[str], think_ms: int) -> dict:
@@ -234,7 +237,7 @@ def measure(args, wrk_bin: str, db_url: str, rpc_url: str, deployments: Path, sp
         users = wrk(wrk_bin, base, args.users, args.duration, paths, int(args.think * 1000))
         api_cpu = cpu_seconds(api.pid) - cpu_before
         listeners_cpu = cpu_seconds(listeners.pid) - listeners_cpu
-        pauses = gc_pauses(base)
+        worker = worker_metrics(base)
         restarted = len(workers_before - workers(api.pid))
         sending.set()
         sender.join()
@@ -262,7 +265,7 @@ def measure(args, wrk_bin: str, db_url: str, rpc_url: str, deployments: Path, sp
             f"{load_before:.1f} -> {load:.1f})")
         lines.append(
             f"{label}: CPU on the 2 shared cores during those {args.duration} s: API {api_cpu:.1f} s, wrk {users['cpu']:.1f} s, "
-            f"stream listeners {listeners_cpu:.1f} s (of {2 * args.duration} core-seconds); {pauses}")
+            f"stream listeners {listeners_cpu:.1f} s (of {2 * args.duration} core-seconds); {worker}")
         lines.append(
             f"{label}: {deliveries['connected']:,} stream listeners: {len(live)} new events, {got:,} of "
             f"{expected:,} deliveries, delay indexed->received p50 {delay_p50:.0f} ms, "

@@ -33,6 +33,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from prometheus_client import Counter
+
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine, func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -151,13 +153,15 @@ async def _no_body() -> Message:
 class BlockCache:
     """ASGI middleware: the cache described in the module's docstring."""
 
-    def __init__(self, app: ASGIApp, version: IndexVersion, max_entries: int = 4096):
+    def __init__(self, app: ASGIApp, version: IndexVersion, outcomes: Counter, max_entries: int = 4096):
         self.app, self.version, self.max_entries = app, version, max_entries
+        # How requests were answered: hit, stale (one block behind, refreshed meanwhile), miss (read
+        # on the request's path), refresh (read in the background).
+        self.hit, self.stale, self.miss, self.refresh = (outcomes.labels(o) for o in ("hit", "stale", "miss", "refresh"))
         self.entries: OrderedDict[bytes, Entry] = OrderedDict()
         self.pending: dict[bytes, asyncio.Future] = {}
         self.refreshing = asyncio.Semaphore(REFRESH_CONCURRENCY)
         self.refreshes: set[asyncio.Task] = set()  # referenced until done (the loop keeps weak ones)
-        self.hits = self.misses = self.stale = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(UNCACHED_PREFIXES):
@@ -172,7 +176,7 @@ class BlockCache:
             return
         entry = self.entries.get(key)
         if entry is not None and entry.version != current and entry.version == self.version.previous:
-            self.stale += 1  # one block behind, same chain: answered now, refreshed meanwhile
+            self.stale.inc()  # one block behind, same chain: answered now, refreshed meanwhile
             self._refresh_soon(key, scope, entry.version)
         elif entry is None or entry.version != current:
             if key in self.pending:  # another request reads this URL now: wait for its answer
@@ -182,9 +186,9 @@ class BlockCache:
                 if entry is None:
                     return  # answered by the route itself (not a cacheable 200)
             else:
-                self.hits += 1
+                self.hit.inc()
         else:
-            self.hits += 1
+            self.hit.inc()
             self.entries.move_to_end(key)
         await self._answer(entry, if_none_match, scope, send)
 
@@ -223,7 +227,7 @@ class BlockCache:
 
     async def _fill(self, key: bytes, scope: Scope, receive: Receive, send: Send) -> Entry | None:
         """Runs the route; returns the entry it made, or None once the route's own answer is sent."""
-        self.misses += 1
+        self.miss.inc()
         future = asyncio.get_running_loop().create_future()
         self.pending[key] = future
         start: Message | None = None
@@ -254,7 +258,7 @@ class BlockCache:
         entry = None
         try:
             async with self.refreshing:
-                self.misses += 1
+                self.refresh.inc()
                 start, body, version = await self._run(scope, _no_body)
                 entry = self._keep(key, scope, start, body, version)
         except Exception:  # noqa: BLE001 - the next request reads it itself (and answers the error)

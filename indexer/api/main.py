@@ -171,7 +171,8 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None,
     app.add_middleware(RejectNul)
     if cache:
         app.state.index_version = IndexVersion(engine, app.state.connection_slots, VERSION_TTL_SECONDS)
-        app.add_middleware(BlockCache, version=app.state.index_version)
+        outcomes = Counter("tutti_api_cache", "Cached GETs by how they were answered", ["outcome"], registry=registry)
+        app.add_middleware(BlockCache, version=app.state.index_version, outcomes=outcomes)
     app.add_middleware(RequestMetrics, requests=requests, latency=latency)
     if cors_origins:  # the web app reads the API (and its event stream) from another origin
         app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"])

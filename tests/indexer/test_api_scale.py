@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -60,6 +61,9 @@ def test_answers_carry_an_etag_and_revalidate_to_304_until_the_index_moves(
         assert moved.status_code == 200 and moved.headers["etag"] != etag
         assert len(moved.json()["items"]) == len(first.json()["items"]) + 1
         assert client.get(path, headers={"If-None-Match": moved.headers["etag"]}).status_code == 304
+        metrics = client.get("/metrics").text  # stale answers until the one refresh of the URL was done
+        assert float(re.search(r'tutti_api_cache_total{outcome="stale"} (\S+)', metrics).group(1)) >= 1
+        assert 'tutti_api_cache_total{outcome="refresh"} 1.0' in metrics
         # A block that changes nothing this answer holds keeps its ETag: still a 304.
         unchanged = client.get(f"/works/{song.work_id}/contributors")
         w3.provider.make_request("evm_mine", [])
