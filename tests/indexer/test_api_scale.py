@@ -10,7 +10,9 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 from fastapi.testclient import TestClient
@@ -19,6 +21,7 @@ from sqlalchemy import select
 
 from indexer import schema
 from indexer.api import create_app
+from indexer.api.cache import REFRESH_CONCURRENCY, BlockCache
 from indexer.api.main import VERSION_TTL_SECONDS
 from indexer.api.routes.events import EventFeed
 from tests.indexer.conftest import index
@@ -55,15 +58,9 @@ def test_answers_carry_an_etag_and_revalidate_to_304_until_the_index_moves(
         royalties.pay(tutti, fan, song.work_id, ETHER)
         live.sync()
         time.sleep(VERSION_TTL_SECONDS * 1.5)
-        # One block behind on the same chain: the cached answer at once, refreshed in the background.
-        assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
-        moved = refreshed(client, path, etag)
+        moved = client.get(path, headers={"If-None-Match": etag})  # a client alone reads the new block
         assert moved.status_code == 200 and moved.headers["etag"] != etag
         assert len(moved.json()["items"]) == len(first.json()["items"]) + 1
-        assert client.get(path, headers={"If-None-Match": moved.headers["etag"]}).status_code == 304
-        metrics = client.get("/metrics").text  # stale answers until the one refresh of the URL was done
-        assert float(re.search(r'tutti_api_cache_total{outcome="stale"} (\S+)', metrics).group(1)) >= 1
-        assert 'tutti_api_cache_total{outcome="refresh"} 1.0' in metrics
         # A block that changes nothing this answer holds keeps its ETag: still a 304.
         unchanged = client.get(f"/works/{song.work_id}/contributors")
         w3.provider.make_request("evm_mine", [])
@@ -82,37 +79,84 @@ def refreshed(client: TestClient, path: str, etag: str) -> httpx.Response:
     return answer
 
 
+@contextmanager
+def refreshes_held(client: TestClient) -> Iterator[None]:
+    """No background refresh of the response cache completes meanwhile: the URLs they re-read stay
+    'being re-read' (their permits are taken on the app's own event loop)."""
+    cache = client.app.middleware_stack
+    while not isinstance(cache, BlockCache):
+        cache = cache.app
+    for _ in range(REFRESH_CONCURRENCY):
+        client.portal.call(cache.refreshing.acquire)
+    try:
+        yield
+    finally:
+        for _ in range(REFRESH_CONCURRENCY):
+            client.portal.call(cache.refreshing.release)
+
+
+def cache_outcome(client: TestClient, outcome: str) -> float:
+    return float(re.search(rf'tutti_api_cache_total{{outcome="{outcome}"}} (\S+)', client.get("/metrics").text)[1])
+
+
+def test_a_url_being_re_read_after_a_block_answers_the_previous_block_meanwhile(
+        activity, tutti, rpc_url, new_database, fan):
+    """The first request after a block reads its URL itself and starts re-reading the others served
+    during the last block; a request for one of those meanwhile gets the last block's answer (and a
+    304 for its ETag) at once, and the new one once it is read."""
+    song = activity["works"][0]
+    live = follower(rpc_url, tutti, new_database())
+    live.sync()
+    first, other = (f"/deposits?work_id={song.work_id}&limit={n}" for n in (500, 499))
+    with TestClient(create_app(engine=live.engine)) as client:
+        count = len(client.get(first).json()["items"])
+        etag = client.get(other).headers["etag"]
+        royalties.pay(tutti, fan, song.work_id, ETHER)
+        live.sync()
+        time.sleep(VERSION_TTL_SECONDS * 1.5)
+        with refreshes_held(client):
+            assert len(client.get(first).json()["items"]) == count + 1  # it noticed the block: read now
+            assert client.get(other, headers={"If-None-Match": etag}).status_code == 304  # being re-read
+            assert cache_outcome(client, "stale") == 1
+        moved = refreshed(client, other, etag)
+        assert len(moved.json()["items"]) == count + 1
+        assert cache_outcome(client, "refresh") == 1  # (the polling may have got a stale answer or two more)
+
+
 def test_stale_answers_are_served_for_one_block_only(activity, w3, tutti, rpc_url, new_database, fan):
-    """Two blocks before any request: the entry is two versions old, so the request waits for the
-    fresh answer rather than getting one two blocks behind."""
+    """Two blocks before the URL is asked again: its entry is two versions old, so the request waits
+    for the fresh answer rather than getting one two blocks behind."""
     song = activity["works"][0]
     live = follower(rpc_url, tutti, new_database())
     live.sync()
     path = f"/deposits?work_id={song.work_id}&limit=500"
     with TestClient(create_app(engine=live.engine)) as client:
         count = len(client.get(path).json()["items"])
-        for _ in range(2):  # two new blocks, each seen by the API (through another URL)
-            royalties.pay(tutti, fan, song.work_id, ETHER)
-            live.sync()
-            time.sleep(VERSION_TTL_SECONDS * 1.5)
-            client.get("/works")
+        with refreshes_held(client):  # the re-read of `path` the first block starts waits
+            for _ in range(2):  # two new blocks, each seen by the API (through another URL)
+                royalties.pay(tutti, fan, song.work_id, ETHER)
+                live.sync()
+                time.sleep(VERSION_TTL_SECONDS * 1.5)
+                client.get("/works")
+        # Still being re-read, but two blocks behind: the request waits for that read.
         assert len(client.get(path).json()["items"]) == count + 2
 
 
 def test_a_reorg_is_never_answered_from_the_abandoned_branch(activity, chain, w3, tutti, rpc_url, new_database, fan):
-    """A block replaced by another (anvil_reorg) and one more on top: the cached answer of the
-    replaced block is one version behind, but not an ancestor of the new checkpoint, so the first
-    request after the reorg already gets the new branch's answer."""
+    """A block replaced by another (anvil_reorg) and one more on top. The cached answers of the
+    replaced block are one version behind but not the new checkpoint's ancestors: nothing is served
+    from them while being re-read, every request waits for the new branch's answer."""
     song = activity["works"][0]
     live = follower(rpc_url, tutti, new_database())
     live.sync()
-    path = f"/deposits?work_id={song.work_id}&limit=500"
+    first, other = (f"/deposits?work_id={song.work_id}&limit={n}" for n in (500, 499))
     with TestClient(create_app(engine=live.engine)) as client:
-        etag = client.get(path).headers["etag"]
+        etag = client.get(other).headers["etag"]
         royalties.pay(tutti, fan, song.work_id, ETHER)
         live.sync()
         time.sleep(VERSION_TTL_SECONDS * 1.5)
-        abandoned = refreshed(client, path, etag)
+        assert client.get(first).json()["items"][-1]["amount"] == str(ETHER)
+        abandoned = refreshed(client, other, etag)
         assert abandoned.json()["items"][-1]["amount"] == str(ETHER)
         split = tutti.registry.work(song.work_id).splitId
         payment = {"from": fan.address, "to": tutti.splitter.address, "value": hex(5 * ETHER),
@@ -121,8 +165,11 @@ def test_a_reorg_is_never_answered_from_the_abandoned_branch(activity, chain, w3
         chain.mine(1)
         live.sync()
         time.sleep(VERSION_TTL_SECONDS * 1.5)
-        after = client.get(path, headers={"If-None-Match": abandoned.headers["etag"]})
-        assert after.status_code == 200 and after.json()["items"][-1]["amount"] == str(5 * ETHER)
+        with refreshes_held(client):
+            assert client.get(first).json()["items"][-1]["amount"] == str(5 * ETHER)
+            after = client.get(other, headers={"If-None-Match": abandoned.headers["etag"]})
+            assert after.status_code == 200 and after.json()["items"][-1]["amount"] == str(5 * ETHER)
+        assert cache_outcome(client, "stale") == 0
 
 
 def test_every_live_listener_gets_each_new_event_once_in_order(activity, tutti, rpc_url, new_database, fan):
