@@ -7,9 +7,13 @@ this machine (load 1): every request in flight waits that long, the size of the 
 tail (p99 121 ms for a p50 of 0.4 ms). ``gc.freeze`` moves everything alive after start-up out of the collector's sight
 (none of it is garbage), so a collection only walks what requests and connections made since.
 
-The thresholds stay Python's: a young collection walks the young objects still alive, so a higher
-threshold means fewer but longer pauses for about the same work, and the tail is made of the
-longest (with 5,000 instead of 700, a short run at load 15 saw young collections of 20 ms).
+What requests and connections leave alive still reaches the oldest generation: with 2,500
+connections and 500 live streams a worker, full collections took 300 ms each under load 7-8
+(3 in a 30 s run of `make bench-api`, in the tail with the young ones). So the oldest generation is
+collected after 1,000 middle-generation collections instead of 10 (minutes apart, not seconds; a
+cycle that lives that long is kept that much longer). The young thresholds stay Python's: a higher
+young threshold means fewer but longer pauses for the same work (5,000 instead of 700 gave young
+collections of 20 ms in a short run at load 15).
 """
 
 from __future__ import annotations
@@ -19,12 +23,15 @@ import time
 
 from prometheus_client import CollectorRegistry, Histogram
 
+THRESHOLDS = (700, 10, 1000)
+
 
 def settle(registry: CollectorRegistry | None = None) -> None:
-    """Collect once and freeze what survives; with ``registry``, time every collection in
-    ``tutti_api_gc_pause_seconds{generation}``."""
+    """Collect once, freeze what survives and make full collections rare; with ``registry``, time
+    every collection in ``tutti_api_gc_pause_seconds{generation}``."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(*THRESHOLDS)
     if registry is None:
         return
     pauses = Histogram("tutti_api_gc_pause_seconds", "Garbage-collector pauses of this worker", ["generation"],
