@@ -20,7 +20,10 @@ PostgreSQL 15 cluster), then runs, for ``--duration`` seconds, all at once:
 ``--baseline TREE`` runs the same against another checkout's writer and API (its own backfill
 of the same chain, SQLite) in the same run. Then the same mix as a flood (no think time) from 1,000 and from 5,000 connections: the most
 requests per second.
-Prints p50 / p99 latency, errors, 304 share, and stream delivery delay p50 / p99 and losses.
+Prints p50 / p99 latency, errors, 304 share, and stream delivery delay p50 / p99 and losses; the CPU
+time the API, wrk and the listeners used on the shared cores during the user phase, and one
+worker's garbage-collector pauses and response-cache outcomes (its /metrics); with ``--baseline``,
+the ratios of the two checkouts' figures. Load averages are printed beside each figure.
 """
 
 from __future__ import annotations
