@@ -128,13 +128,11 @@ class IndexVersion:
         self.read_at = float("-inf")
         self._reading: asyncio.Future | None = None
 
-    def _read(self) -> Version:
+    def _read(self, last: Version | None) -> tuple[Version, bool]:
+        """The version now, and whether it descends from ``last`` (in a worker thread)."""
         with self.engine.connect() as connection:  # one transaction: the version and its ancestry
             value = read_version(connection)
-            if value != self.value:
-                known = self.value is not None and descends_from(connection, value, self.value)
-                self.previous = self.value if known else None
-            return value
+            return value, value != last and last is not None and descends_from(connection, value, last)
 
     async def current(self) -> Version:
         if time.monotonic() - self.read_at < self.ttl:
@@ -143,7 +141,9 @@ class IndexVersion:
             self._reading = asyncio.get_running_loop().create_future()
             try:
                 async with self.slots:
-                    self.value = await run_in_threadpool(self._read)
+                    value, descends = await run_in_threadpool(self._read, self.value)
+                if value != self.value:  # (set here, on the event loop, where requests read them)
+                    self.previous, self.value = (self.value if descends else None), value
                 self.read_at = time.monotonic()
                 self._reading.set_result(self.value)
             except BaseException as exc:
