@@ -20,7 +20,10 @@ PostgreSQL 15 cluster), then runs, for ``--duration`` seconds, all at once:
 ``--baseline TREE`` runs the same against another checkout's writer and API (its own backfill
 of the same chain, SQLite) in the same run. Then the same mix as a flood (no think time) from 1,000 and from 5,000 connections: the most
 requests per second.
-Prints p50 / p99 latency, errors, 304 share, and stream delivery delay p50 / p99 and losses.
+Prints p50 / p99 latency, errors, 304 share, and stream delivery delay p50 / p99 and losses; the CPU
+time the API, wrk and the listeners used on the shared cores during the user phase, and one
+worker's garbage-collector pauses and response-cache outcomes (its /metrics); with ``--baseline``,
+the ratios of the two checkouts' figures. Load averages are printed beside each figure.
 """
 
 from __future__ import annotations
@@ -150,8 +153,37 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def children_cpu() -> float:
+    """User + system CPU time of this process's waited-for children (wrk's, once it has exited)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def worker_metrics(base: str) -> str:
+    """Garbage-collector pauses and cache outcomes of the worker that answers ``/metrics`` (one of
+    the workers, since its start), or why not."""
+    try:
+        text = urllib.request.urlopen(f"{base}/metrics", timeout=10).read().decode()
+    except OSError as exc:
+        return f"worker metrics not read ({exc})"
+    pauses = {}
+    for generation in "012":
+        count = re.search(rf'tutti_api_gc_pause_seconds_count{{generation="{generation}"}} (\S+)', text)
+        total = re.search(rf'tutti_api_gc_pause_seconds_sum{{generation="{generation}"}} (\S+)', text)
+        quick = re.search(rf'tutti_api_gc_pause_seconds_bucket{{generation="{generation}",le="0.01"}} (\S+)', text)
+        if count:
+            pauses[generation] = (float(count.group(1)), float(total.group(1)) * 1000, float(quick.group(1)))
+    outcomes = dict(re.findall(r'tutti_api_cache_total{outcome="(\w+)"} (\S+)', text))
+    gc_line = ("GC pauses: " + ", ".join(f"gen{g} {c:.0f} ({ms:.0f} ms, {c - q:.0f} over 10 ms)"
+                                         for g, (c, ms, q) in pauses.items())) if pauses else "GC pauses not measured"
+    cache_line = ("cache: " + ", ".join(f"{k} {float(v):,.0f}" for k, v in outcomes.items())) if outcomes else \
+        "cache outcomes not counted"
+    return f"one worker since its start: {gc_line}; {cache_line}"
+
+
 def wrk(wrk_bin: str, base: str, connections: int, duration: int, paths: list[str], think_ms: int) -> dict:
     env = {**os.environ, "TUTTI_PATHS": "\n".join(paths), "TUTTI_THINK_MS": str(think_ms)}
+    cpu_before = children_cpu()
     out = subprocess.run([wrk_bin, "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency",
                           "-s", str(LUA), base], capture_output=True, text=True, env=env).stdout
     requests = int(re.search(r"(\d+) requests in", out).group(1))
@@ -161,7 +193,7 @@ def wrk(wrk_bin: str, base: str, connections: int, duration: int, paths: list[st
     return {"requests": requests, "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
             "p50": _ms(re.search(r"\s50%\s+(\S+)", out).group(1)), "p99": _ms(re.search(r"\s99%\s+(\S+)", out).group(1)),
             "non2xx": int(non2xx.group(1)) if non2xx else 0, "errors": errors.group(1).strip() if errors else "none",
-            "not_modified": int(not_modified.group(1)) if not_modified else 0}
+            "not_modified": int(not_modified.group(1)) if not_modified else 0, "cpu": children_cpu() - cpu_before}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -169,8 +201,9 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def measure(args, wrk_bin: str, db_url: str, rpc_url: str, deployments: Path, splitter: str, deposit: str,
-            payer: str, work: Path, tree: Path = ROOT, name: str = "") -> list[str]:
-    """The user-model run, then the floods, against the indexer (writer and API) of checkout ``tree``."""
+            payer: str, work: Path, tree: Path = ROOT, name: str = "") -> tuple[list[str], dict]:
+    """The user-model run, then the floods, against the indexer (writer and API) of checkout ``tree``:
+    the lines to print and the figures to compare."""
     label = f"{args.database}{name}"
     env = {**os.environ, "PYTHONPATH": str(tree), "TUTTI_INDEXER_DATABASE_URL": db_url,
            "TUTTI_INDEXER_RPC_URL": rpc_url, "TUTTI_DEPLOYMENTS_DIR": str(deployments)}
@@ -181,6 +214,7 @@ def measure(args, wrk_bin: str, db_url: str, rpc_url: str, deployments: Path, sp
                 cwd=tree, env=env)
     processes = [writer, api]
     lines = []
+    figures = {}
     try:
         wait_for(f"{base}/health")
         paths = user_paths(base)
@@ -202,8 +236,11 @@ def measure(args, wrk_bin: str, db_url: str, rpc_url: str, deployments: Path, sp
         sender = threading.Thread(target=send_deposits, daemon=True)
         sender.start()
         cpu_before, workers_before = cpu_seconds(api.pid), workers(api.pid)
+        listeners_cpu, load_before = cpu_seconds(listeners.pid), os.getloadavg()[0]
         users = wrk(wrk_bin, base, args.users, args.duration, paths, int(args.think * 1000))
         api_cpu = cpu_seconds(api.pid) - cpu_before
+        listeners_cpu = cpu_seconds(listeners.pid) - listeners_cpu
+        worker = worker_metrics(base)
         restarted = len(workers_before - workers(api.pid))
         sending.set()
         sender.join()
@@ -219,16 +256,23 @@ def measure(args, wrk_bin: str, db_url: str, rpc_url: str, deployments: Path, sp
         expected = len(live) * deliveries["connected"]
         got = sum(len(deliveries["events"].get(str(i), [])) for i in live)
         load = os.getloadavg()[0]
+        delay_p50, delay_p99 = (percentile(delays, 50), percentile(delays, 99)) if delays else (None, None)
+        figures.update(p50=users["p50"], p99=users["p99"], rps=users["rps"], delay_p50=delay_p50, delay_p99=delay_p99,
+                       load=(load_before, load))
         lines.append(
             f"{label}: {args.users:,} users (think {args.think:g} s) for {args.duration} s, {args.workers} API "
             f"workers: {users['rps']:,.0f} req/s, p50 {users['p50']:.1f} ms, p99 {users['p99']:.1f} ms, "
             f"{users['requests']:,} requests ({users['not_modified'] / max(users['requests'], 1):.0%} 304), "
             f"non-2xx/3xx {users['non2xx']}, socket errors {users['errors']}, workers restarted {restarted}; API CPU {api_cpu:.1f} s = "
-            f"{api_cpu * 1000 / max(users['requests'], 1):.2f} ms a request, streams included (load average {load:.1f})")
+            f"{api_cpu * 1000 / max(users['requests'], 1):.2f} ms a request, streams included (load average "
+            f"{load_before:.1f} -> {load:.1f})")
+        lines.append(
+            f"{label}: CPU on the 2 shared cores during those {args.duration} s: API {api_cpu:.1f} s, wrk {users['cpu']:.1f} s, "
+            f"stream listeners {listeners_cpu:.1f} s (of {2 * args.duration} core-seconds); {worker}")
         lines.append(
             f"{label}: {deliveries['connected']:,} stream listeners: {len(live)} new events, {got:,} of "
-            f"{expected:,} deliveries, delay indexed->received p50 {percentile(delays, 50):.0f} ms, "
-            f"p99 {percentile(delays, 99):.0f} ms, listener errors {deliveries['errors']} (load average {load:.1f})"
+            f"{expected:,} deliveries, delay indexed->received p50 {delay_p50:.0f} ms, "
+            f"p99 {delay_p99:.0f} ms, listener errors {deliveries['errors']} (load average {load:.1f})"
             if delays else f"{label}: stream listeners received nothing: {deliveries}")
         for line in lines:
             print(line, file=sys.stderr)
@@ -237,16 +281,29 @@ def measure(args, wrk_bin: str, db_url: str, rpc_url: str, deployments: Path, sp
             flood = wrk(wrk_bin, base, connections, args.flood_duration, paths, 0)
             api_cpu = cpu_seconds(api.pid) - cpu_before
             restarted = len(workers_before - workers(api.pid))
+            figures[f"flood{connections}"] = flood["rps"]
             lines.append(f"{label}: flood, same mix, {connections:,} connections: {flood['rps']:,.0f} req/s, "
                          f"p50 {flood['p50']:.1f} ms, p99 {flood['p99']:.1f} ms, non-2xx/3xx {flood['non2xx']}, "
                          f"socket errors {flood['errors']}, workers restarted {restarted}, {flood['not_modified'] / max(flood['requests'], 1):.0%} 304; "
-                         f"API CPU {api_cpu * 1000 / max(flood['requests'], 1):.2f} ms a request "
+                         f"API CPU {api_cpu * 1000 / max(flood['requests'], 1):.2f} ms a request, wrk CPU {flood['cpu']:.1f} s "
                          f"(load average {os.getloadavg()[0]:.1f})")
             print(lines[-1], file=sys.stderr)
     finally:
         for process in reversed(processes):
             stop(process)
-    return lines
+    return lines, figures
+
+
+def compare(ours: dict, theirs: dict) -> str:
+    """This checkout's figures against the baseline's, as ratios (load beside them: they ran in turn)."""
+    def ratio(key: str) -> str:
+        a, b = ours.get(key), theirs.get(key)
+        return f"{a:,.1f} vs {b:,.1f} ({b / a:.1f}x)" if a and b else f"{a} vs {b}"
+
+    return (f"this checkout vs baseline (baseline / this): users p99 ms {ratio('p99')}, p50 ms {ratio('p50')}; "
+            f"stream delay p50 ms {ratio('delay_p50')}, p99 ms {ratio('delay_p99')}; flood req/s at 1,000 "
+            f"{ratio('flood1000')}, at 5,000 {ratio('flood5000')}; load average during users "
+            f"{ours.get('load', (0, 0))[1]:.1f} vs {theirs.get('load', (0, 0))[1]:.1f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -297,14 +354,15 @@ def main(argv: list[str] | None = None) -> int:
             deposit = "0x" + splitter.depositETH.encode_input(song_split).hex().removeprefix("0x")
             common = (wrk_bin, rpc_url, work / "deployments", splitter.address, deposit,
                       accounts.test_accounts[4].address, work)
-            lines = measure(args, wrk_bin, db_url, *common[1:])
+            lines, ours = measure(args, wrk_bin, db_url, *common[1:])
             if args.baseline:
                 from bench.indexer import baseline_backfill
 
                 other = f"sqlite:///{work / 'baseline.sqlite3'}"
                 baseline_backfill(args.baseline, other, rpc_url, work / "deployments")
-                lines += measure(args, wrk_bin, other, *common[1:], tree=args.baseline,
-                                 name=f" (baseline {args.baseline})")
+                more, theirs = measure(args, wrk_bin, other, *common[1:], tree=args.baseline,
+                                       name=f" (baseline {args.baseline})")
+                lines += [*more, compare(ours, theirs)]
         finally:
             if postgres:
                 prefix, data = postgres

@@ -4,4 +4,5 @@ from indexer.api.main import create_app
 from indexer.config import IndexerSettings
 
 _settings = IndexerSettings()
-app = create_app(_settings.database_url, cors_origins=[o.strip() for o in _settings.cors_origins.split(",") if o.strip()])
+app = create_app(_settings.database_url, cors_origins=[o.strip() for o in _settings.cors_origins.split(",") if o.strip()],
+                 tune_gc=True)

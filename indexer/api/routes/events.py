@@ -164,12 +164,17 @@ class EventFeed:
                 continue
             for row in rows:
                 cursor = row["event_id"]
-                message = (cursor, _message(row))
-                for queue in list(self.subscribers):
-                    if queue.qsize() >= self.MAX_BACKLOG:
-                        self.subscribers.discard(queue)
-                        queue.put_nowait(None)  # too far behind: its stream ends
-                    else:
-                        queue.put_nowait(message)
+                await self._fan_out((cursor, _message(row)))
             if not rows:
                 await asyncio.sleep(self.poll)
+
+    async def _fan_out(self, message: tuple[int, bytes]) -> None:
+        """``message`` to every listener at once. (Handing it out 64 listeners per turn of the event
+        loop, so that requests were read between slices, was tried: on a starved machine every turn
+        took long, one event's fan-out took seconds and the feed fell behind by thousands.)"""
+        for queue in list(self.subscribers):
+            if queue.qsize() >= self.MAX_BACKLOG:
+                self.subscribers.discard(queue)
+                queue.put_nowait(None)  # too far behind: its stream ends
+            else:
+                queue.put_nowait(message)
