@@ -345,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
                 postgres = (prefix, data)
             else:
                 db_url = f"sqlite:///{work / 'index.sqlite3'}"
-            events, seconds, _cpu = backfill(db_url, rpc_url, book)
+            events, seconds, _cpu, _stages = backfill(db_url, rpc_url, book)
             print(f"indexed {events:,} events in {seconds:.0f} s", file=sys.stderr)
             from ape import project
 
