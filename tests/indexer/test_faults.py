@@ -194,6 +194,19 @@ def funding(epoch: int, block: int, index_in_block: int, amount: int) -> Decoded
                       block_number=block, block_hash="0x" + f"{block:064x}", log_index=index_in_block,
                       tx_hash="0x" + f"{block * 1000 + index_in_block:064x}")
 
+def commit_fundings(engine, epoch: int, stop: threading.Event) -> None:
+    """Commit batches of five fundings of ``epoch``, a block each, until ``stop`` is set (a writer
+    under which reads must never see half a commit)."""
+    block = 1
+    while not stop.is_set():
+        with writer(engine).begin() as connection:
+            batch = store.Writer(connection)
+            for position in range(5):
+                handlers.apply(batch, funding(epoch, block, position, 1 + position))
+            batch.flush()
+        block += 1
+
+
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_an_api_response_never_mixes_two_commits(kind, new_database):
@@ -203,17 +216,7 @@ def test_an_api_response_never_mixes_two_commits(kind, new_database):
     migrate(engine)
     stop = threading.Event()
 
-    def index_batches() -> None:
-        block = 1
-        while not stop.is_set():
-            with writer(engine).begin() as connection:
-                batch = store.Writer(connection)
-                for position in range(5):
-                    handlers.apply(batch, funding(7, block, position, 1 + position))
-                batch.flush()
-            block += 1
-
-    indexing = threading.Thread(target=index_batches)
+    indexing = threading.Thread(target=commit_fundings, args=(engine, 7, stop))
     indexing.start()
     torn = []
     try:

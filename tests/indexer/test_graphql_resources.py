@@ -16,12 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, nodes, queries
 
-from indexer import handlers, store
 from indexer.api import create_app
 from indexer.api.graphql import schema
-from indexer.db import make_engine, migrate, writer
+from indexer.db import make_engine, migrate
 from tests.indexer.conftest import empty_database, index
-from tests.indexer.test_faults import funding
+from tests.indexer.test_faults import commit_fundings
 
 #: (GraphQL root field, its arguments, REST path, REST query parameters): lists of the same items.
 LISTS = [
@@ -255,17 +254,7 @@ def test_a_response_never_mixes_two_commits(client, request, tmp_path):
     migrate(engine)
     stop = threading.Event()
 
-    def index_batches() -> None:
-        block = 1
-        while not stop.is_set():
-            with writer(engine).begin() as connection:
-                batch = store.Writer(connection)
-                for position in range(5):
-                    handlers.apply(batch, funding(7, block, position, 1 + position))
-                batch.flush()
-            block += 1
-
-    indexing = threading.Thread(target=index_batches)
+    indexing = threading.Thread(target=commit_fundings, args=(engine, 7, stop))
     indexing.start()
     torn, answers = [], 0
     query = "{ pools: epoch(epoch: 7) { pools { funded } } listed: epoch(epoch: 7) { fundings { amount } } }"
