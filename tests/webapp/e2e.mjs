@@ -161,8 +161,13 @@ const scenarios = {
     await page.getByLabel('Lineage').selectOption('derivative');
     const derivatives = await page.locator('.works li h2').allTextContents();
     await page.getByLabel('Lineage').selectOption('');
+    // Each step waits for its own answer: the derivatives-only list is one work too.
+    await page.waitForFunction(() => document.querySelectorAll('.works li').length > 1);
     await page.getByLabel('Search').fill('a major');
-    await page.waitForFunction(() => document.querySelectorAll('.works li').length === 1);
+    await page.waitForFunction(() => {
+      const rows = document.querySelectorAll('.works li h2');
+      return rows.length === 1 && /a major/i.test(rows[0].textContent ?? '');
+    });
     const searched = await page.locator('.works li h2').allTextContents();
     await page.getByLabel('Search').fill('');
     await shot(page, 'works');
