@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # and this file is itself called `indexer`.
 sys.path.insert(0, str(ROOT))
 
+from bench.processes import start, stop  # noqa: E402
+
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 ETHER = 10**18
 PATH = "/deposits?work_id=1&limit=20"
@@ -82,6 +84,10 @@ def start_postgres(root: Path) -> tuple[str, list[str], Path]:
                     f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=300", "start"],
                    check=True, capture_output=True)
     return f"postgresql+psycopg://tutti@127.0.0.1:{port}/postgres", prefix, root / "data"
+
+
+def stop_postgres(prefix: list[str], data: Path) -> None:
+    subprocess.run([*prefix, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
 
 
 def backfill(url: str, rpc_url: str, book) -> tuple[int, float, float, str]:
@@ -155,8 +161,8 @@ def ponder_backfill(work: Path, pg_url: str, rpc_url: str, book) -> tuple[int, f
     log = open(work / "ponder.log", "w")
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    server = subprocess.Popen([str(ROOT / "node_modules" / ".bin" / "ponder"), "start", "--port", str(port),
-                               "--log-format", "json"], cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = start([str(ROOT / "node_modules" / ".bin" / "ponder"), "start", "--port", str(port), "--log-format", "json"],
+                   cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         while server.poll() is None:
             try:
@@ -168,12 +174,7 @@ def ponder_backfill(work: Path, pg_url: str, rpc_url: str, book) -> tuple[int, f
             raise RuntimeError(f"ponder exited with {server.returncode}: see {work / 'ponder.log'}")
         wall = time.perf_counter() - started
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
         log.close()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
@@ -229,8 +230,8 @@ def _ms(text: str) -> float:
 def load(wrk: str, db_url: str, connections: list[int], duration: int) -> list[tuple]:
     """Per connection count: (connections, req/s, p50 ms, p99 ms, non-2xx responses, wrk's socket errors)."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "indexer.cli", "serve", "--database-url", db_url,
-                               "--port", str(port), "--workers", "2"], cwd=ROOT)
+    server = start([sys.executable, "-m", "indexer.cli", "serve", "--database-url", db_url, "--port", str(port),
+                    "--workers", "2"])
     results = []
     try:
         for _ in range(200):
@@ -250,12 +251,7 @@ def load(wrk: str, db_url: str, connections: list[int], duration: int) -> list[t
             results.append((count, rps, p50, p99, int(non2xx.group(1)) if non2xx else 0,
                             errors.group(1).strip() if errors else "none"))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
     return results
 
 
@@ -328,8 +324,7 @@ def main(argv: list[str] | None = None) -> int:
                                  f"p99 {p99:.1f} ms, non-2xx {non2xx}, socket errors {errors}")
                     print(lines[-1], file=sys.stderr)
         finally:
-            subprocess.run([*prefix, str(PG_BIN / "pg_ctl"), "-D", str(pg_data), "-m", "immediate", "stop"],
-                           capture_output=True)
+            stop_postgres(prefix, pg_data)
             shutil.rmtree(work, ignore_errors=True)
     print("\n".join(lines))
     return 0

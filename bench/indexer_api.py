@@ -48,7 +48,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # This file's folder holds `indexer.py`: the package must win.
 sys.path.insert(0, str(ROOT))
 
-from bench.indexer import backfill, ensure_wrk, make_events, start_postgres, PG_BIN, _ms  # noqa: E402
+from bench.indexer import backfill, ensure_wrk, make_events, start_postgres, stop_postgres, _ms  # noqa: E402
+from bench.processes import start, stop  # noqa: E402
 from tutti.net import free_port  # noqa: E402
 
 LUA = Path(__file__).with_name("user_model.lua")
@@ -73,20 +74,6 @@ def wait_for(url: str, seconds: float = 60) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def start(argv: list[str], cwd: Path = ROOT, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen(argv, cwd=cwd, start_new_session=True, **kwargs)
 
 
 class CommitClock:
@@ -365,9 +352,7 @@ def main(argv: list[str] | None = None) -> int:
                 lines += [*more, compare(ours, theirs)]
         finally:
             if postgres:
-                prefix, data = postgres
-                subprocess.run([*prefix, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                               capture_output=True)
+                stop_postgres(*postgres)
             shutil.rmtree(work, ignore_errors=True)
     print("\n".join(lines))
     return 0

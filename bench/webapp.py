@@ -22,7 +22,6 @@ import gzip
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the indexer package, not bench/indexer.py
+
+from bench.processes import start, stop  # noqa: E402
 
 DIST = ROOT / "web" / "app" / "dist"
 GOAL = 300 * 1024
@@ -96,16 +97,7 @@ def _wait(url: str) -> None:
 
 
 def _start(argv: list[str], **kwargs) -> subprocess.Popen:
-    return subprocess.Popen(argv, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, **kwargs)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    return start(argv, stdout=subprocess.DEVNULL, **kwargs)
 
 
 def _median(results: list[dict], key: str) -> float | None:
@@ -159,7 +151,7 @@ def first_render(count: int, runs: int, baseline: Path | None) -> list[str]:
             print(lines[-1], file=sys.stderr)
     finally:
         for process in reversed(processes):
-            _stop(process)
+            stop(process, timeout=20)
         shutil.rmtree(work, ignore_errors=True)
     return lines
 
