@@ -322,6 +322,14 @@ def row_logits(model: ComposerLSTM, row: dict):
     return logits[0]
 
 
+def next_token_loss(model: ComposerLSTM, tokens, positions, conditions, phrases) -> torch.Tensor:
+    """Mean cross-entropy (nats) of each token of a training batch given those before it, padding
+    left out: what training minimises."""
+    logits, _ = model(tokens[:, :-1], positions[:, :-1], conditions, phrases=phrases[:, :-1])
+    return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1),
+                                       ignore_index=PAD)
+
+
 def sequence_nll(model: ComposerLSTM, rows: list[dict]) -> tuple[float, int]:
     """Summed negative log-likelihood (nats) of every token after BOS, and the token count, each
     piece read whole from its first token (the evaluation protocol for the n-gram baseline too)."""

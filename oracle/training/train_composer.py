@@ -49,7 +49,7 @@ def train_composer(config: ComposerConfig, data_dir: str, output: str, command: 
     from torch import nn
 
     from oracle.models.bundles import save_bundle
-    from oracle.models.composer import build_composer, sequence_nll
+    from oracle.models.composer import build_composer, next_token_loss, sequence_nll
     from oracle.models.vocabulary import PAD
     from oracle.training.train import progress, save_curves, save_training_checkpoint, seed_everything
 
@@ -85,9 +85,7 @@ def train_composer(config: ComposerConfig, data_dir: str, output: str, command: 
     for step in range(1, config.max_steps + 1):
         model.train()
         tokens, positions, conditions, phrases = make_batch(train_rows, cumulative, rng, config)
-        logits, _ = trained(tokens[:, :-1], positions[:, :-1], conditions, phrases=phrases[:, :-1])
-        loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1),
-                                           ignore_index=PAD)
+        loss = next_token_loss(trained, tokens, positions, conditions, phrases)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -20,29 +20,39 @@ def _rows(count: int = 8):
     return rows
 
 
+def _rows_and_offsets():
+    """The synthetic rows and their cumulative token counts, as ``make_batch`` reads them."""
+    rows = _rows()
+    return rows, [sum(len(r["tokens"]) for r in rows[:i + 1]) for i in range(len(rows))]
+
+
+def _train_composer_briefly(model, config, steps: int = 30) -> list[float]:
+    """Adam on batches of the synthetic rows; the loss of each step."""
+    from oracle.models.composer import next_token_loss
+    from oracle.training.train_composer import make_batch
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    rows, cumulative = _rows_and_offsets()
+    rng = random.Random(0)
+    losses = []
+    for _ in range(steps):
+        loss = next_token_loss(model, *make_batch(rows, cumulative, rng, config))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
 def test_composer_loss_decreases_on_a_tiny_config():
     from oracle.models.composer import ComposerLSTM
     from oracle.training.config import ComposerConfig, as_dict
-    from oracle.training.train_composer import make_batch
 
     torch.manual_seed(0)
     config = ComposerConfig(embedding=16, condition_embedding=4, position_embedding=4, hidden=32, layers=1,
                             sequence_length=16, batch_size=8, learning_rate=1e-2)
     model = ComposerLSTM(**as_dict(config))
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    rows = _rows()
-    cumulative = [sum(len(r["tokens"]) for r in rows[:i + 1]) for i in range(len(rows))]
-    rng = random.Random(0)
-    losses = []
-    for _ in range(30):
-        tokens, positions, conditions, phrases = make_batch(rows, cumulative, rng, config)
-        logits, _ = model(tokens[:, :-1], positions[:, :-1], conditions, phrases=phrases[:, :-1])
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1),
-                                                 ignore_index=0)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+    losses = _train_composer_briefly(model, config)
     assert sum(losses[-5:]) / 5 < 0.7 * sum(losses[:5]) / 5
 
 
@@ -91,25 +101,13 @@ def test_transformer_composer_learns_and_its_cached_steps_match_the_whole_pass()
                             learning_rate=1e-2, dropout=0.0)
     model = build_composer(as_dict(config))
     assert isinstance(model, ComposerTransformer)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    rows = _rows()
-    cumulative = [sum(len(r["tokens"]) for r in rows[:i + 1]) for i in range(len(rows))]
-    rng = random.Random(0)
-    losses = []
-    for _ in range(30):
-        tokens, positions, conditions, phrases = make_batch(rows, cumulative, rng, config)
-        logits, _ = model(tokens[:, :-1], positions[:, :-1], conditions, phrases=phrases[:, :-1])
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1),
-                                                 ignore_index=0)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+    losses = _train_composer_briefly(model, config)
     assert sum(losses[-5:]) / 5 < 0.7 * sum(losses[:5]) / 5
 
     # A piece longer than the attention window, read whole and token by token through the caches
     # (as sampling reads it), gives the same logits: training, evaluation and sampling agree.
     model = model.double().eval()
+    rows, cumulative = _rows_and_offsets()
     tokens, positions, conditions, phrases = make_batch(rows, cumulative, random.Random(1), config)
     row = rows[0]["tokens"][:40]
     length = len(row)
