@@ -178,10 +178,7 @@ def improvise(generator: Generator, beat_chords: list[int], *, sampler: Sampler,
     index = 0
     with torch.no_grad():
         for bar in range(bars):
-            chords = list(beat_chords[4 * bar:4 * bar + 4])
-            chords += [chords[-1] if chords else -1] * (4 - len(chords))
-            z = sampler.normal(generator.noise).to(dtype)
-            logits = generator(z, chord_features(chords).unsqueeze(0).to(dtype), previous_bar)[0]
+            chords, logits = _bar_logits(generator, beat_chords, bar, previous_bar, sampler)
             classes = [HOLD_CLASS if melody and melody[-1][0] is not None else REST_CLASS] * STEPS
             while index < len(events) and onsets[index] < STEPS * (bar + 1):
                 rest, length = events[index]
@@ -201,6 +198,17 @@ def improvise(generator: Generator, beat_chords: list[int], *, sampler: Sampler,
     return melody
 
 
+def _bar_logits(generator: Generator, beat_chords: list[int], bar: int, previous_bar: torch.Tensor,
+                sampler: Sampler) -> tuple[list[int], torch.Tensor]:
+    """Bar ``bar``'s four beat chords (the last repeated to fill a short bar) and the generator's
+    logits for its sixteenth steps, given the bar before and fresh noise from ``sampler``."""
+    dtype = previous_bar.dtype
+    chords = list(beat_chords[4 * bar:4 * bar + 4])
+    chords += [chords[-1] if chords else -1] * (4 - len(chords))
+    z = sampler.normal(generator.noise).to(dtype)
+    return chords, generator(z, chord_features(chords).unsqueeze(0).to(dtype), previous_bar)[0]
+
+
 def improvise_stepwise(generator: Generator, beat_chords: list[int], *, sampler: Sampler,
                        temperature: float = 1.0) -> list[tuple[int | None, int]]:
     """The first sampler: each bar's sixteenth steps drawn independently from the generator's
@@ -212,10 +220,7 @@ def improvise_stepwise(generator: Generator, beat_chords: list[int], *, sampler:
     classes: list[int] = []
     with torch.no_grad():
         for bar in range(bars):
-            chords = list(beat_chords[4 * bar:4 * bar + 4])
-            chords += [chords[-1] if chords else -1] * (4 - len(chords))
-            z = sampler.normal(generator.noise).to(dtype)
-            logits = generator(z, chord_features(chords).unsqueeze(0).to(dtype), previous)[0]
+            _chords, logits = _bar_logits(generator, beat_chords, bar, previous, sampler)
             bar_classes = [sampler.choose(step, temperature=temperature) for step in logits]
             classes += bar_classes
             previous = one_hot_bar(bar_classes).unsqueeze(0).to(dtype)
