@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.http import get as http_get
 from tutti.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,13 +52,7 @@ def container(service: str) -> str:
 
 
 def get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-    except OSError:
-        return 0, b""
+    return http_get(url, unreachable=(0, b""))
 
 
 @pytest.fixture(scope="module")

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import urllib.error
-import urllib.request
 
 import pytest
 from prometheus_client import CollectorRegistry, Counter
 
 from tutti.ipfs.kubo import KuboStore
 from tutti.metrics import IpfsServiceMetrics, Readiness, asgi_probes, ipfs_unreachable, serve_metrics
+from tests.http import get
 from tutti.net import free_port
-
-
-def fetch(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
 
 
 def test_probe_server_answers_metrics_health_and_readiness_with_reasons():
@@ -33,15 +24,15 @@ def test_probe_server_answers_metrics_health_and_readiness_with_reasons():
     server = serve_metrics(0, registry, readiness)
     url = f"http://127.0.0.1:{server.server_port}"
     try:
-        assert b"tutti_test_things_total 3.0" in fetch(f"{url}/metrics")[1]
-        assert fetch(f"{url}/healthz") == (200, b'{"ok": true}')
-        status, body = fetch(f"{url}/readyz")
+        assert b"tutti_test_things_total 3.0" in get(f"{url}/metrics")[1]
+        assert get(f"{url}/healthz") == (200, b'{"ok": true}')
+        status, body = get(f"{url}/readyz")
         assert status == 503
         assert json.loads(body)["reasons"] == ["chain: node unreachable", "broken: ZeroDivisionError: division by zero"]
         state["chain"] = None
         readiness.checks.pop("broken")
-        assert fetch(f"{url}/readyz") == (200, b'{"ready": true, "reasons": []}')
-        assert fetch(f"{url}/nothing")[0] == 404
+        assert get(f"{url}/readyz") == (200, b'{"ready": true, "reasons": []}')
+        assert get(f"{url}/nothing")[0] == 404
     finally:
         server.shutdown()
 

@@ -12,15 +12,8 @@ import urllib.request
 
 import pytest
 
+from tests.http import get
 from tutti.platform import OPERATORS, Platform
-
-
-def get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
 
 
 def value(prometheus, expression: str) -> float | None:
