@@ -50,8 +50,12 @@ def prepare(master, corpora, no_corpora, midi_dir, limit, partitions, output):
 def train(model, data, steps, distributed, output):
     """Train one model and write its bundle, curves (PNG) and manifest entry."""
     from oracle.training import train as training
+    from oracle.training.prepare import PreparedDataMissing
 
-    training.train_model(model, data_dir=data, steps=steps, distributed=distributed, output=output)
+    try:
+        training.train_model(model, data_dir=data, steps=steps, distributed=distributed, output=output)
+    except PreparedDataMissing as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command()
@@ -60,8 +64,12 @@ def train(model, data, steps, distributed, output):
 def evaluate(data, report):
     """Evaluate every shipped model on held-out pieces against its baseline; write the report."""
     from oracle.training.evaluate import evaluate_all
+    from oracle.training.prepare import PreparedDataMissing
 
-    evaluate_all(data_dir=data, report_path=report)
+    try:
+        evaluate_all(data_dir=data, report_path=report)
+    except PreparedDataMissing as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 if __name__ == "__main__":

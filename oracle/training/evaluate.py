@@ -17,7 +17,7 @@ from pathlib import Path
 from oracle.models.inference import Sampler
 from oracle.training import metrics as m
 from oracle.training.config import CHECKPOINTS, PROJECT
-from oracle.training.prepare import load_rows
+from oracle.training.prepare import PreparedDataMissing, load_rows
 
 logger = logging.getLogger(__name__)
 EVALUATION = CHECKPOINTS / "evaluation.json"
@@ -434,6 +434,8 @@ def evaluate_all(data_dir: str, report_path: str | None = None) -> dict:
         try:
             logger.info("evaluating %s", name)
             results[name] = function()
+        except PreparedDataMissing:  # no model can be read: keep the last evaluation and report as they are
+            raise
         except Exception as exc:  # a missing bundle should not hide the other models' numbers
             logger.exception("evaluating %s failed", name)
             results[name] = {"error": f"{type(exc).__name__}: {exc}"}

@@ -146,11 +146,19 @@ def prepare(config: PrepareConfig, spark=None, sources: list[SourceFile] | None 
     return summary
 
 
+class PreparedDataMissing(FileNotFoundError):
+    """Training or evaluation looked for prepared pieces where ``prepare`` has not written any."""
+
+
 def load_rows(data_dir: str | Path, split: str, columns: list[str] | None = None) -> list[dict]:
     """Read prepared rows of one split (pyarrow; no Spark needed for training), in stored order."""
     import pyarrow.parquet as pq
 
-    table = pq.read_table(str(Path(data_dir) / "pieces"), columns=columns, filters=[("split", "=", split)])
+    pieces = Path(data_dir) / "pieces"
+    if not pieces.exists():
+        raise PreparedDataMissing(f"no prepared pieces in {data_dir}: run `tutti-train prepare` first "
+                                  "(or give --data the folder it wrote)")
+    table = pq.read_table(str(pieces), columns=columns, filters=[("split", "=", split)])
     rows = table.to_pylist()
     rows.sort(key=lambda r: (r.get("piece_id", ""), r.get("transpose", 0)))
     return rows
